@@ -1,0 +1,3 @@
+"""certtui: certify AWS Bedrock models across regions, from the terminal."""
+
+__version__ = "0.1.0"
