@@ -1,0 +1,61 @@
+"""``certtui db``: Alembic migrations of the configured database."""
+
+from __future__ import annotations
+
+import click
+
+from certtui.cli.main import Context, pass_context, run_async
+from certtui.store import migrate
+from certtui.store.opening import open_database
+
+
+@click.group()
+def db() -> None:
+    """Database schema migrations."""
+
+
+@db.command()
+@pass_context
+def upgrade(ctx: Context) -> None:
+    """Upgrade the database schema to the newest revision."""
+
+    async def go() -> tuple[str | None, str]:
+        async with open_database(ctx.settings, check_schema=False, read_only=False) as database:
+            before = await migrate.current_revision(database.engine)
+            await migrate.upgrade(database.engine)
+            return before, await migrate.current_revision(database.engine) or "base"
+
+    before, after = run_async(go())
+    if before == after:
+        click.echo(f"already at {after} (head)")
+    else:
+        click.echo(f"upgraded {before or 'base'} -> {after}")
+
+
+@db.command()
+@pass_context
+def current(ctx: Context) -> None:
+    """Print the database's schema revision."""
+
+    async def go() -> str | None:
+        async with open_database(ctx.settings, check_schema=False) as database:
+            return await migrate.current_revision(database.engine)
+
+    revision = run_async(go())
+    head = migrate.head_revision()
+    label = "head" if revision == head else f"head is {head}"
+    click.echo(f"{revision or 'base'} ({label})")
+
+
+@db.command()
+@click.argument("revision")
+@pass_context
+def downgrade(ctx: Context, revision: str) -> None:
+    """Downgrade the schema to REVISION (0001: the seed's rollback of regional certification)."""
+
+    async def go() -> str | None:
+        async with open_database(ctx.settings, check_schema=False, read_only=False) as database:
+            await migrate.downgrade(database.engine, revision)
+            return await migrate.current_revision(database.engine)
+
+    click.echo(f"downgraded to {run_async(go()) or 'base'}")

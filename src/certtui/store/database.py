@@ -1,0 +1,193 @@
+"""Database targets and engines: embedded SQLite by default, PostgreSQL through asyncpg."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from certtui.errors import CannotRunError, UsageError
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+URL_HELP = "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """Where certtui keeps its data: a parsed, driver-normalised URL."""
+
+    url: URL
+
+    @property
+    def kind(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.url.get_backend_name()
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, or None for PostgreSQL."""
+        return Path(self.url.database).expanduser() if self.kind == "sqlite" else None
+
+    def display(self) -> str:
+        """The URL with its password masked, for screens and logs."""
+        return self.url.render_as_string(hide_password=True)
+
+    def describe(self) -> str:
+        """A short human name: the file for SQLite, host:port/db for PostgreSQL."""
+        if self.sqlite_path is not None:
+            return f"sqlite {self.sqlite_path}"
+        port = self.url.port or 5432
+        return f"postgresql {self.url.host or 'localhost'}:{port}/{self.url.database}"
+
+
+def parse_database_url(raw: str) -> DatabaseTarget:
+    """Parse and normalise a URL (plain ``sqlite://`` / ``postgresql://`` get async drivers)."""
+    try:
+        url = make_url(raw.strip())
+    except (ArgumentError, ValueError) as exc:
+        raise UsageError(f"malformed database URL {raw!r}: {URL_HELP}") from exc
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise UsageError(f"database URL {raw!r} names no SQLite file: {URL_HELP}")
+        path = Path(url.database).expanduser()
+        return DatabaseTarget(url.set(drivername="sqlite+aiosqlite", database=str(path)))
+    if backend in {"postgresql", "postgres"}:
+        if not url.database:
+            raise UsageError(f"database URL {raw!r} names no database: {URL_HELP}")
+        if url.port is not None and not 0 < url.port < 65536:
+            raise UsageError(f"database URL {raw!r} has an invalid port: {URL_HELP}")
+        return DatabaseTarget(url.set(drivername="postgresql+asyncpg"))
+    raise UsageError(f"unsupported database URL scheme {url.drivername!r}: {URL_HELP}")
+
+
+def sqlite_target(path: Path) -> DatabaseTarget:
+    """The target for a SQLite file."""
+    return DatabaseTarget(URL.create("sqlite+aiosqlite", database=str(path)))
+
+
+def create_engine(target: DatabaseTarget, *, read_only: bool = False) -> AsyncEngine:
+    """An async engine; read-only is enforced by the database driver, not by certtui."""
+    if target.kind == "sqlite":
+        return _sqlite_engine(target, read_only=read_only)
+    settings = {"application_name": "certtui"}
+    if read_only:
+        settings["default_transaction_read_only"] = "on"
+    return create_async_engine(
+        target.url,
+        pool_pre_ping=False,
+        pool_size=10,
+        max_overflow=10,
+        connect_args={"server_settings": settings, "timeout": 10},
+    )
+
+
+def _sqlite_engine(target: DatabaseTarget, *, read_only: bool) -> AsyncEngine:
+    path = target.sqlite_path
+    assert path is not None
+    if read_only:
+        url = URL.create("sqlite+aiosqlite", database=f"file:{path}?mode=ro", query={"uri": "true"})
+    else:
+        url = target.url
+    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so DDL
+        # (migrations) and reads are transactional too (SQLAlchemy's documented recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if not read_only:
+            # WAL lets monitors read while the engine writes; it is a property of the file.
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker:
+    """Sessions that keep loaded objects usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def explain_database_error(exc: BaseException, target: DatabaseTarget) -> CannotRunError | None:
+    """Turn a driver error into one line saying what is wrong and what to do, if it is known."""
+    text = str(exc).lower()
+    where = target.describe()
+    chain = _exception_chain(exc)
+    if target.kind == "sqlite":
+        if any(isinstance(e, sqlite3.DatabaseError) for e in chain):
+            if "not a database" in text or "malformed" in text:
+                return CannotRunError(
+                    f"{target.sqlite_path} is not a readable SQLite database (corrupt or another "
+                    "kind of file): move it aside or point --db at another file"
+                )
+            if "unable to open" in text:
+                return CannotRunError(
+                    f"cannot open SQLite database {target.sqlite_path}: check the file exists and "
+                    "its directory is readable"
+                )
+            if "readonly" in text or "read-only" in text:
+                return CannotRunError(
+                    f"SQLite database {target.sqlite_path} is read-only: check its permissions "
+                    "or use --read-only"
+                )
+        return None
+    for e in chain:
+        name = type(e).__name__
+        if isinstance(e, ConnectionRefusedError) or "connect call failed" in str(e).lower():
+            return CannotRunError(
+                f"cannot connect to {where}: connection refused; check the server is running "
+                "and the host and port in --db / CERTTUI_DATABASE_URL"
+            )
+        if isinstance(e, TimeoutError):
+            return CannotRunError(
+                f"cannot connect to {where}: timed out; check the host is reachable"
+            )
+        if isinstance(e, OSError) and e.errno is not None:
+            return CannotRunError(f"cannot connect to {where}: {e.strerror or e}")
+        if name == "InvalidPasswordError" or name == "InvalidAuthorizationSpecificationError":
+            return CannotRunError(
+                f"PostgreSQL at {where} refused the login: check the user and password in --db"
+            )
+        if name == "InvalidCatalogNameError":
+            return CannotRunError(
+                f"database {target.url.database!r} does not exist on {where}: create it "
+                "(createdb) or fix --db"
+            )
+        if name == "ReadOnlySQLTransactionError":
+            return CannotRunError(f"{where} is read-only: this command needs write access")
+    return None
+
+
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        orig = getattr(current, "orig", None)
+        current = (
+            orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+        )
+    return chain
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Open one connection and run a trivial query."""
+    async with engine.connect() as conn:
+        await conn.execute(sa.text("SELECT 1"))
