@@ -1,0 +1,299 @@
+"""Typed results of Converse and ConverseStream, built from the parsed wire responses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from certtui.bedrock.errors import MalformedModelOutput
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts of one call."""
+
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+
+    @classmethod
+    def from_wire(cls, usage: Mapping[str, Any]) -> Usage:
+        """Build it from a `usage` member (TokenUsage)."""
+        try:
+            input_tokens = int(usage["inputTokens"])
+            output_tokens = int(usage["outputTokens"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MalformedModelOutput(f"usage without token counts: {usage!r}") from exc
+        total = usage.get("totalTokens")
+        return cls(input_tokens, output_tokens, int(total) if total is not None else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolUse:
+    """A tool call the model asked for; `input` is None when `raw_input` is not valid JSON."""
+
+    tool_use_id: str
+    name: str
+    input: Any
+    raw_input: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConverseResult:
+    """The answer of one Converse call, with its timings."""
+
+    region: str
+    invoke_id: str
+    text: str
+    content: tuple[Mapping[str, Any], ...]
+    tool_uses: tuple[ToolUse, ...]
+    stop_reason: str
+    usage: Usage
+    server_latency_ms: int | None
+    client_latency_ms: float
+    request_id: str | None = None
+
+    @classmethod
+    def from_response(
+        cls,
+        response: Mapping[str, Any],
+        *,
+        region: str,
+        invoke_id: str,
+        client_latency_ms: float,
+    ) -> ConverseResult:
+        """Build it from a parsed Converse response, or raise MalformedModelOutput."""
+        try:
+            return cls._from_response(
+                response, region=region, invoke_id=invoke_id, client_latency_ms=client_latency_ms
+            )
+        except MalformedModelOutput:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise MalformedModelOutput(f"malformed Converse response: {exc!r}") from exc
+
+    @classmethod
+    def _from_response(
+        cls,
+        response: Mapping[str, Any],
+        *,
+        region: str,
+        invoke_id: str,
+        client_latency_ms: float,
+    ) -> ConverseResult:
+        message = (response.get("output") or {}).get("message")
+        if not isinstance(message, Mapping) or not isinstance(message.get("content"), list):
+            raise MalformedModelOutput("Converse response without output.message.content")
+        stop_reason = response.get("stopReason")
+        if not stop_reason:
+            raise MalformedModelOutput("Converse response without stopReason")
+        if not isinstance(response.get("usage"), Mapping):
+            raise MalformedModelOutput("Converse response without usage")
+        content = tuple(message["content"])
+        tool_uses = tuple(
+            ToolUse(
+                tool_use_id=block["toolUse"].get("toolUseId", ""),
+                name=block["toolUse"].get("name", ""),
+                input=block["toolUse"].get("input"),
+                raw_input=json.dumps(block["toolUse"].get("input")),
+            )
+            for block in content
+            if "toolUse" in block
+        )
+        return cls(
+            region=region,
+            invoke_id=invoke_id,
+            text="\n".join(block["text"] for block in content if "text" in block),
+            content=content,
+            tool_uses=tool_uses,
+            stop_reason=str(stop_reason),
+            usage=Usage.from_wire(response["usage"]),
+            server_latency_ms=(response.get("metrics") or {}).get("latencyMs"),
+            client_latency_ms=client_latency_ms,
+            request_id=(response.get("ResponseMetadata") or {}).get("RequestId"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """One ConverseStream event; `elapsed_ms` is measured from the start of the request."""
+
+    kind: ClassVar[str] = ""
+    elapsed_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class MessageStart(StreamEvent):
+    """The model started its message."""
+
+    kind: ClassVar[str] = "messageStart"
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContentBlockStart(StreamEvent):
+    """A content block started; tool-use blocks name the tool here."""
+
+    kind: ClassVar[str] = "contentBlockStart"
+    index: int
+    tool_use_id: str | None = None
+    tool_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContentBlockDelta(StreamEvent):
+    """A piece of a content block: text, or a fragment of a tool call's JSON input."""
+
+    kind: ClassVar[str] = "contentBlockDelta"
+    index: int
+    text: str | None = None
+    tool_input: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContentBlockStop(StreamEvent):
+    """A content block ended."""
+
+    kind: ClassVar[str] = "contentBlockStop"
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageStop(StreamEvent):
+    """The model finished its message; `stop_reason` is the raw service value."""
+
+    kind: ClassVar[str] = "messageStop"
+    stop_reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata(StreamEvent):
+    """Usage and server latency, sent after the message."""
+
+    kind: ClassVar[str] = "metadata"
+    usage: Usage
+    latency_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OtherEvent(StreamEvent):
+    """An event type this module does not know, passed through as sent."""
+
+    name: str
+    payload: Mapping[str, Any]
+
+
+def parse_stream_event(raw: Mapping[str, Any], elapsed_ms: float) -> StreamEvent:
+    """Turn one parsed ConverseStream event (a one-key dict) into its typed event."""
+    try:
+        return _parse_stream_event(raw, elapsed_ms)
+    except MalformedModelOutput:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise MalformedModelOutput(f"malformed ConverseStream event {raw!r}: {exc!r}") from exc
+
+
+def _parse_stream_event(raw: Mapping[str, Any], elapsed_ms: float) -> StreamEvent:
+    ((name, body),) = raw.items()
+    if name == "messageStart":
+        return MessageStart(elapsed_ms, role=body.get("role", ""))
+    if name == "contentBlockStart":
+        tool = (body.get("start") or {}).get("toolUse") or {}
+        return ContentBlockStart(
+            elapsed_ms,
+            index=int(body.get("contentBlockIndex", 0)),
+            tool_use_id=tool.get("toolUseId"),
+            tool_name=tool.get("name"),
+        )
+    if name == "contentBlockDelta":
+        delta = body.get("delta") or {}
+        return ContentBlockDelta(
+            elapsed_ms,
+            index=int(body.get("contentBlockIndex", 0)),
+            text=delta.get("text"),
+            tool_input=(delta.get("toolUse") or {}).get("input"),
+        )
+    if name == "contentBlockStop":
+        return ContentBlockStop(elapsed_ms, index=int(body.get("contentBlockIndex", 0)))
+    if name == "messageStop":
+        return MessageStop(elapsed_ms, stop_reason=str(body.get("stopReason", "")))
+    if name == "metadata":
+        return Metadata(
+            elapsed_ms,
+            usage=Usage.from_wire(body.get("usage") or {}),
+            latency_ms=(body.get("metrics") or {}).get("latencyMs"),
+        )
+    return OtherEvent(elapsed_ms, name=name, payload=body)
+
+
+@dataclass
+class StreamResult:
+    """What a ConverseStream delivered so far; complete once the stream has ended."""
+
+    region: str
+    invoke_id: str
+    request_id: str | None = None
+    stop_reason: str | None = None
+    usage: Usage | None = None
+    server_latency_ms: int | None = None
+    ttft_ms: float | None = None
+    """Time from the start of the request to the first content delta (the first token)."""
+    client_latency_ms: float | None = None
+    """Time from the start of the request to the end of the stream."""
+    event_kinds: list[str] = field(default_factory=list)
+    text_deltas: int = 0
+    tool_uses: list[ToolUse] = field(default_factory=list)
+    _text_blocks: dict[int, list[str]] = field(default_factory=dict, repr=False)
+    _tools: dict[int, tuple[str, str, list[str]]] = field(default_factory=dict, repr=False)
+
+    @property
+    def text(self) -> str:
+        """The text of all text blocks, one line break between blocks."""
+        return "\n".join("".join(parts) for _, parts in sorted(self._text_blocks.items()))
+
+    @property
+    def finished(self) -> bool:
+        """True once the stream ended (client_latency_ms is then set)."""
+        return self.client_latency_ms is not None
+
+    def add(self, event: StreamEvent) -> None:
+        """Fold one event into the result."""
+        self.event_kinds.append(event.name if isinstance(event, OtherEvent) else event.kind)
+        if isinstance(event, ContentBlockStart) and event.tool_use_id is not None:
+            self._tools[event.index] = (event.tool_use_id, event.tool_name or "", [])
+        elif isinstance(event, ContentBlockDelta):
+            if self.ttft_ms is None:
+                self.ttft_ms = event.elapsed_ms
+            if event.text is not None:
+                self.text_deltas += 1
+                self._text_blocks.setdefault(event.index, []).append(event.text)
+            if event.tool_input is not None:
+                tool = self._tools.setdefault(event.index, ("", "", []))
+                tool[2].append(event.tool_input)
+        elif isinstance(event, ContentBlockStop):
+            self._finish_tool(event.index)
+        elif isinstance(event, MessageStop):
+            self.stop_reason = event.stop_reason
+        elif isinstance(event, Metadata):
+            self.usage = event.usage
+            self.server_latency_ms = event.latency_ms
+
+    def finish(self, elapsed_ms: float) -> None:
+        """Mark the stream ended at `elapsed_ms`, keeping tool calls left open."""
+        for index in sorted(self._tools):
+            self._finish_tool(index)
+        self.client_latency_ms = elapsed_ms
+
+    def _finish_tool(self, index: int) -> None:
+        tool = self._tools.pop(index, None)
+        if tool is None:
+            return
+        tool_use_id, name, parts = tool
+        raw_input = "".join(parts)
+        try:
+            parsed = json.loads(raw_input) if raw_input else {}
+        except json.JSONDecodeError:
+            parsed = None
+        self.tool_uses.append(ToolUse(tool_use_id, name, parsed, raw_input))
