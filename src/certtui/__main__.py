@@ -1,0 +1,5 @@
+"""``python -m certtui``."""
+
+from certtui.cli.main import main
+
+main()

@@ -1,0 +1,64 @@
+"""Settings precedence: flags > environment > config file > defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from certtui.config import Settings, default_operator, load_settings
+from certtui.errors import UsageError
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_defaults_use_the_user_directories(user_dirs: dict[str, Path]) -> None:
+    settings = load_settings({}, environ={})
+    assert settings.config_path == user_dirs["config"] / "certtui" / "config.toml"
+    assert settings.embedded_database == user_dirs["data"] / "certtui" / "certtui.db"
+    assert settings.database_url is None and settings.read_only is False
+    assert settings.created_by == default_operator() and "@" in settings.created_by
+
+
+def test_precedence(tmp_path: Path) -> None:
+    config = _write(
+        tmp_path / "c.toml",
+        'database_url = "sqlite:///from-file.db"\ncreated_by = "file@host"\nread_only = true\n',
+    )
+    environ = {"CERTTUI_CONFIG": str(config)}
+    from_file = load_settings({}, environ=environ)
+    assert (from_file.database_url, from_file.created_by, from_file.read_only) == (
+        "sqlite:///from-file.db", "file@host", True,
+    )  # fmt: skip
+
+    environ |= {"CERTTUI_DATABASE_URL": "sqlite:///from-env.db", "CERTTUI_READ_ONLY": "false"}
+    from_env = load_settings({}, environ=environ)
+    assert (from_env.database_url, from_env.created_by, from_env.read_only) == (
+        "sqlite:///from-env.db", "file@host", False,
+    )  # fmt: skip
+
+    from_flags = load_settings(
+        {"database_url": "sqlite:///from-flag.db", "read_only": None}, environ=environ
+    )
+    assert from_flags.database_url == "sqlite:///from-flag.db"
+    assert from_flags.read_only is False  # an unset flag does not override
+
+
+def test_config_flag_beats_environment(tmp_path: Path) -> None:
+    a = _write(tmp_path / "a.toml", 'created_by = "a"\n')
+    b = _write(tmp_path / "b.toml", 'created_by = "b"\n')
+    settings = load_settings({"config_path": str(b)}, environ={"CERTTUI_CONFIG": str(a)})
+    assert settings.created_by == "b" and settings.config_path == b
+
+
+def test_bad_environment_boolean_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="CERTTUI_READ_ONLY='maybe': expected true or false"):
+        load_settings({}, environ={"CERTTUI_READ_ONLY": "maybe"})
+
+
+def test_settings_defaults_are_independent() -> None:
+    assert Settings().data_dir == Settings().data_dir
