@@ -118,9 +118,10 @@ def _string_list(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _text_list(value: Any) -> tuple[str, ...]:
+def _nonempty_list(value: Any) -> tuple[str, ...]:
+    # Whitespace is a fair stop sequence ("\n\n"); only the empty string is meaningless.
     items = _string_list(value)
-    if not all(item.strip() for item in items):
+    if not all(items):
         raise _Invalid("expected a list of non-empty strings")
     return items
 
@@ -277,47 +278,49 @@ def _test(entry: Mapping[str, Any], index: int, source: str) -> TestSpec:
     if isinstance(raw_id, str) and _ID.fullmatch(raw_id):
         place = dataclasses.replace(place, test=f"tests[{index}] ({raw_id})")
     table = _Table(entry, place, _TEST_KEYS)
+    # Scalars first, then the conversation, then the checks that refer to it: the order
+    # a reader fixes a file in.
     test_id = table.get("id", _test_id)
+    weight = table.get("weight", _number(0, math.inf, low_open=True))
+    required = table.get("required", _bool, False)
+    description = table.get("description", _string, "")
     kind = TestKind(table.get("kind", _choice(TestKind), TestKind.CONVERSE.value))
-
+    fields: dict[str, Any] = {}
     if kind is TestKind.REPEAT:
         for key in _CONVERSATION_KEYS:
             if table.has(key):
                 raise place.error(
                     key, "not allowed in a repeat test (it sends the repeated test's request)"
                 )
-        repeat_of = table.get("repeat_of", _text)
-        delay = table.get(
-            "delay_seconds", _number(0, MAX_REPEAT_DELAY_SECONDS), DEFAULT_REPEAT_DELAY_SECONDS
+        fields["repeat_of"] = table.get("repeat_of", _text)
+        fields["delay_seconds"] = float(
+            table.get(
+                "delay_seconds", _number(0, MAX_REPEAT_DELAY_SECONDS), DEFAULT_REPEAT_DELAY_SECONDS
+            )
         )
-        turns: tuple[Turn, ...] = ()
-        tools: tuple[ToolSpec, ...] = ()
+        fields["turns"] = ()
+        # Checks are read without the tools, which come with the repeated test later.
+        checks = _checks(table, kind, None, required=False)
     else:
         for key in ("repeat_of", "delay_seconds"):
             if table.has(key):
                 raise place.error(key, 'only a kind = "repeat" test takes this key')
-        repeat_of, delay = None, 0.0
-        turns = _turns(table)
-        _check_turn_count(kind, turns, place)
-        tools = _tools(table)
-
-    is_repeat = kind is TestKind.REPEAT
-    checks = _checks(table, kind, None if is_repeat else tools, required=not is_repeat)
+        fields["requires"] = _requires(table)
+        fields["system"] = table.get("system", _text, None)
+        fields["turns"] = _turns(table)
+        _check_turn_count(kind, fields["turns"], place)
+        fields["tools"] = _tools(table)
+        fields["inference"] = _inference(table)
+        checks = _checks(table, kind, fields["tools"], required=True)
     return TestSpec(
         id=test_id,
-        weight=table.get("weight", _number(0, math.inf, low_open=True)),
+        weight=weight,
         kind=kind,
-        turns=turns,
         checks=checks,
-        required=table.get("required", _bool, False),
-        description=table.get("description", _string, ""),
-        requires=_requires(table),
-        system=table.get("system", _text, None),
-        tools=tools,
-        inference=_inference(table),
+        required=required,
+        description=description,
         unsupported_error_patterns=_patterns(table),
-        repeat_of=repeat_of,
-        delay_seconds=float(delay),
+        **fields,
     )
 
 
@@ -407,7 +410,7 @@ def _inference(table: _Table) -> InferenceSettings:
         max_tokens=settings.get("max_tokens", _integer(1), None),
         temperature=settings.get("temperature", _number(0, 1), None),
         top_p=settings.get("top_p", _number(0, 1), None),
-        stop_sequences=settings.get("stop_sequences", _text_list, ()),
+        stop_sequences=settings.get("stop_sequences", _nonempty_list, ()),
     )
 
 
