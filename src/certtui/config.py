@@ -13,6 +13,7 @@ from typing import Any
 
 import platformdirs
 
+from certtui.domain.regions import BEDROCK_REGIONS, UnknownRegion, validate_regions
 from certtui.errors import UsageError
 
 APP_NAME = "certtui"
@@ -49,6 +50,9 @@ class Settings:
     created_by: str = field(default_factory=default_operator)
     data_dir: Path = field(default_factory=default_data_dir)
     config_path: Path = field(default_factory=default_config_path)
+    regions: tuple[str, ...] = BEDROCK_REGIONS
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
 
     @property
     def embedded_database(self) -> Path:
@@ -64,6 +68,9 @@ FILE_KEYS: Mapping[str, type] = {
     "read_only": bool,
     "created_by": str,
     "data_dir": Path,
+    "regions": list,
+    "connect_timeout": float,
+    "read_timeout": float,
 }
 
 
@@ -112,14 +119,29 @@ def _validate(document: Mapping[str, Any], *, origin: str) -> dict[str, Any]:
         expected = FILE_KEYS.get(key)
         if expected is None:
             raise UsageError(f"{origin}: unknown key {key!r}; known keys: {', '.join(FILE_KEYS)}")
-        if expected is Path:
-            if not isinstance(value, str):
-                raise UsageError(f"{origin}: {key!r} must be a path string")
-            value = Path(value).expanduser()
-        elif not isinstance(value, expected):
-            raise UsageError(f"{origin}: {key!r} must be a {_type_name(expected)}")
-        values[key] = value
+        values[key] = _coerce(key, value, expected, origin)
     return values
+
+
+def _coerce(key: str, value: Any, expected: type, origin: str) -> Any:
+    if expected is Path:
+        if not isinstance(value, str):
+            raise UsageError(f"{origin}: {key!r} must be a path string")
+        return Path(value).expanduser()
+    if expected is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UsageError(f"{origin}: {key!r} must be a list of strings")
+        try:
+            return tuple(validate_regions(value))
+        except UnknownRegion as exc:
+            raise UsageError(f"{origin}: {key!r}: {exc}") from None
+    if expected is float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise UsageError(f"{origin}: {key!r} must be a positive number")
+        return float(value)
+    if not isinstance(value, expected):
+        raise UsageError(f"{origin}: {key!r} must be a {_type_name(expected)}")
+    return value
 
 
 def _read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -129,15 +151,23 @@ def _read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         raw = environ.get(name)
         if raw is None or raw == "":
             continue
+        origin = f"environment {name}"
         if expected is bool:
             lowered = raw.strip().lower()
             if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
-                raise UsageError(f"environment {name}={raw!r}: expected true or false")
+                raise UsageError(f"{origin}={raw!r}: expected true or false")
             values[key] = lowered in {"1", "true", "yes", "on"}
-        elif expected is Path:
-            values[key] = Path(raw).expanduser()
+        elif expected is list:
+            values[key] = _coerce(
+                key, [r.strip() for r in raw.split(",") if r.strip()], list, origin
+            )
+        elif expected is float:
+            try:
+                values[key] = _coerce(key, float(raw), float, origin)
+            except ValueError:
+                raise UsageError(f"{origin}={raw!r}: expected a positive number") from None
         else:
-            values[key] = raw
+            values[key] = _coerce(key, raw, expected, origin)
     return values
 
 

@@ -43,6 +43,12 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     type=click.Path(dir_okay=False),
     help="Config file (TOML; env CERTTUI_CONFIG).",
 )
+@click.option("--profile", metavar="NAME", help="AWS profile (default: the standard chain).")
+@click.option(
+    "--endpoint-url",
+    metavar="URL",
+    help="Bedrock endpoint for both services, e.g. a `certtui simulate` server.",
+)
 @click.option(
     "--read-only",
     is_flag=True,
@@ -58,8 +64,9 @@ def cli(ctx: click.Context, **flags: Any) -> None:
 def _register_commands() -> None:
     from certtui.cli.db import db
     from certtui.cli.info import info
+    from certtui.cli.models import models
 
-    for command in (db, info):
+    for command in (db, info, models):
         cli.add_command(command)
 
 

@@ -16,6 +16,14 @@ AWS_REGIONS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+# Regions where Bedrock runs on-demand models (the default set that discovery queries).
+BEDROCK_REGIONS: tuple[str, ...] = (
+    "us-east-1", "us-east-2", "us-west-2", "ca-central-1", "sa-east-1",
+    "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
+)  # fmt: skip
+
+
 class UnknownRegion(ValueError):
     """A region name that is not an AWS region."""
 

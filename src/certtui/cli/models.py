@@ -1,0 +1,86 @@
+"""``certtui models``: discovery into the catalog, and the catalog itself."""
+
+from __future__ import annotations
+
+import click
+
+from certtui.cli.main import Context, pass_context, run_async
+from certtui.domain.regions import UnknownRegion, validate_regions
+from certtui.errors import UsageError
+
+
+@click.group()
+def models() -> None:
+    """The model catalog."""
+
+
+@models.command()
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    metavar="REGION",
+    help="Region to query (repeatable; default: the configured regions).",
+)
+@pass_context
+def sync(ctx: Context, regions: tuple[str, ...]) -> None:
+    """Discover models and inference profiles in every chosen region, concurrently."""
+    from certtui.bedrock.clients import BedrockClients
+    from certtui.engine.access import bedrock_settings
+    from certtui.engine.discovery import sync_catalog
+    from certtui.store.opening import open_database
+
+    try:
+        chosen = validate_regions(list(regions) or list(ctx.settings.regions))
+    except UnknownRegion as exc:
+        raise UsageError(str(exc)) from None
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with open_database(ctx.settings, read_only=False) as database:
+            async with BedrockClients(bedrock_settings(ctx.settings)) as clients:
+                return await sync_catalog(database.sessions, clients, chosen)
+
+    outcome = run_async(go())
+    report = outcome.report
+    click.echo(
+        f"synced {len(outcome.regions_synced)}/{len(chosen)} regions: {outcome.models_seen} "
+        f"models seen, {len(report.models_added)} added, {len(report.models_updated)} updated, "
+        f"{len(report.models_deactivated)} deactivated, {len(report.models_reactivated)} "
+        f"reactivated, {report.availability_changed} availability changes"
+    )
+    for region, error in sorted(outcome.failed.items()):
+        click.echo(
+            f"certtui: warning: {region}: {error.category}: {error.message} — "
+            f"{error.category.hint}",
+            err=True,
+        )
+    if not outcome.regions_synced:
+        raise click.exceptions.Exit(3)
+
+
+@models.command("list")
+@click.option("--all", "include_inactive", is_flag=True, help="Include inactive models.")
+@pass_context
+def list_models(ctx: Context, include_inactive: bool) -> None:
+    """Print the catalog: vendor, model id, name and the regions that offer it."""
+    from certtui.store.catalog import catalog
+    from certtui.store.opening import open_database
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with open_database(ctx.settings) as database, database.sessions() as session:
+            return await catalog(session, include_inactive=include_inactive)
+
+    rows = run_async(go())
+    if not rows:
+        click.echo("the catalog is empty: run `certtui models sync` first", err=True)
+        return
+    width_vendor = max(len("VENDOR"), *(len(r.provider_name) for r in rows))
+    width_id = max(len("MODEL ID"), *(len(r.model.api_model_id) for r in rows))
+    click.echo(f"{'VENDOR':<{width_vendor}}  {'MODEL ID':<{width_id}}  ACTIVE  REGIONS")
+    for row in rows:
+        active = "yes" if row.model.is_active else "no"
+        regions = ",".join(row.regions_offered) or "-"
+        click.echo(
+            f"{row.provider_name:<{width_vendor}}  {row.model.api_model_id:<{width_id}}  "
+            f"{active:<6}  {regions}"
+        )

@@ -1,0 +1,1 @@
+"""The certification engine: pure asyncio over the store and the Bedrock client (no Textual)."""
