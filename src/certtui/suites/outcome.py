@@ -54,10 +54,11 @@ def normalise_error_code(code: str) -> str:
     return code[:1].upper() + code[1:]
 
 
-def _usage(outcome_fields: dict[str, Any], usage: Mapping[str, Any] | None) -> None:
+def _usage(fields: dict[str, Any], usage: Mapping[str, Any] | None) -> None:
+    """Copy a Converse usage block's token counts into outcome fields."""
     if usage:
-        outcome_fields["input_tokens"] = usage.get("inputTokens")
-        outcome_fields["output_tokens"] = usage.get("outputTokens")
+        fields["input_tokens"] = usage.get("inputTokens")
+        fields["output_tokens"] = usage.get("outputTokens")
 
 
 def outcome_from_response(response: Mapping[str, Any]) -> ConverseOutcome:
