@@ -36,9 +36,11 @@ def sync(ctx: Context, regions: tuple[str, ...]) -> None:
         raise UsageError(str(exc)) from None
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings, read_only=False) as database:
-            async with BedrockClients(bedrock_settings(ctx.settings)) as clients:
-                return await sync_catalog(database.sessions, clients, chosen)
+        async with (
+            open_database(ctx.settings, read_only=False) as database,
+            BedrockClients(bedrock_settings(ctx.settings)) as clients,
+        ):
+            return await sync_catalog(database.sessions, clients, chosen)
 
     outcome = run_async(go())
     report = outcome.report

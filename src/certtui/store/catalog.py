@@ -106,11 +106,11 @@ async def apply_discovery(
     seen = {(o.api_model_id, o.region) for o in observations}
     for model in models.values():
         for row in model.availability:
-            if row.region in regions and (model.api_model_id, row.region) not in seen:
-                if row.offered or row.on_demand:
-                    row.offered = row.on_demand = False
-                    row.discovered_at = utcnow()
-                    report.availability_changed += 1
+            gone = row.region in regions and (model.api_model_id, row.region) not in seen
+            if gone and (row.offered or row.on_demand):
+                row.offered = row.on_demand = False
+                row.discovered_at = utcnow()
+                report.availability_changed += 1
         offered_somewhere = any(row.offered for row in model.availability)
         if model.is_active and not offered_somewhere:
             model.is_active = False
