@@ -40,7 +40,8 @@ class BedrockClients:
     """An async context manager holding the Bedrock clients of every region in use.
 
     Clients are created lazily, once per (service, region), and closed together on exit.
-    botocore's retries are off: the engine counts and schedules every attempt itself.
+    botocore's retries are off: the engine counts and schedules every attempt itself. Entering
+    raises botocore's ProfileNotFound for an unknown `profile` (an AUTHENTICATION_ERROR).
     """
 
     def __init__(self, settings: BedrockSettings | None = None) -> None:

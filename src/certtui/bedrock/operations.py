@@ -231,6 +231,7 @@ class ConverseStream:
             raise RuntimeError("iterate a ConverseStream inside `async with`")
         try:
             raw = await anext(self._iterator)
+            self.result.raw_events.append(raw)
             event = parse_stream_event(raw, _elapsed_ms(self._started))
         except StopAsyncIteration:
             self.result.finish(_elapsed_ms(self._started))

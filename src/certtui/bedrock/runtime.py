@@ -245,6 +245,8 @@ class StreamResult:
     event_kinds: list[str] = field(default_factory=list)
     text_deltas: int = 0
     tool_uses: list[ToolUse] = field(default_factory=list)
+    raw_events: list[Mapping[str, Any]] = field(default_factory=list, repr=False)
+    """The events as the wire delivered them, for checks that judge the stream's grammar."""
     _text_blocks: dict[int, list[str]] = field(default_factory=dict, repr=False)
     _tools: dict[int, tuple[str, str, list[str]]] = field(default_factory=dict, repr=False)
 
