@@ -1,0 +1,435 @@
+"""Running a job: dispatch under the limits, leases, pause / resume / cancel (SPEC §4)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from certtui.bedrock.clients import BedrockClients
+from certtui.domain.enums import CertificationStatus, JobStatus
+from certtui.engine.events import EventBus, JobProgress, LogLine, UnitStateChanged
+from certtui.engine.limits import CallLimiter
+from certtui.engine.persistence import Commit, JobWriter, cancel_unfinished, set_job_status
+from certtui.engine.planning import load_units
+from certtui.engine.retry import RetryPolicy
+from certtui.engine.unit import UnitContext, UnitPlan, UnitResult, certify_unit
+from certtui.store.models import CertificationJob
+from certtui.store.types import utcnow
+from certtui.suites import Suite
+
+J = JobStatus
+C = CertificationStatus
+RUNNABLE = (J.PENDING, J.QUEUED, J.PROCESSING, J.PAUSED)
+
+
+class JobBusy(RuntimeError):
+    """Another live process holds the job's lease."""
+
+
+class JobNotRunnable(RuntimeError):
+    """The job is finished or does not exist."""
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Limits, retries and timings of the engine."""
+
+    concurrency: int = 32
+    region_concurrency: int = 8
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    lease_ttl: float = 15.0
+    heartbeat: float = 1.0
+    progress_interval: float = 0.5
+    pass_threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """How a run of a job ended."""
+
+    job_id: str
+    status: JobStatus
+    total: int
+    processed: int
+    succeeded: int
+    failed: int
+    interrupted: bool = False
+
+
+def new_owner() -> str:
+    """A lease owner id naming this process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def lease_is_fresh(config: dict[str, Any] | None, now: float | None = None) -> bool:
+    """Whether a job's lease was renewed within its time to live."""
+    lease = (config or {}).get("lease")
+    if not lease:
+        return False
+    now = time.time() if now is None else now
+    return now - float(lease.get("heartbeat", 0)) < float(lease.get("ttl", 0))
+
+
+class JobRunner:
+    """Runs one job to a terminal state, a pause, or an interruption."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        clients: BedrockClients,
+        suite: Suite,
+        job_id: str,
+        config: EngineConfig | None = None,
+        *,
+        bus: EventBus | None = None,
+        owner: str | None = None,
+        exit_on_pause: bool = True,
+    ) -> None:
+        self.sessions = sessions
+        self.job_id = job_id
+        self.config = config or EngineConfig()
+        self.bus = bus or EventBus()
+        self.owner = owner or new_owner()
+        self.exit_on_pause = exit_on_pause
+        self.limiter = CallLimiter(self.config.concurrency, self.config.region_concurrency)
+        self.context = UnitContext(
+            job_id=job_id,
+            clients=clients,
+            limiter=self.limiter,
+            suite=suite,
+            policy=self.config.retry,
+            bus=self.bus,
+            pass_threshold=self.config.pass_threshold,
+        )
+        self.writer = JobWriter(sessions, job_id, on_commit=self._committed)
+        self.status = J.QUEUED
+        self.total = self.processed = self.succeeded = self.failed = 0
+        self._paused = False
+        self._cancelled = False
+        self._interrupted = False
+        self._wake = asyncio.Event()
+        self._tasks: dict[asyncio.Task[None], UnitPlan] = {}
+        self._job_config: dict[str, Any] = {}
+        self._started_clock = time.monotonic()
+        self._processed_at_start = 0
+        self._auth_failures = 0
+        self._plans_by_id: dict[str, UnitPlan] = {}
+
+    # Control, from this process (TUI keys, signals) ------------------------------------
+
+    def pause(self) -> None:
+        """Stop dispatching; in-flight units finish; the job becomes PAUSED."""
+        self._paused = True
+        self._wake.set()
+
+    def resume(self) -> None:
+        """Dispatch again."""
+        self._paused = False
+        self._wake.set()
+
+    def cancel(self) -> None:
+        """Cancel in-flight calls now; unfinished units become CANCELLED."""
+        self._cancelled = True
+        self._wake.set()
+
+    def interrupt(self) -> None:
+        """Stop now and leave the job PAUSED and resumable (SIGTERM / SIGHUP)."""
+        self._interrupted = True
+        self._wake.set()
+
+    @property
+    def paused(self) -> bool:
+        """Whether dispatching is on hold."""
+        return self._paused
+
+    # The run ------------------------------------------------------------------------------
+
+    async def run(self) -> JobOutcome:
+        """Claim the job, run its units, and leave it terminal, PAUSED or interrupted."""
+        await self._claim()
+        plans = await load_units(self.sessions, self.job_id)
+        self._plans_by_id = {plan.certification_id: plan for plan in plans}
+        queues: dict[str, deque[UnitPlan]] = {}
+        for plan in plans:
+            queues.setdefault(plan.region, deque()).append(plan)
+        self.writer.start()
+        background = [
+            asyncio.create_task(self._heartbeat(), name=f"job-heartbeat-{self.job_id}"),
+            asyncio.create_task(self._report(), name=f"job-progress-{self.job_id}"),
+        ]
+        self._set_status(J.PROCESSING)
+        try:
+            await self._dispatch(queues)
+        finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+        return await self._finish(queues)
+
+    async def _dispatch(self, queues: dict[str, deque[UnitPlan]]) -> None:
+        per_region: dict[str, int] = {}
+        regions = deque(sorted(queues))
+        while True:
+            if self._cancelled or self._interrupted:
+                return
+            if not self._paused:
+                self._start_units(queues, regions, per_region)
+            queued = any(queues.values())
+            if not self._tasks:
+                if not queued:
+                    return
+                if self._paused and self.exit_on_pause:
+                    return
+            self._wake.clear()
+            waiter = asyncio.create_task(self._wake.wait())
+            done, _ = await asyncio.wait(
+                [waiter, *self._tasks], return_when=asyncio.FIRST_COMPLETED
+            )
+            waiter.cancel()
+            for task in done:
+                plan = self._tasks.pop(task, None)  # type: ignore[call-overload]
+                if plan is not None:
+                    per_region[plan.region] -= 1
+                    if not task.cancelled() and task.exception() is not None:
+                        raise task.exception()  # type: ignore[misc]
+
+    def _start_units(
+        self,
+        queues: dict[str, deque[UnitPlan]],
+        regions: deque[str],
+        per_region: dict[str, int],
+    ) -> None:
+        # Round-robin over regions so one big region cannot starve the others.
+        for _ in range(len(regions) * max(1, self.config.region_concurrency)):
+            if len(self._tasks) >= self.config.concurrency or not regions:
+                return
+            region = regions[0]
+            regions.rotate(-1)
+            queue = queues[region]
+            if not queue or per_region.get(region, 0) >= self.config.region_concurrency:
+                continue
+            plan = queue.popleft()
+            per_region[region] = per_region.get(region, 0) + 1
+            task = asyncio.create_task(self._unit(plan), name=f"unit-{plan.certification_id}")
+            self._tasks[task] = plan
+
+    async def _unit(self, plan: UnitPlan) -> None:
+        self.writer.mark_started(plan.certification_id)
+        self._publish_unit(plan, C.PROCESSING)
+        result = await certify_unit(self.context, plan)
+        self.writer.mark_finished(plan.certification_id, result)
+
+    async def _finish(self, queues: dict[str, deque[UnitPlan]]) -> JobOutcome:
+        in_flight = list(self._tasks.values())
+        if self._tasks:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._tasks.clear()
+        await self.writer.close()
+        interrupted = False
+        async with self.writer.lock, self.sessions.begin() as session:
+            if self._cancelled:
+                cancelled = await cancel_unfinished(session, self.job_id)
+                self.processed += cancelled
+                self.failed += cancelled
+                await self._close_job(session, J.CANCELLED)
+            elif self._interrupted or (self._paused and any(queues.values())):
+                interrupted = self._interrupted
+                await self._requeue(session, [p.certification_id for p in in_flight])
+                await set_job_status(
+                    session, self.job_id, J.PAUSED, only_from=(J.PROCESSING, J.PAUSED),
+                    config=self._config_without_lease(interrupted=interrupted),
+                )  # fmt: skip
+                self.status = J.PAUSED
+            else:
+                failed_everywhere = self.total > 0 and self._authentication_failed_everywhere
+                await self._close_job(session, J.FAILED if failed_everywhere else J.COMPLETED)
+        for plan in in_flight if self.status is J.CANCELLED else ():
+            self._publish_unit(plan, C.CANCELLED)
+        self._publish_progress()
+        return JobOutcome(
+            self.job_id, self.status, self.total, self.processed, self.succeeded, self.failed,
+            interrupted,
+        )  # fmt: skip
+
+    async def _requeue(self, session: Any, certification_ids: list[str]) -> None:
+        if not certification_ids:
+            return
+        table = CertificationJob.metadata.tables["model_certifications"]
+        await session.execute(
+            table.update()
+            .where(
+                table.c.id.in_(certification_ids),
+                table.c.jobId == self.job_id,
+                table.c.status == C.PROCESSING,
+            )
+            .values(status=C.QUEUED, updatedAt=utcnow())
+        )
+
+    async def _close_job(self, session: Any, status: JobStatus) -> None:
+        now = utcnow()
+        started = await session.scalar(
+            sa.select(CertificationJob.started_at).where(CertificationJob.id == self.job_id)
+        )
+        duration = int((now - started).total_seconds() * 1000) if started else None
+        await set_job_status(
+            session, self.job_id, status, completedAt=now, duration=duration,
+            config=self._config_without_lease(),
+        )  # fmt: skip
+        self.status = status
+
+    # Leases, heartbeats, control from other processes -------------------------------------
+
+    async def _claim(self) -> None:
+        async with self.writer.lock, self.sessions.begin() as session:
+            job = await session.get(CertificationJob, self.job_id)
+            if job is None or job.status not in RUNNABLE:
+                state = "does not exist" if job is None else f"is {job.status}"
+                raise JobNotRunnable(f"job {self.job_id} {state}")
+            config = dict(job.config or {})
+            lease = config.get("lease") or {}
+            if lease_is_fresh(config) and lease.get("owner") != self.owner:
+                raise JobBusy(
+                    f"job {self.job_id} is running in another process ({lease.get('owner')})"
+                )
+            config["lease"] = self._lease()
+            config.pop("interrupted", None)
+            self._job_config = config
+            claimed = await set_job_status(
+                session, self.job_id, J.PROCESSING, only_from=(job.status,),
+                config=config, startedAt=job.started_at or utcnow(),
+            )  # fmt: skip
+            if not claimed:
+                raise JobBusy(f"job {self.job_id} changed while claiming it; try again")
+            # Units a dead owner left running go back to the queue; we hold the lease now.
+            await self._requeue_all_processing(session)
+            self.total = job.total_models
+            self.processed = self._processed_at_start = job.processed_models
+            self.succeeded, self.failed = job.success_count, job.failure_count
+
+    async def _requeue_all_processing(self, session: Any) -> None:
+        table = CertificationJob.metadata.tables["model_certifications"]
+        await session.execute(
+            table.update()
+            .where(table.c.jobId == self.job_id, table.c.status == C.PROCESSING)
+            .values(status=C.QUEUED, updatedAt=utcnow())
+        )
+
+    def _lease(self) -> dict[str, Any]:
+        return {"owner": self.owner, "heartbeat": time.time(), "ttl": self.config.lease_ttl}
+
+    def _config_without_lease(self, *, interrupted: bool = False) -> dict[str, Any]:
+        config = {k: v for k, v in self._job_config.items() if k != "lease"}
+        if interrupted:
+            config["interrupted"] = True
+        return config
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.heartbeat)
+            try:
+                async with self.writer.lock, self.sessions.begin() as session:
+                    self._job_config["lease"] = self._lease()
+                    status = await session.scalar(
+                        sa.select(CertificationJob.status).where(CertificationJob.id == self.job_id)
+                    )
+                    await session.execute(
+                        CertificationJob.__table__.update()
+                        .where(CertificationJob.__table__.c.id == self.job_id)
+                        .values(config=self._job_config)
+                    )
+            except sa.exc.SQLAlchemyError as exc:
+                self.bus.publish(LogLine(self.job_id, "warning", f"heartbeat failed: {exc}"))
+                continue
+            self._apply_external(status)
+
+    def _apply_external(self, status: JobStatus | None) -> None:
+        """Obey a status another process wrote (certtui jobs pause / resume / cancel)."""
+        if status is J.CANCELLED and not self._cancelled:
+            self.bus.publish(LogLine(self.job_id, "info", "cancelled from another process"))
+            self.cancel()
+        elif status is J.PAUSED and not self._paused:
+            self.bus.publish(LogLine(self.job_id, "info", "paused from another process"))
+            self.pause()
+        elif status is J.PROCESSING and self._paused:
+            self.bus.publish(LogLine(self.job_id, "info", "resumed from another process"))
+            self.resume()
+        self.status = J.PAUSED if self._paused else self.status
+
+    def _set_status(self, status: JobStatus) -> None:
+        self.status = status
+        self._publish_progress()
+
+    # Events -------------------------------------------------------------------------------
+
+    def _committed(self, commit: Commit) -> None:
+        self.processed += commit.succeeded + commit.failed
+        self.succeeded += commit.succeeded
+        self.failed += commit.failed
+        for item in commit.finished:
+            plan = self._plans_by_id.get(item.certification_id)
+            if plan is not None:
+                self._publish_unit(plan, item.result.status, item.result)
+            self._auth_failures += int(item.result.error_category == "AUTHENTICATION_ERROR")
+
+    @property
+    def _authentication_failed_everywhere(self) -> bool:
+        return self._auth_failures == self.total and self.succeeded == 0
+
+    def _publish_unit(
+        self, plan: UnitPlan, status: CertificationStatus, result: UnitResult | None = None
+    ) -> None:
+        self.bus.publish(
+            UnitStateChanged(
+                job_id=self.job_id,
+                certification_id=plan.certification_id,
+                model_id=plan.model_id,
+                api_model_id=plan.api_model_id,
+                region=plan.region,
+                status=status,
+                passed=None if result is None else result.passed,
+                score=None if result is None else result.score,
+                rating=None if result is None else result.rating,
+                error_category=None if result is None else result.error_category,
+                error_message=None if result is None else result.error_message,
+            )
+        )
+
+    async def _report(self) -> None:
+        while True:
+            self._publish_progress()
+            await asyncio.sleep(self.config.progress_interval)
+
+    def _publish_progress(self) -> None:
+        elapsed = max(time.monotonic() - self._started_clock, 1e-6)
+        done_here = self.processed - self._processed_at_start
+        per_minute = done_here / elapsed * 60
+        remaining = self.total - self.processed
+        eta = remaining / (per_minute / 60) if per_minute > 0 else None
+        stats = self.context.stats
+        self.bus.publish(
+            JobProgress(
+                job_id=self.job_id,
+                status=J.PAUSED if self._paused and self.status is J.PROCESSING else self.status,
+                total=self.total,
+                processed=self.processed,
+                succeeded=self.succeeded,
+                failed=self.failed,
+                in_flight_calls=self.limiter.in_flight,
+                call_limit=self.config.concurrency,
+                retries=stats.retries,
+                throttles=stats.throttles,
+                units_per_minute=per_minute,
+                eta_seconds=eta,
+            )
+        )

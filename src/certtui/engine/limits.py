@@ -1,0 +1,129 @@
+"""Concurrency limits on Bedrock calls in flight: global, per region, adaptive per model."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+
+class Gate:
+    """A semaphore whose capacity can change while it is in use (FIFO, cancellation-safe)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.in_use = 0
+        self.peak = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self) -> None:
+        """Wait for a free slot and take it."""
+        if self.in_use < self.capacity and not self._waiters:
+            self._take()
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # granted just as we were cancelled: hand it on
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        """Give a slot back and wake the next waiter that fits."""
+        self.in_use -= 1
+        self._wake()
+
+    def resize(self, capacity: int) -> None:
+        """Change the capacity; slots already taken stay taken."""
+        self.capacity = capacity
+        self._wake()
+
+    def _take(self) -> None:
+        self.in_use += 1
+        self.peak = max(self.peak, self.in_use)
+
+    def _wake(self) -> None:
+        while self._waiters and self.in_use < self.capacity:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self._take()
+                waiter.set_result(None)
+
+
+class AdaptiveLimit:
+    """Additive increase, multiplicative decrease: halves on throttling, creeps back on success."""
+
+    def __init__(self, ceiling: int, start: int | None = None) -> None:
+        self.ceiling = ceiling
+        self.gate = Gate(start or ceiling)
+        self._successes = 0
+
+    @property
+    def limit(self) -> int:
+        """The current limit."""
+        return self.gate.capacity
+
+    def on_throttle(self) -> int:
+        """Halve the limit (never below one); returns the new limit."""
+        self._successes = 0
+        self.gate.resize(max(1, self.gate.capacity // 2))
+        return self.gate.capacity
+
+    def on_success(self) -> None:
+        """After ``limit`` successes in a row, raise the limit by one up to the ceiling."""
+        self._successes += 1
+        if self._successes >= self.gate.capacity and self.gate.capacity < self.ceiling:
+            self._successes = 0
+            self.gate.resize(self.gate.capacity + 1)
+
+
+class CallLimiter:
+    """The three limits of SPEC §4, taken in a fixed order so waits never deadlock."""
+
+    def __init__(self, global_limit: int, region_limit: int) -> None:
+        self.global_gate = Gate(global_limit)
+        self.region_limit = region_limit
+        self.regions: dict[str, Gate] = {}
+        self.models: dict[tuple[str, str], AdaptiveLimit] = {}
+
+    def region(self, region: str) -> Gate:
+        """The gate of one region."""
+        gate = self.regions.get(region)
+        if gate is None:
+            gate = self.regions[region] = Gate(self.region_limit)
+        return gate
+
+    def model(self, region: str, model: str) -> AdaptiveLimit:
+        """The adaptive limit of one (region, model)."""
+        key = (region, model)
+        limit = self.models.get(key)
+        if limit is None:
+            limit = self.models[key] = AdaptiveLimit(self.region_limit)
+        return limit
+
+    @property
+    def in_flight(self) -> int:
+        """Calls in flight now."""
+        return self.global_gate.in_use
+
+    @asynccontextmanager
+    async def slot(self, region: str, model: str) -> AsyncIterator[AdaptiveLimit]:
+        """Hold one call slot in every limit for the duration of a call."""
+        adaptive = self.model(region, model)
+        gates = (adaptive.gate, self.region(region), self.global_gate)
+        taken: list[Gate] = []
+        try:
+            for gate in gates:
+                await gate.acquire()
+                taken.append(gate)
+            yield adaptive
+        finally:
+            for gate in reversed(taken):
+                gate.release()

@@ -1,0 +1,224 @@
+"""Planning a job into (model, region) units, written QUEUED before any call (SPEC §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from certtui.domain.enums import CertificationJobType, CertificationStatus, JobStatus
+from certtui.engine.unit import UnitPlan
+from certtui.errors import UsageError
+from certtui.store import repo
+from certtui.store.models import (
+    AIModel,
+    CertificationJob,
+    ModelCertification,
+    ModelRegionAvailability,
+)
+from certtui.suites import Suite, chat_applicable
+
+C = CertificationStatus
+UNFINISHED = (C.PENDING, C.QUEUED, C.PROCESSING)
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What an operator asked to certify."""
+
+    regions: tuple[str, ...]
+    api_model_ids: tuple[str, ...] = ()
+    all_models: bool = False
+    recertify_failed: bool = False
+    created_by: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def job_type(self) -> CertificationJobType:
+        """The seed's job type for this request."""
+        if self.recertify_failed:
+            return CertificationJobType.RECERTIFY
+        if self.all_models:
+            return CertificationJobType.ALL_MODELS
+        if len(self.api_model_ids) == 1:
+            return CertificationJobType.SINGLE_MODEL
+        return CertificationJobType.MULTIPLE_MODELS
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    """A job written to the database with its units."""
+
+    job_id: str
+    total: int
+    not_applicable: tuple[str, ...]
+    busy_elsewhere: int
+
+
+async def plan_job(sessions: async_sessionmaker, request: JobRequest, suite: Suite) -> PlannedJob:
+    """Create the job and queue its units in one transaction, or refuse with a clear error."""
+    async with sessions.begin() as session:
+        models = await _chosen_models(session, request)
+        chat_models, not_applicable = [], []
+        for model in models:
+            outputs = {m for a in model.availability for m in (a.output_modalities or ())}
+            (chat_models if not outputs or chat_applicable(outputs) else not_applicable).append(
+                model
+            )
+        if not chat_models:
+            raise UsageError(
+                "nothing to certify: the chosen models are not chat models (embedding or image "
+                "generation only)"
+            )
+        discovered = set(
+            await session.scalars(sa.select(ModelRegionAvailability.region).distinct())
+        )
+        units = _units(chat_models, request, discovered)
+        previous = await _current(session, units)
+        if request.recertify_failed:
+            units = [u for u in units if _did_not_pass(previous.get(u))]
+        busy = [u for u in units if previous.get(u) is not None and previous[u].status in UNFINISHED
+                and previous[u].job_id is not None]  # fmt: skip
+        busy_jobs = await _active_job_ids(session, {previous[u].job_id for u in busy})
+        busy = [u for u in busy if previous[u].job_id in busy_jobs]
+        units = [u for u in units if u not in set(busy)]
+        if not units:
+            what = "no unit whose last result did not pass" if request.recertify_failed else (
+                "every chosen unit is already queued in a running job")  # fmt: skip
+            raise UsageError(f"nothing to certify: {what}")
+        config = {
+            "suite": {"name": suite.name, "version": suite.version},
+            "passThreshold": suite.pass_threshold,
+            "apiModelIds": sorted({m.api_model_id for m in chat_models}),
+            **request.config,
+        }
+        job = await repo.create_job(
+            session,
+            request.job_type,
+            list(request.regions),
+            sorted({model_id for model_id, _ in units}),
+            total_models=len(units),
+            status=JobStatus.QUEUED,
+            created_by=request.created_by,
+            config=config,
+        )
+        await repo.upsert_certifications(
+            session, units, status=C.QUEUED, job_id=job.id, created_by=request.created_by
+        )
+    return PlannedJob(job.id, len(units), tuple(m.api_model_id for m in not_applicable), len(busy))
+
+
+async def _chosen_models(session: AsyncSession, request: JobRequest) -> list[AIModel]:
+    query = sa.select(AIModel).options(selectinload(AIModel.availability))
+    if request.all_models or (request.recertify_failed and not request.api_model_ids):
+        models = list(await session.scalars(query.where(AIModel.is_active.is_(True))))
+        if not models:
+            raise UsageError("the catalog is empty: run `certtui models sync` first")
+        return sorted(models, key=lambda m: m.api_model_id)
+    wanted = list(dict.fromkeys(request.api_model_ids))
+    if not wanted:
+        raise UsageError("choose models with --model ID (repeatable) or --all")
+    found = {m.api_model_id: m for m in await session.scalars(
+        query.where(AIModel.api_model_id.in_(wanted)))}  # fmt: skip
+    unknown = [w for w in wanted if w not in found]
+    if unknown:
+        total = await session.scalar(sa.select(sa.func.count()).select_from(AIModel))
+        hint = ("the catalog is empty: run `certtui models sync` first" if not total
+                else "see `certtui models list`")  # fmt: skip
+        raise UsageError(f"unknown model id {', '.join(map(repr, unknown))}: {hint}")
+    return [found[w] for w in wanted]
+
+
+def _units(
+    models: Sequence[AIModel], request: JobRequest, discovered: set[str]
+) -> list[tuple[str, str]]:
+    """Every chosen model × region, except where discovery found the model is not listed.
+
+    Explicitly named models are planned everywhere (a not-offered unit then fails with the
+    evidence); a region discovery never reached is planned too, so its failure shows.
+    """
+    units = []
+    for model in models:
+        listed = {a.region for a in model.availability if a.offered}
+        for region in request.regions:
+            explicit = not request.all_models and not request.recertify_failed
+            if explicit or region not in discovered or region in listed:
+                units.append((model.id, region))
+    return units
+
+
+async def _current(
+    session: AsyncSession, units: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], ModelCertification]:
+    model_ids = {m for m, _ in units}
+    rows = await session.scalars(
+        sa.select(ModelCertification).where(ModelCertification.model_id.in_(model_ids))
+    )
+    wanted = set(units)
+    return {(r.model_id, r.region): r for r in rows if (r.model_id, r.region) in wanted}
+
+
+async def _active_job_ids(session: AsyncSession, job_ids: set[str | None]) -> set[str]:
+    ids = {j for j in job_ids if j}
+    if not ids:
+        return set()
+    rows = await session.scalars(
+        sa.select(CertificationJob.id).where(
+            CertificationJob.id.in_(ids),
+            CertificationJob.status.in_(
+                [JobStatus.PENDING, JobStatus.QUEUED, JobStatus.PROCESSING, JobStatus.PAUSED]
+            ),
+        )
+    )
+    return set(rows)
+
+
+def _did_not_pass(previous: ModelCertification | None) -> bool:
+    return (
+        previous is not None
+        and previous.status in (C.COMPLETED, C.FAILED, C.CANCELLED)
+        and (not previous.passed)
+    )
+
+
+async def load_units(sessions: async_sessionmaker, job_id: str) -> list[UnitPlan]:
+    """The job's units that still have to run, with what discovery knows about each."""
+    async with sessions() as session:
+        rows = await session.scalars(
+            sa.select(ModelCertification)
+            .where(
+                ModelCertification.job_id == job_id,
+                ModelCertification.status.in_([C.PENDING, C.QUEUED]),
+            )
+            .options(selectinload(ModelCertification.model).selectinload(AIModel.availability))
+            .order_by(ModelCertification.region, ModelCertification.id)
+        )
+        discovered = set(
+            await session.scalars(sa.select(ModelRegionAvailability.region).distinct())
+        )
+        plans = []
+        for cert in rows:
+            model = cert.model
+            row = next((a for a in model.availability if a.region == cert.region), None)
+            plans.append(
+                UnitPlan(
+                    certification_id=cert.id,
+                    model_id=model.id,
+                    api_model_id=model.api_model_id,
+                    region=cert.region,
+                    offered=row.offered if row else (False if cert.region in discovered else None),
+                    on_demand=row.on_demand if row else True,
+                    profile_ids=(row.inference_profile_id,)
+                    if row and row.inference_profile_id
+                    else (),
+                    input_modalities=tuple(row.input_modalities or ("TEXT",)) if row else ("TEXT",),
+                    streaming=row.streaming_supported if row else True,
+                    cost_per_1k_input=model.cost_per_1k_input or None,
+                    cost_per_1k_output=model.cost_per_1k_output or None,
+                )
+            )
+        return plans

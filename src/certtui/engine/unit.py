@@ -1,0 +1,386 @@
+"""Certifying one (model, region) unit: probe, fan out the battery, score (SPEC §3)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from certtui.bedrock.clients import BedrockClients
+from certtui.bedrock.errors import BedrockError, ClassifiedError, is_on_demand_unsupported
+from certtui.bedrock.invoke import (
+    InvokeChoice,
+    InvokeRoute,
+    ModelAvailability,
+    choose_invoke_id,
+    fallback_profile,
+)
+from certtui.bedrock.operations import converse, converse_stream
+from certtui.bedrock.runtime import ConverseResult
+from certtui.domain.enums import CertificationStatus
+from certtui.domain.errors import ErrorCategory
+from certtui.engine.events import EventBus, RetryScheduled, Throttled
+from certtui.engine.limits import CallLimiter
+from certtui.engine.retry import RetryPolicy
+from certtui.store.types import utcnow
+from certtui.suites import (
+    ConverseOutcome,
+    Suite,
+    TestKind,
+    TestRecord,
+    TestSpec,
+    build_request,
+    build_test_results,
+    capabilities_for,
+    combine_turns,
+    evaluate,
+    is_unsupported_error,
+    next_history,
+    outcome_from_response,
+    outcome_from_stream,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class UnitPlan:
+    """One unit to certify and what discovery knows about it (``offered`` None: unknown)."""
+
+    certification_id: str
+    model_id: str
+    api_model_id: str
+    region: str
+    offered: bool | None
+    on_demand: bool = True
+    profile_ids: tuple[str, ...] = ()
+    input_modalities: tuple[str, ...] = ("TEXT",)
+    streaming: bool = True
+    cost_per_1k_input: float | None = None
+    cost_per_1k_output: float | None = None
+
+    @property
+    def availability(self) -> ModelAvailability:
+        """Availability for invoke-id resolution; an undiscovered region is tried on demand."""
+        if self.offered is None:
+            return ModelAvailability(offered=True, on_demand=True, profile_ids=self.profile_ids)
+        return ModelAvailability(self.offered, self.on_demand, self.profile_ids)
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """A unit's terminal state and everything stored with it."""
+
+    status: CertificationStatus
+    passed: bool
+    score: float | None
+    rating: str | None
+    test_results: dict[str, Any] | None
+    error_category: str | None
+    error_message: str | None
+    started_at: datetime
+    completed_at: datetime
+    duration_ms: int
+
+
+@dataclass
+class CallStats:
+    """Counters an operator watches live."""
+
+    calls: int = 0
+    retries: int = 0
+    throttles: int = 0
+
+
+@dataclass
+class UnitContext:
+    """What every unit of a job shares: clients, limits, retry policy, events."""
+
+    job_id: str
+    clients: BedrockClients
+    limiter: CallLimiter
+    suite: Suite
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    bus: EventBus = field(default_factory=EventBus)
+    stats: CallStats = field(default_factory=CallStats)
+    rng: random.Random = field(default_factory=random.Random)
+    pass_threshold: float | None = None
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+class CallFailed(Exception):
+    """A call failed for good: not retryable, or still failing after every attempt."""
+
+    def __init__(self, error: ClassifiedError, attempts: int, cause: BedrockError) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.attempts = attempts
+        self.cause = cause
+
+
+class UnitFailed(Exception):
+    """The unit cannot be certified at all; ``error`` says why."""
+
+    def __init__(self, category: ErrorCategory, message: str) -> None:
+        super().__init__(message)
+        self.category = category
+        self.message = message
+
+
+async def certify_unit(ctx: UnitContext, plan: UnitPlan) -> UnitResult:
+    """Run the battery for one unit and return its terminal result (never raises for Bedrock)."""
+    started_at = utcnow()
+    started = time.perf_counter()
+    runner = _UnitRunner(ctx, plan)
+    try:
+        document = await runner.run()
+    except UnitFailed as failure:
+        return _result(
+            started_at, started, CertificationStatus.FAILED, failure.category, failure.message,
+            test_results=runner.partial_document(),
+        )  # fmt: skip
+    score = document["score"]
+    passed = bool(document["passed"])
+    return UnitResult(
+        status=CertificationStatus.COMPLETED,
+        passed=passed,
+        score=score,
+        rating=document["rating"],
+        test_results=document,
+        error_category=None if passed else ErrorCategory.QUALITY_ISSUE.value,
+        error_message=None if passed else _quality_summary(document),
+        started_at=started_at,
+        completed_at=utcnow(),
+        duration_ms=int((time.perf_counter() - started) * 1000),
+    )
+
+
+def _result(
+    started_at: datetime,
+    started: float,
+    status: CertificationStatus,
+    category: ErrorCategory,
+    message: str,
+    *,
+    test_results: dict[str, Any] | None,
+) -> UnitResult:
+    return UnitResult(
+        status=status,
+        passed=False,
+        score=None,
+        rating=None,
+        test_results=test_results,
+        error_category=category.value,
+        error_message=message,
+        started_at=started_at,
+        completed_at=utcnow(),
+        duration_ms=int((time.perf_counter() - started) * 1000),
+    )
+
+
+def _quality_summary(document: dict[str, Any]) -> str:
+    failed = [t for t in document.get("tests", ()) if t.get("status") == "failed"]
+    names = ", ".join(f"{t['id']} ({t.get('reason') or 'failed'})" for t in failed[:4])
+    score = document.get("score")
+    return f"score {score}: failed {names}" if names else f"score {score} below the threshold"
+
+
+class _UnitRunner:
+    def __init__(self, ctx: UnitContext, plan: UnitPlan) -> None:
+        self.ctx = ctx
+        self.plan = plan
+        self.choice: InvokeChoice = choose_invoke_id(
+            plan.api_model_id, plan.region, plan.availability
+        )
+        self.records: dict[str, TestRecord] = {}
+        self.done: dict[str, asyncio.Event] = {t.id: asyncio.Event() for t in ctx.suite.tests}
+
+    async def run(self) -> dict[str, Any]:
+        if not self.choice.invocable:
+            category = self.choice.category or ErrorCategory.UNAVAILABLE
+            raise UnitFailed(category, f"{self.plan.api_model_id}: {self.choice.reason}")
+        capabilities = capabilities_for(self.plan.input_modalities, self.plan.streaming)
+        tests = list(self.ctx.suite.tests)
+        runnable = []
+        for test in tests:
+            reason = test.skip_reason(capabilities)
+            if reason is not None:
+                self.records[test.id] = TestRecord.skipped(test, reason)
+                self.done[test.id].set()
+            else:
+                runnable.append(test)
+        if not runnable:
+            raise UnitFailed(ErrorCategory.CONFIGURATION_ERROR, "every test of the suite skipped")
+        # The first test probes the unit alone: a model that cannot be reached fails after one
+        # call instead of ten, and the on-demand → profile switch happens before the fan-out.
+        probe, rest = runnable[0], runnable[1:]
+        await self._run_test(probe, probing=True)
+        tasks = [asyncio.create_task(self._run_test(test)) for test in rest]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            # One test ended the unit (or the unit was cancelled): stop the others' calls.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return self._document()
+
+    def _document(self, *, partial: bool = False) -> dict[str, Any]:
+        ordered = [self.records[t.id] for t in self.ctx.suite.tests if t.id in self.records]
+        threshold = self.ctx.pass_threshold
+        return build_test_results(
+            ordered,
+            invoke_id=self.choice.invoke_id or self.plan.api_model_id,
+            suite=self.ctx.suite,
+            pass_threshold=threshold,
+            cost_per_1k_input=self.plan.cost_per_1k_input,
+            cost_per_1k_output=self.plan.cost_per_1k_output,
+            extra={
+                "invokeRoute": self.choice.route.value,
+                "invokeReason": self.choice.reason,
+                "region": self.plan.region,
+                **({"partial": True} if partial else {}),
+            },
+        )
+
+    def partial_document(self) -> dict[str, Any] | None:
+        """What was recorded before the unit failed, as evidence."""
+        return self._document(partial=True) if self.records else None
+
+    async def _run_test(self, test: TestSpec, *, probing: bool = False) -> None:
+        try:
+            if test.repeat_of:
+                await self.done[test.repeat_of].wait()
+                if test.delay_seconds:
+                    await self.ctx.sleep(test.delay_seconds)
+            started = time.perf_counter()
+            attempts, ttft_ms, outcome = await self._execute(test, probing=probing)
+            result = evaluate(test, outcome)
+            self.records[test.id] = TestRecord.from_outcome(
+                test,
+                outcome,
+                result,
+                client_latency_ms=int((time.perf_counter() - started) * 1000),
+                ttft_ms=ttft_ms,
+                attempts=attempts,
+            )
+        finally:
+            self.done[test.id].set()
+
+    async def _execute(
+        self, test: TestSpec, *, probing: bool
+    ) -> tuple[int, int | None, ConverseOutcome]:
+        """Run a test's call(s); returns attempts, time to first token and the outcome."""
+        try:
+            return await self._calls(test)
+        except CallFailed as failed:
+            if is_unsupported_error(test, failed.error.code, failed.error.message):
+                return (
+                    failed.attempts,
+                    None,
+                    ConverseOutcome.failure(failed.error.code, failed.error.message),
+                )
+            if probing and is_on_demand_unsupported(failed.error):
+                fallback = fallback_profile(self.choice, self.plan.availability)
+                if fallback is None:
+                    raise UnitFailed(
+                        ErrorCategory.PROVISIONING_REQUIRED,
+                        f"{failed.error.message} (no inference profile found in "
+                        f"{self.plan.region})",
+                    ) from None
+                self.choice = fallback
+                return await self._execute(test, probing=False)
+            raise UnitFailed(
+                failed.error.category,
+                f"{test.id}: {failed.error.code}: {failed.error.message}"
+                + (f" (after {failed.attempts} attempts)" if failed.attempts > 1 else ""),
+            ) from None
+
+    async def _calls(self, test: TestSpec) -> tuple[int, int | None, ConverseOutcome]:
+        invoke_id = self.choice.invoke_id
+        assert invoke_id is not None
+        if test.kind is TestKind.STREAM:
+            request = build_request(test, invoke_id)
+            attempts, (outcome, ttft) = await self._call(test, lambda: self._stream(request))
+            return attempts, ttft, outcome
+        if test.kind is TestKind.MULTI_TURN:
+            history: list[Any] = []
+            outcomes = []
+            total_attempts = 0
+            for _ in test.turns:
+                request = build_request(test, invoke_id, history)
+                attempts, outcome = await self._call(test, lambda r=request: self._converse(r))
+                total_attempts += attempts
+                outcomes.append(outcome)
+                history = next_history(request, outcome)
+            return total_attempts, None, combine_turns(outcomes)
+        request = build_request(test, invoke_id)
+        attempts, outcome = await self._call(test, lambda: self._converse(request))
+        return attempts, None, outcome
+
+    async def _converse(self, request: dict[str, Any]) -> ConverseOutcome:
+        body = {k: v for k, v in request.items() if k != "modelId"}
+        result = await converse(self.ctx.clients, self.plan.region, request["modelId"], **body)
+        return _outcome_of(result)
+
+    async def _stream(self, request: dict[str, Any]) -> tuple[ConverseOutcome, int | None]:
+        body = {k: v for k, v in request.items() if k != "modelId"}
+        stream = converse_stream(self.ctx.clients, self.plan.region, request["modelId"], **body)
+        async with stream:
+            result = await stream.collect()
+        ttft = None if result.ttft_ms is None else int(result.ttft_ms)
+        return outcome_from_stream(result.raw_events), ttft
+
+    async def _call(self, test: TestSpec, make: Callable[[], Awaitable[T]]) -> tuple[int, T]:
+        """One logical call with the engine's retries; every attempt holds a limit slot."""
+        ctx, plan = self.ctx, self.plan
+        attempt = 0
+        while True:
+            attempt += 1
+            async with ctx.limiter.slot(plan.region, plan.api_model_id) as adaptive:
+                ctx.stats.calls += 1
+                try:
+                    value = await make()
+                except BedrockError as exc:
+                    error = exc.classified
+                    failure = exc
+                    if error.category is ErrorCategory.RATE_LIMIT:
+                        ctx.stats.throttles += 1
+                        ctx.bus.publish(
+                            Throttled(ctx.job_id, plan.api_model_id, plan.region,
+                                      adaptive.on_throttle())
+                        )  # fmt: skip
+                else:
+                    adaptive.on_success()
+                    return attempt, value
+            if not ctx.policy.should_retry(attempt, error.retryable):
+                raise CallFailed(error, attempt, failure)
+            delay = ctx.policy.delay(attempt, ctx.rng)
+            ctx.stats.retries += 1
+            ctx.bus.publish(
+                RetryScheduled(ctx.job_id, plan.api_model_id, plan.region, test.id, attempt,
+                               delay, error.code)
+            )  # fmt: skip
+            await ctx.sleep(delay)
+
+
+def _outcome_of(result: ConverseResult) -> ConverseOutcome:
+    return outcome_from_response(
+        {
+            "output": {"message": {"content": list(result.content)}},
+            "stopReason": result.stop_reason,
+            "usage": {
+                "inputTokens": result.usage.input_tokens,
+                "outputTokens": result.usage.output_tokens,
+            },
+            "metrics": {"latencyMs": result.server_latency_ms},
+        }
+    )
+
+
+__all__ = ["InvokeRoute", "UnitContext", "UnitPlan", "UnitResult", "certify_unit"]
