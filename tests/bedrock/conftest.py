@@ -200,8 +200,8 @@ async def standin(client_scenario: Scenario) -> AsyncIterator[StandinServer]:
 
 @pytest.fixture
 async def default_standin() -> AsyncIterator[StandinServer]:
-    """The stand-in serving its built-in default scenario on loopback."""
-    async with serve(seed=0) as server:
+    """The stand-in serving its built-in default scenario on loopback, answering quickly."""
+    async with serve(seed=0, latency_ms=20) as server:
         yield server
 
 
