@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -53,15 +53,11 @@ async def list_foundation_models(clients: BedrockClients, region: str) -> list[F
         client = await clients.control(region)
         # The API has no pagination: one response holds the whole list.
         response = await client.list_foundation_models()
-        return [
-            FoundationModel.from_summary(region, summary)
-            for summary in response.get("modelSummaries") or ()
-        ]
-    except (KeyError, TypeError, AttributeError) as exc:
-        malformed = MalformedResponse(f"unexpected {operation} response: {exc!r}")
-        raise _failure(malformed, operation, region) from exc
     except Exception as exc:
         raise _failure(exc, operation, region) from exc
+    return _summaries(
+        response, "modelSummaries", FoundationModel.from_summary, operation=operation, region=region
+    )
 
 
 async def list_inference_profiles(clients: BedrockClients, region: str) -> list[InferenceProfile]:
@@ -70,27 +66,44 @@ async def list_inference_profiles(clients: BedrockClients, region: str) -> list[
     profiles: list[InferenceProfile] = []
     seen_tokens: set[str] = set()
     request: dict[str, str] = {}
-    try:
-        client = await clients.control(region)
-        while True:
+    while True:
+        try:
+            client = await clients.control(region)
             response = await client.list_inference_profiles(**request)
-            profiles.extend(
-                InferenceProfile.from_summary(region, summary)
-                for summary in response.get("inferenceProfileSummaries") or ()
-            )
-            token = response.get("nextToken")
-            if not token:
-                return profiles
-            if token in seen_tokens:
-                # A server that hands out a token twice would otherwise be paged forever.
-                raise MalformedResponse(f"{operation} repeated the page token {token!r}")
-            seen_tokens.add(token)
-            request = {"nextToken": token}
+        except Exception as exc:
+            raise _failure(exc, operation, region) from exc
+        profiles += _summaries(
+            response,
+            "inferenceProfileSummaries",
+            InferenceProfile.from_summary,
+            operation=operation,
+            region=region,
+        )
+        token = response.get("nextToken")
+        if not token:
+            return profiles
+        if token in seen_tokens:
+            # A server that hands out a token twice would otherwise be paged forever.
+            repeated = MalformedResponse(f"{operation} repeated the page token {token!r}")
+            raise _failure(repeated, operation, region)
+        seen_tokens.add(token)
+        request = {"nextToken": token}
+
+
+def _summaries(
+    response: dict[str, Any],
+    key: str,
+    build: Callable[[str, Any], T],
+    *,
+    operation: str,
+    region: str,
+) -> list[T]:
+    """Build the typed items of a listing, or fail as a malformed response."""
+    try:
+        return [build(region, summary) for summary in response.get(key) or ()]
     except (KeyError, TypeError, AttributeError) as exc:
         malformed = MalformedResponse(f"unexpected {operation} response: {exc!r}")
         raise _failure(malformed, operation, region) from exc
-    except Exception as exc:
-        raise _failure(exc, operation, region) from exc
 
 
 async def _outcome(call: Awaitable[T]) -> T | BedrockError:
