@@ -63,10 +63,11 @@ def cli(ctx: click.Context, **flags: Any) -> None:
 
 def _register_commands() -> None:
     from certtui.cli.db import db
+    from certtui.cli.export import export
     from certtui.cli.info import info
     from certtui.cli.models import models
 
-    for command in (db, info, models):
+    for command in (db, export, info, models):
         cli.add_command(command)
 
 

@@ -1,0 +1,124 @@
+"""Markdown export: a per-region summary and a table that reads the same without colour."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from certtui.domain.enums import CertificationStatus
+from certtui.export.rows import ExportRow, Outcome, format_timestamp
+
+# Every outcome pairs a glyph with words, so the table reads in plain text and without colour.
+OUTCOME_GLYPHS: dict[Outcome, str] = {
+    Outcome.PASSED: "✔",
+    Outcome.NOT_PASSED: "✘",
+    Outcome.FAILED: "✖",
+    Outcome.CANCELLED: "⊘",
+    Outcome.UNFINISHED: "…",
+}
+
+SUMMARY_HEADER = (
+    "| Region | Certifications | Passed | Not passed | Failed | Cancelled | Unfinished "
+    "| % passed |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|"
+)
+TABLE_HEADER = (
+    "| Model | Vendor | Region | Status | Score | Rating | Details |\n"
+    "|---|---|---|---|---:|:---:|---|"
+)
+
+
+def to_markdown(rows: Sequence[ExportRow], *, generated_at: datetime | None = None) -> str:
+    """The rows as a Markdown report: title, per-region summary, then one line per row."""
+    regions = sorted({row.region for row in rows})
+    lines = [
+        "# certtui certifications",
+        "",
+        f"Generated {format_timestamp(generated_at or datetime.now(UTC))}: "
+        f"{len(rows)} certifications in {len(regions)} regions.",
+        "",
+    ]
+    if not rows:
+        lines.append("_No certifications match._")
+        return "\n".join(lines) + "\n"
+    lines += ["## Summary by region", "", SUMMARY_HEADER]
+    for region in regions:
+        lines.append(_summary_line(region, [row for row in rows if row.region == region]))
+    if len(regions) > 1:
+        lines.append(_summary_line("**all**", rows))
+    lines += ["", "## Certifications", "", TABLE_HEADER]
+    lines += [_row_line(row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def status_label(row: ExportRow) -> str:
+    """The glyph and words for a row's status, e.g. ``✘ not passed`` or ``… queued``."""
+    words = row.outcome.value
+    if row.outcome is Outcome.UNFINISHED:
+        words = row.status.value.lower()
+    return f"{OUTCOME_GLYPHS[row.outcome]} {words}"
+
+
+def percent_passed(rows: Sequence[ExportRow]) -> float:
+    """The share of rows that passed, in percent with one decimal (0 for no rows)."""
+    if not rows:
+        return 0.0
+    return round(100 * sum(row.outcome is Outcome.PASSED for row in rows) / len(rows), 1)
+
+
+def _summary_line(label: str, rows: Sequence[ExportRow]) -> str:
+    counts = Counter(row.outcome for row in rows)
+    cells = [
+        label,
+        str(len(rows)),
+        *(
+            str(counts[outcome])
+            for outcome in (
+                Outcome.PASSED,
+                Outcome.NOT_PASSED,
+                Outcome.FAILED,
+                Outcome.CANCELLED,
+                Outcome.UNFINISHED,
+            )
+        ),
+        f"{percent_passed(rows):.1f}%",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _row_line(row: ExportRow) -> str:
+    cells = [
+        row.model_id,
+        row.vendor,
+        row.region,
+        status_label(row),
+        "" if row.score is None else f"{row.score:.1f}",
+        row.rating or "",
+        _details(row),
+    ]
+    return "| " + " | ".join(_cell(text) for text in cells) + " |"
+
+
+def _details(row: ExportRow) -> str:
+    if row.outcome is Outcome.NOT_PASSED:
+        failed = ", ".join(
+            f"{test.id} ({test.reason})" if test.reason else test.id for test in row.failed_tests
+        )
+        category = row.error_category or "QUALITY_ISSUE"
+        return f"{category}: failed {failed}" if failed else category
+    if row.status is CertificationStatus.FAILED:
+        parts = [row.error_category or "UNKNOWN_ERROR"]
+        if row.error_message:
+            parts[0] += f": {row.error_message}"
+        if row.remediation_hint:
+            parts.append(row.remediation_hint)
+        return " — ".join(parts)
+    if row.invoke_id:
+        return f"invoked as {row.invoke_id}"
+    return ""
+
+
+def _cell(text: str) -> str:
+    # A pipe would end the cell and a newline the row.
+    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
