@@ -27,6 +27,7 @@ __all__ = [
     "converse",
     "converse_stream",
     "discover",
+    "discover_region",
     "list_foundation_models",
     "list_inference_profiles",
 ]
@@ -149,9 +150,10 @@ async def converse(
 ) -> ConverseResult:
     """One Converse call of `model_id` (a bare id or profile id); `request` is the API's body."""
     operation = "Converse"
-    started = time.perf_counter()
     try:
         client = await clients.runtime(region)
+        # Timed from here: creating the region's client on first use is not the call's latency.
+        started = time.perf_counter()
         response = await client.converse(modelId=model_id, **request)
         return ConverseResult.from_response(
             response, region=region, invoke_id=model_id, client_latency_ms=_elapsed_ms(started)
@@ -197,9 +199,9 @@ class ConverseStream:
     async def __aenter__(self) -> Self:
         if self._events is not None or self._closed:
             raise RuntimeError("a ConverseStream can be entered once")
-        self._started = time.perf_counter()
         try:
             client = await self._clients.runtime(self.region)
+            self._started = time.perf_counter()
             response = await client.converse_stream(modelId=self.model_id, **self._request)
         except Exception as exc:
             self._closed = True
