@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     "--port",
     default=0,
     show_default=True,
+    metavar="N",
     type=click.IntRange(0, 65535),
     help="Port to listen on (0: any free port).",
 )
@@ -32,9 +33,12 @@ if TYPE_CHECKING:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Scenario file (TOML) describing regions, models and behaviours; default: built in.",
 )
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed for simulated chance.")
+@click.option(
+    "--seed", default=0, show_default=True, metavar="N", type=int, help="Seed for simulated chance."
+)
 @click.option(
     "--latency-ms",
+    metavar="N",
     type=click.FloatRange(min=0),
     help="Make every runtime call take about this long (for benchmarks).",
 )

@@ -211,7 +211,11 @@ def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source}: invalid TOML: {exc}") from exc
+        reason = str(exc)
+        if "(at line" not in reason:
+            # tomllib says "at end of document" without a line; name the last line instead.
+            reason += f" (line {text.count(chr(10)) + 1})"
+        raise ScenarioError(f"{source}: invalid TOML: {reason}") from None
     try:
         return _build(data)
     except _Invalid as exc:
