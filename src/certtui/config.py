@@ -53,6 +53,13 @@ class Settings:
     regions: tuple[str, ...] = BEDROCK_REGIONS
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    concurrency: int = 32
+    region_concurrency: int = 8
+    pass_threshold: float | None = None  # None: the suite's own threshold
+    max_attempts: int = 6
+    retry_base: float = 1.0
+    retry_cap: float = 30.0
+    lease_ttl: float = 15.0
 
     @property
     def embedded_database(self) -> Path:
@@ -71,6 +78,13 @@ FILE_KEYS: Mapping[str, type] = {
     "regions": list,
     "connect_timeout": float,
     "read_timeout": float,
+    "concurrency": int,
+    "region_concurrency": int,
+    "pass_threshold": float,
+    "max_attempts": int,
+    "retry_base": float,
+    "retry_cap": float,
+    "lease_ttl": float,
 }
 
 
@@ -139,6 +153,10 @@ def _coerce(key: str, value: Any, expected: type, origin: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise UsageError(f"{origin}: {key!r} must be a positive number")
         return float(value)
+    if expected is int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise UsageError(f"{origin}: {key!r} must be a whole number of at least 1")
+        return value
     if not isinstance(value, expected):
         raise UsageError(f"{origin}: {key!r} must be a {_type_name(expected)}")
     return value
@@ -161,9 +179,9 @@ def _read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             values[key] = _coerce(
                 key, [r.strip() for r in raw.split(",") if r.strip()], list, origin
             )
-        elif expected is float:
+        elif expected in (float, int):
             try:
-                values[key] = _coerce(key, float(raw), float, origin)
+                values[key] = _coerce(key, expected(raw), expected, origin)
             except ValueError:
                 raise UsageError(f"{origin}={raw!r}: expected a positive number") from None
         else:

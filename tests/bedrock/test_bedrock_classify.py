@@ -68,7 +68,7 @@ LOCAL = "http://127.0.0.1:1"
         ("ServiceQuotaExceededException", "Quota exceeded", C.QUOTA_EXCEEDED, False),
         ("ModelTimeoutException", "Model timed out", C.TIMEOUT, True),
         ("ModelErrorException", "The model failed", C.MODEL_ERROR, False),
-        ("ModelStreamErrorException", "stream broke", C.MODEL_ERROR, False),
+        ("ModelStreamErrorException", "stream broke", C.MODEL_ERROR, True),
         ("ModelNotReadyException", "Model is not ready", C.MODEL_ERROR, True),
         ("InternalServerException", "Internal error", C.UNKNOWN_ERROR, True),
         ("ServiceUnavailableException", "Service unavailable", C.UNKNOWN_ERROR, True),

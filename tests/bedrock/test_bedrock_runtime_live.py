@@ -169,7 +169,7 @@ async def test_converse_stream_event_types_for_a_tool_block(clients: BedrockClie
 @pytest.mark.parametrize(
     ("model_id", "category", "code", "retryable"),
     [
-        ("acme.stream-broken-v1", ErrorCategory.MODEL_ERROR, "ModelStreamErrorException", False),
+        ("acme.stream-broken-v1", ErrorCategory.MODEL_ERROR, "ModelStreamErrorException", True),
         ("acme.stream-throttled-v1", ErrorCategory.RATE_LIMIT, "ThrottlingException", True),
     ],
 )

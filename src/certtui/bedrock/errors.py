@@ -77,6 +77,8 @@ _RETRYABLE_CODES = frozenset(
         "ServiceUnavailableException",
         "InternalServerException",
         "ModelTimeoutException",
+        # A stream cut off mid-answer ("Retry your request", says AWS) is transient.
+        "ModelStreamErrorException",
     }
 )
 

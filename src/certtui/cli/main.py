@@ -65,9 +65,12 @@ def _register_commands() -> None:
     from certtui.cli.db import db
     from certtui.cli.export import export
     from certtui.cli.info import info
+    from certtui.cli.jobs import jobs
     from certtui.cli.models import models
+    from certtui.cli.run import run
+    from certtui.cli.simulate import simulate
 
-    for command in (db, export, info, models):
+    for command in (db, export, info, jobs, models, run, simulate):
         cli.add_command(command)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import time
@@ -117,6 +118,8 @@ class JobRunner:
         self._cancelled = False
         self._interrupted = False
         self._wake = asyncio.Event()
+        self._beat_now = asyncio.Event()
+        self._desired: JobStatus | None = None
         self._tasks: dict[asyncio.Task[None], UnitPlan] = {}
         self._job_config: dict[str, Any] = {}
         self._started_clock = time.monotonic()
@@ -129,11 +132,17 @@ class JobRunner:
     def pause(self) -> None:
         """Stop dispatching; in-flight units finish; the job becomes PAUSED."""
         self._paused = True
-        self._wake.set()
+        self._record(J.PAUSED)
 
     def resume(self) -> None:
         """Dispatch again."""
         self._paused = False
+        self._record(J.PROCESSING)
+
+    def _record(self, status: JobStatus) -> None:
+        # The next heartbeat writes it before reading what other processes asked for.
+        self._desired = status
+        self._beat_now.set()
         self._wake.set()
 
     def cancel(self) -> None:
@@ -336,9 +345,17 @@ class JobRunner:
 
     async def _heartbeat(self) -> None:
         while True:
-            await asyncio.sleep(self.config.heartbeat)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._beat_now.wait(), self.config.heartbeat)
+            self._beat_now.clear()
             try:
                 async with self.writer.lock, self.sessions.begin() as session:
+                    desired, self._desired = self._desired, None
+                    if desired is not None:
+                        await set_job_status(
+                            session, self.job_id, desired,
+                            only_from=(J.PROCESSING,) if desired is J.PAUSED else (J.PAUSED,),
+                        )  # fmt: skip
                     self._job_config["lease"] = self._lease()
                     status = await session.scalar(
                         sa.select(CertificationJob.status).where(CertificationJob.id == self.job_id)

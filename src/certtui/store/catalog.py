@@ -92,6 +92,7 @@ async def apply_discovery(
                 name=observation.name,
                 api_model_id=observation.api_model_id,
                 provider_id=provider.id,
+                is_active=True,
                 availability=[],
             )
             session.add(model)

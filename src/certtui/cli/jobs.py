@@ -1,0 +1,155 @@
+"""``certtui jobs``: list, inspect and control jobs, also those another process runs."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import sqlalchemy as sa
+from rich.console import Console
+from rich.table import Table
+
+from certtui.cli.main import Context, pass_context, run_async
+
+
+@click.group()
+def jobs() -> None:
+    """Certification jobs."""
+
+
+@jobs.command("list")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_context
+def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
+    """Recent jobs, newest first."""
+    from certtui.engine.job import lease_is_fresh
+    from certtui.store.models import CertificationJob
+    from certtui.store.opening import open_database
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with open_database(ctx.settings) as database, database.sessions() as session:
+            rows = await session.scalars(
+                sa.select(CertificationJob)
+                .order_by(CertificationJob.created_at.desc(), CertificationJob.id)
+                .limit(limit)
+            )
+            return [
+                {
+                    "id": job.id,
+                    "type": job.type.value,
+                    "status": job.status.value,
+                    "processed": job.processed_models,
+                    "total": job.total_models,
+                    "succeeded": job.success_count,
+                    "failed": job.failure_count,
+                    "live": lease_is_fresh(job.config),
+                    "createdBy": job.created_by,
+                    "createdAt": job.created_at.isoformat(timespec="seconds"),
+                }
+                for job in rows
+            ]
+
+    rows = run_async(go())
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no jobs yet: start one with `certtui run`", err=True)
+        return
+    table = Table(box=None)
+    for column in ("id", "type", "status", "progress", "passed", "by", "created"):
+        table.add_column(column)
+    for row in rows:
+        status = row["status"] + (" (live)" if row["live"] else "")
+        table.add_row(
+            row["id"][:8], row["type"], status, f"{row['processed']}/{row['total']}",
+            str(row["succeeded"]), row["createdBy"] or "", row["createdAt"],
+        )  # fmt: skip
+    Console().print(table)
+
+
+@jobs.command()
+@click.argument("job_id")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_context
+def show(ctx: Context, job_id: str, as_json: bool) -> None:
+    """One job with its units."""
+    from certtui.cli.run import emit_report, job_report
+    from certtui.engine.control import find_job
+    from certtui.store.opening import open_database
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with open_database(ctx.settings) as database:
+            async with database.sessions() as session:
+                job = await find_job(session, job_id)
+            return await job_report(database.sessions, job.id)
+
+    emit_report(run_async(go()), as_json)
+
+
+@jobs.command()
+@click.argument("job_id")
+@pass_context
+def pause(ctx: Context, job_id: str) -> None:
+    """Pause a job (a running engine stops dispatching; in-flight units finish)."""
+    from certtui.engine.control import pause_job
+    from certtui.store.opening import open_database
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with open_database(ctx.settings, read_only=False) as database:
+            return await pause_job(database.sessions, job_id)
+
+    result = run_async(go())
+    where = "its engine will stop dispatching" if result.live else "no engine was running it"
+    click.echo(f"job {result.job_id} PAUSED ({where}); resume with `certtui jobs resume`")
+
+
+@jobs.command()
+@click.argument("job_id")
+@pass_context
+def cancel(ctx: Context, job_id: str) -> None:
+    """Cancel a job: in-flight calls stop and unfinished units become CANCELLED."""
+    from certtui.engine.control import cancel_job
+    from certtui.store.opening import open_database
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with open_database(ctx.settings, read_only=False) as database:
+            return await cancel_job(database.sessions, job_id)
+
+    result = run_async(go())
+    where = "its engine is stopping it" if result.live else "cancelled here"
+    click.echo(f"job {result.job_id} CANCELLED ({where})")
+
+
+@jobs.command()
+@click.argument("job_id")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
+@pass_context
+def resume(ctx: Context, job_id: str, as_json: bool) -> None:
+    """Resume a paused or interrupted job (here, unless a live engine holds it)."""
+    from certtui.cli.run import emit_report, load_suite_or_default, run_job
+    from certtui.engine.control import recover_interrupted, resume_request
+    from certtui.store.models import CertificationJob
+    from certtui.store.opening import open_database
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with open_database(ctx.settings, read_only=False) as database:
+            await recover_interrupted(database.sessions)
+            request = await resume_request(database.sessions, job_id)
+            if request.live:
+                return None, request.job_id
+            async with database.sessions() as session:
+                job = await session.get(CertificationJob, request.job_id)
+                config = dict(job.config or {}) if job else {}
+            suite = load_suite_or_default(config.get("suitePath"))
+            limits = config.get("limits") or {}
+            return await run_job(database, ctx.settings, request.job_id, suite, limits), None
+
+    report, live_job = run_async(go())
+    if report is None:
+        click.echo(f"job {live_job} resumed by the engine that holds it")
+        return
+    emit_report(report, as_json)
+    sys.exit(report.exit_code)

@@ -1,0 +1,86 @@
+"""Headless display: live progress on stderr (rich), and the summary of a finished job."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from certtui.engine.events import EngineEvent, JobProgress, LogLine, UnitStateChanged
+
+
+class ProgressDisplay:
+    """Subscribes to engine events and redraws at a fixed rate, whatever the event rate."""
+
+    def __init__(self, console: Console, total: int) -> None:
+        self.console = console
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+            console=console,
+            refresh_per_second=4,
+            transient=False,
+        )
+        self.task = self.progress.add_task("certifying", total=total, detail="")
+
+    def __enter__(self) -> ProgressDisplay:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def __call__(self, event: EngineEvent) -> None:
+        if isinstance(event, JobProgress):
+            eta = "" if event.eta_seconds is None else f" eta {event.eta_seconds:,.0f}s"
+            detail = (
+                f"ok {event.succeeded} · not passed {event.failed} · calls "
+                f"{event.in_flight_calls}/{event.call_limit} · retries {event.retries} · "
+                f"throttled {event.throttles} · {event.units_per_minute:,.1f}/min{eta}"
+            )
+            self.progress.update(
+                self.task, completed=event.processed, total=event.total, detail=detail
+            )
+        elif isinstance(event, LogLine) and event.level != "debug":
+            self.console.log(f"{event.level}: {event.message}")
+        elif isinstance(event, UnitStateChanged) and event.error_category == "AUTHENTICATION_ERROR":
+            self.console.log(f"{event.api_model_id} in {event.region}: {event.error_message}")
+
+
+def summary_table(rows: list[dict[str, Any]]) -> Table:
+    """Per-region counts of a job's units, with a glyph for each column."""
+    by_region: dict[str, Counter[str]] = {}
+    for row in rows:
+        by_region.setdefault(row["region"], Counter())[_bucket(row)] += 1
+    table = Table(title="certification summary", show_lines=False)
+    table.add_column("region")
+    for column in ("✓ passed", "✗ not passed", "! failed", "– cancelled", "… unfinished"):
+        table.add_column(column, justify="right")
+    table.add_column("% passed", justify="right")
+    for region in sorted(by_region):
+        counts = by_region[region]
+        total = sum(counts.values())
+        share = 100 * counts["passed"] / total if total else 0.0
+        table.add_row(
+            region,
+            *(str(counts[b]) for b in ("passed", "not_passed", "failed", "cancelled", "open")),
+            f"{share:.0f}%",
+        )
+    return table
+
+
+def _bucket(row: dict[str, Any]) -> str:
+    status = row["status"]
+    if status == "COMPLETED":
+        return "passed" if row["passed"] else "not_passed"
+    if status == "FAILED":
+        return "failed"
+    if status == "CANCELLED":
+        return "cancelled"
+    return "open"

@@ -1,0 +1,227 @@
+"""``certtui run``: headless certification with live progress, a summary and exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from rich.console import Console
+
+from certtui.cli.main import Context, pass_context, run_async
+from certtui.config import Settings
+from certtui.domain.enums import JobStatus
+from certtui.domain.regions import UnknownRegion, validate_regions
+from certtui.errors import CannotRunError, UsageError
+
+EXIT_ALL_PASSED = 0
+EXIT_SOME_NOT_PASSED = 1
+EXIT_COULD_NOT_RUN = 3
+
+
+@dataclass
+class RunReport:
+    """A finished (or stopped) run: the job, its units, and the exit code it earns."""
+
+    job: dict[str, Any]
+    units: list[dict[str, Any]]
+    exit_code: int
+    note: str | None = None
+
+
+def load_suite_or_default(path: str | None):  # type: ignore[no-untyped-def]
+    """The suite from ``path``, or the default battery; a bad file is a usage error."""
+    from certtui.suites import SuiteError, default_suite, load_suite
+
+    if path is None:
+        return default_suite()
+    try:
+        return load_suite(Path(path))
+    except SuiteError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read suite file {path}: {exc.strerror or exc}") from None
+
+
+def parse_regions(repeated: tuple[str, ...], joined: str | None, settings: Settings) -> list[str]:
+    """Regions from --region and --regions (default: the configured ones), validated."""
+    names = list(repeated)
+    if joined:
+        names += [r.strip() for r in joined.split(",") if r.strip()]
+    try:
+        return validate_regions(names or list(settings.regions))
+    except UnknownRegion as exc:
+        raise UsageError(str(exc)) from None
+
+
+@click.command()
+@click.option("--model", "models", multiple=True, metavar="ID", help="Model id (repeatable).")
+@click.option("--all", "all_models", is_flag=True, help="Every active chat model in the catalog.")
+@click.option("--region", "regions", multiple=True, metavar="REGION", help="Region (repeatable).")
+@click.option("--regions", "regions_csv", metavar="A,B", help="Comma-separated regions.")
+@click.option(
+    "--recertify-failed", is_flag=True, help="Only the units whose last result did not pass."
+)
+@click.option("--concurrency", type=click.IntRange(1, 1024), help="Bedrock calls in flight.")
+@click.option("--region-concurrency", type=click.IntRange(1, 1024), help="Calls per region.")
+@click.option("--suite", "suite_path", metavar="FILE", help="Suite file (TOML).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
+@pass_context
+def run(
+    ctx: Context,
+    models: tuple[str, ...],
+    all_models: bool,
+    regions: tuple[str, ...],
+    regions_csv: str | None,
+    recertify_failed: bool,
+    concurrency: int | None,
+    region_concurrency: int | None,
+    suite_path: str | None,
+    as_json: bool,
+) -> None:
+    """Certify models in regions, headless (exit 0 all passed, 1 some not, 2 usage, 3 failed)."""
+    from certtui.engine.planning import JobRequest
+
+    if models and all_models:
+        raise UsageError("choose either --model or --all, not both")
+    if not models and not all_models and not recertify_failed:
+        raise UsageError("choose models with --model ID (repeatable), --all or --recertify-failed")
+    chosen_regions = parse_regions(regions, regions_csv, ctx.settings)
+    suite = load_suite_or_default(suite_path)
+    limits = {"concurrency": concurrency, "region_concurrency": region_concurrency}
+    request = JobRequest(
+        regions=tuple(chosen_regions),
+        api_model_ids=models,
+        all_models=all_models,
+        recertify_failed=recertify_failed,
+        created_by=ctx.settings.created_by,
+        config={
+            "limits": {k: v for k, v in limits.items() if v is not None},
+            **({"suitePath": str(Path(suite_path).resolve())} if suite_path else {}),
+        },
+    )
+    report = run_async(_plan_and_run(ctx.settings, request, suite, limits, as_json))
+    emit_report(report, as_json)
+    sys.exit(report.exit_code)
+
+
+async def _plan_and_run(settings, request, suite, limits, as_json) -> RunReport:  # type: ignore[no-untyped-def]
+    from certtui.engine.control import recover_interrupted
+    from certtui.engine.planning import plan_job
+    from certtui.store.opening import open_database
+
+    async with open_database(settings, read_only=False) as database:
+        await recover_interrupted(database.sessions)
+        planned = await plan_job(database.sessions, request, suite)
+        err = Console(stderr=True)
+        if planned.not_applicable:
+            err.print(
+                f"not applicable (not chat models): {', '.join(planned.not_applicable)}",
+                highlight=False,
+            )
+        err.print(f"job {planned.job_id}: {planned.total} units", highlight=False)
+        return await run_job(database, settings, planned.job_id, suite, limits)
+
+
+async def run_job(database, settings, job_id, suite, limits) -> RunReport:  # type: ignore[no-untyped-def]
+    """Run a planned or resumed job here with progress on stderr; signals pause it."""
+    from certtui.bedrock.clients import BedrockClients
+    from certtui.cli.progress import ProgressDisplay
+    from certtui.engine.access import bedrock_settings, engine_config
+    from certtui.engine.job import JobBusy, JobNotRunnable, JobRunner
+
+    config = engine_config(settings, **limits)
+    pool = max(config.region_concurrency, 10)
+    async with BedrockClients(bedrock_settings(settings, pool=pool)) as clients:
+        runner = JobRunner(database.sessions, clients, suite, job_id, config)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            loop.add_signal_handler(signum, runner.interrupt)
+        err = Console(stderr=True)
+        try:
+            with ProgressDisplay(err, total=0) as display:
+                runner.bus.subscribe(display)
+                outcome = await runner.run()
+        except (JobBusy, JobNotRunnable) as exc:
+            raise UsageError(str(exc)) from None
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+    report = await job_report(database.sessions, job_id)
+    if outcome.status is JobStatus.PAUSED:
+        reason = "interrupted by a signal" if outcome.interrupted else "paused"
+        report.note = f"job {job_id} {reason}; resume with `certtui jobs resume {job_id}`"
+        report.exit_code = EXIT_COULD_NOT_RUN
+    return report
+
+
+async def job_report(sessions, job_id: str) -> RunReport:  # type: ignore[no-untyped-def]
+    """The job row and its units, as plain data, with the exit code they earn."""
+    from certtui.store.models import AIModel, CertificationJob, ModelCertification
+
+    async with sessions() as session:
+        job = await session.get(CertificationJob, job_id)
+        if job is None:
+            raise CannotRunError(f"job {job_id} vanished from the database")
+        rows = await session.execute(
+            sa.select(ModelCertification, AIModel.api_model_id)
+            .join(AIModel, AIModel.id == ModelCertification.model_id)
+            .where(ModelCertification.job_id == job_id)
+            .order_by(AIModel.api_model_id, ModelCertification.region)
+        )
+        units = [
+            {
+                "model": api_model_id,
+                "region": cert.region,
+                "status": cert.status.value,
+                "passed": cert.passed,
+                "score": cert.score,
+                "rating": cert.rating,
+                "errorCategory": cert.error_category,
+                "errorMessage": cert.error_message,
+                "durationMs": cert.duration,
+            }
+            for cert, api_model_id in rows
+        ]
+    job_data = {
+        "id": job.id,
+        "type": job.type.value,
+        "status": job.status.value,
+        "regions": job.regions,
+        "totalModels": job.total_models,
+        "processedModels": job.processed_models,
+        "successCount": job.success_count,
+        "failureCount": job.failure_count,
+        "durationMs": job.duration,
+        "createdBy": job.created_by,
+    }
+    if job.status is JobStatus.COMPLETED:
+        code = EXIT_ALL_PASSED if job.failure_count == 0 else EXIT_SOME_NOT_PASSED
+    else:
+        code = EXIT_COULD_NOT_RUN
+    return RunReport(job_data, units, code)
+
+
+def emit_report(report: RunReport, as_json: bool) -> None:
+    """The summary: JSON on stdout, or a table on stdout; notes on stderr."""
+    from certtui.cli.progress import summary_table
+
+    if as_json:
+        click.echo(json.dumps({"job": report.job, "units": report.units}, indent=2))
+    else:
+        out = Console()
+        out.print(summary_table(report.units))
+        job = report.job
+        out.print(
+            f"job {job['id']} {job['status']}: {job['successCount']} passed, "
+            f"{job['failureCount']} did not, of {job['totalModels']}",
+            highlight=False,
+        )
+    if report.note:
+        click.echo(f"certtui: {report.note}", err=True)

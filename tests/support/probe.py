@@ -1,0 +1,55 @@
+"""A probe that checks SPEC §2.3's counters invariant inside every transaction that commits."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
+
+
+@dataclass
+class InvariantProbe:
+    """Counts commits checked and records every violation seen."""
+
+    commits: int = 0
+    violations: list[str] = field(default_factory=list)
+
+    def check(self, connection) -> None:  # type: ignore[no-untyped-def]
+        jobs = connection.exec_driver_sql(
+            'SELECT id, "totalModels", "processedModels", "successCount", "failureCount" '
+            "FROM certification_jobs"
+        ).all()
+        if not jobs:
+            return
+        units = connection.exec_driver_sql(
+            'SELECT "jobId", status, passed FROM model_certifications'
+        ).all()
+        terminal: Counter[str] = Counter()
+        passed: Counter[str] = Counter()
+        for job_id, status, ok in units:
+            status = getattr(status, "value", status)
+            if status in TERMINAL:
+                terminal[job_id] += 1
+                passed[job_id] += int(status == "COMPLETED" and bool(ok))
+        self.commits += 1
+        for job_id, total, processed, succeeded, failed in jobs:
+            if not processed == succeeded + failed <= total:
+                self.violations.append(
+                    f"{job_id}: {processed} != {succeeded}+{failed} or > {total}"
+                )
+            if processed != terminal[job_id] or succeeded != passed[job_id]:
+                self.violations.append(
+                    f"{job_id}: counters {processed}/{succeeded} vs units "
+                    f"{terminal[job_id]}/{passed[job_id]}"
+                )
+
+
+def install(engine: AsyncEngine) -> InvariantProbe:
+    """Check the invariant in each transaction just before it commits."""
+    probe = InvariantProbe()
+    event.listen(engine.sync_engine, "commit", probe.check)
+    return probe
