@@ -398,3 +398,15 @@ async def test_latency_override_sets_the_pace(scenario: Scenario) -> None:
             response = await runtime.converse(modelId="test.chat-v1", messages=[user("hi")])
     # The server sleeps until the deadline, so its own measure cannot fall short of it.
     assert response["metrics"]["latencyMs"] >= 59
+
+
+async def test_a_one_token_stream_can_still_break(client) -> None:
+    received = []
+    async with client("bedrock-runtime") as runtime:
+        response = await runtime.converse_stream(
+            modelId="test.stream-error-v1", messages=[user("What is 1 + 1? Digits only.")]
+        )
+        with pytest.raises(EventStreamError, match="modelStreamErrorException"):
+            async for event in response["stream"]:
+                received.append(event)
+    assert streamed_text(received) == "2"

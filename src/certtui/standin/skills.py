@@ -19,7 +19,8 @@ DIGITS_ONLY = re.compile(
 )
 ONE_WORD = re.compile(
     r"\b(?:one|single|1)[ -]word\b"
-    r"|\b(?:only|just) (?:the|its|the one) (?:colou?r|name|word|value)\b",
+    r"|\b(?:only|just) (?:the|its|the one) (?:colou?r|name|word|value)\b"
+    r"|\bwith (?:the|its|your) \w+ only\b",
     re.IGNORECASE,
 )
 QUOTED = r"[\"'“‘`](?P<x>[^\"'”’`\n]+)[\"'”’`]"
@@ -361,8 +362,13 @@ def json_value(key: str, prompt: str, facts: Facts, rng: random.Random) -> Any:
     if stated:
         return number_or_text(stated.group(1).strip())
     words = re.sub(r"([a-z])([A-Z])", r"\1 \2", key).lower().replace("_", " ").split()
+    named = re.search(r"\b(?:named|called)\s+([A-Z][\w'-]*)", prompt)
+    if "name" in words and named:
+        return named.group(1)
     if set(words) & _NUMERIC_WORDS:
-        return rng.randint(1, 99)
+        # "a person who is 31" gives the age; with no number in sight, make one up.
+        numbers = re.findall(r"\b\d+(?:\.\d+)?\b", prompt)
+        return number_or_text(numbers[0]) if len(numbers) == 1 else rng.randint(1, 99)
     if words and (words[0] in ("is", "has", "can") or words[-1] in _BOOLEAN_WORDS):
         return True
     if words and words[-1] in _LIST_WORDS:
@@ -399,12 +405,14 @@ _CLOSINGS = (
 
 
 def topic_of(prompt: str) -> str:
-    """What the prompt is about, in at most eight words."""
+    """What the prompt's first sentence is about, in at most eight words."""
+    sentence = re.split(r"(?<=[.?!])\s", prompt.strip(), maxsplit=1)[0]
     text = re.sub(
         r"^\s*(?:please\s+)?(?:can you\s+|could you\s+)?(?:explain|describe|tell me(?: about)?|"
-        r"write(?: \w+){0,3}? about|what (?:is|are)|summari[sz]e|discuss)\s+",
+        r"write\b[^.?!]{0,60}?\babout|what(?:'s| is| are)|summari[sz]e|discuss|name|list|"
+        r"give me)\s+",
         "",
-        prompt,
+        sentence,
         flags=re.IGNORECASE,
     )
     words = re.sub(r"[?.!]+$", "", text.strip()).split()
