@@ -5,15 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from support.engine import (
-    REGIONS,
-    assert_consistent,
-    clients_for,
-    healthy_scenario,
-    job_state,
-    sync,
-)
-from support.probe import install
 
 from certtui.domain.enums import CertificationStatus, JobStatus
 from certtui.engine.control import pause_job
@@ -24,6 +15,15 @@ from certtui.engine.retry import RetryPolicy
 from certtui.standin.scenario import FaultRates
 from certtui.standin.server import serve
 from certtui.suites import default_suite
+from support.engine import (
+    REGIONS,
+    assert_consistent,
+    clients_for,
+    healthy_scenario,
+    job_state,
+    sync,
+)
+from support.probe import install
 
 FAST_RETRIES = RetryPolicy(base=0.01, cap=0.05, max_attempts=12)
 ALL = JobRequest(regions=REGIONS, all_models=True, created_by="test@ci")

@@ -16,10 +16,10 @@ from certtui.store.models import CertificationJob, ModelCertification
 REGIONS = ("us-east-1", "eu-west-1", "us-west-2")
 
 
-def healthy_scenario(
+def healthy_scenario_toml(
     models: int = 6, *, first_token_ms: float = 5, per_token_ms: float = 0.3
-) -> Scenario:
-    """Well-behaved models offered on demand everywhere, with fast, steady answers."""
+) -> str:
+    """A scenario of well-behaved models offered on demand everywhere, fast and steady."""
     lines = [
         'name = "engine-tests"',
         *(f'[[regions]]\nname = "{region}"' for region in REGIONS),
@@ -36,7 +36,12 @@ def healthy_scenario(
             'provider = "Acme"',
             'on_demand = ["*"]',
         ]
-    return parse_scenario("\n".join(lines), source="engine-tests")
+    return "\n".join(lines) + "\n"
+
+
+def healthy_scenario(models: int = 6, **latency: float) -> Scenario:
+    """The healthy scenario, parsed."""
+    return parse_scenario(healthy_scenario_toml(models, **latency), source="engine-tests")
 
 
 def clients_for(url: str, *, pool: int = 32, read_timeout: float = 10) -> BedrockClients:

@@ -1,0 +1,135 @@
+"""``certtui run`` end to end against ``certtui simulate``, with exports, and its bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support.cli import run_certtui
+
+REGIONS = "us-east-1,eu-west-1"
+
+
+@pytest.fixture(scope="module")
+def standin() -> Iterator[str]:
+    """The default scenario in its own process, with short latencies."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "certtui", "simulate", "--port", "0", "--latency-ms", "20"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        assert line.startswith("listening on http://127.0.0.1:"), line
+        yield line.removeprefix("listening on ")
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "CERTTUI_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        "CERTTUI_RETRY_BASE": "0.02",
+        "CERTTUI_RETRY_CAP": "0.1",
+    }
+
+
+def test_run_all_in_two_regions_then_export(standin: str, tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    synced = run_certtui("--endpoint-url", standin, "models", "sync", env=env)
+    assert synced.returncode == 0, synced.stderr
+    again = run_certtui("--endpoint-url", standin, "models", "sync", env=env)
+    assert " 0 added, 0 updated, 0 deactivated, 0 reactivated, 0 availability changes" in (
+        again.stdout
+    )
+
+    result = run_certtui("--endpoint-url", standin, "run", "--all", "--regions", REGIONS,
+                         "--json", env=env)  # fmt: skip
+    assert result.returncode == 1, result.stderr  # the default scenario has failures
+    summary = json.loads(result.stdout)
+    job, units = summary["job"], summary["units"]
+    assert job["status"] == "COMPLETED" and job["totalModels"] == len(units) > 40
+    assert {u["region"] for u in units} == {"us-east-1", "eu-west-1"}
+    assert len({(u["model"], u["region"]) for u in units}) == len(units)
+    assert job["successCount"] == sum(1 for u in units if u["status"] == "COMPLETED"
+                                      and u["passed"])  # fmt: skip
+    assert job["failureCount"] == len(units) - job["successCount"] > 0
+    by_key = {(u["model"], u["region"]): u for u in units}
+    assert by_key[("anthropic.claude-3-haiku-20240307-v1:0", "us-east-1")]["rating"] == "A"
+    assert by_key[("anthropic.claude-v2:1", "us-east-1")]["errorCategory"] == "UNAVAILABLE"
+    assert by_key[("ai21.jamba-1-5-large-v1:0", "us-east-1")]["errorCategory"] == "TIMEOUT"
+    assert by_key[("mistral.mistral-small-2402-v1:0", "us-east-1")]["errorCategory"] == (
+        "CONFIGURATION_ERROR"
+    )
+    assert any(u["errorCategory"] == "QUALITY_ISSUE" and u["status"] == "COMPLETED"
+               for u in units)  # fmt: skip
+
+    table = run_certtui("jobs", "show", job["id"][:8], env=env)
+    assert table.returncode == 0
+    assert "us-east-1" in table.stdout and f"{job['successCount']} passed" in table.stdout
+
+    exported = json.loads(run_certtui("export", "--format", "json", env=env).stdout)
+    rows = exported["certifications"]
+    assert len(rows) == len(units)
+    haiku = next(r for r in rows if r["modelId"] == "anthropic.claude-3-haiku-20240307-v1:0"
+                 and r["region"] == "us-east-1")  # fmt: skip
+    assert haiku["score"] == 100.0 and haiku["invokeId"]
+    assert {t["id"] for t in haiku["tests"]} >= {"respond", "streaming", "tool_use"}
+
+    junit = tmp_path / "results.xml"
+    out = run_certtui("export", "--format", "junit", "--output", str(junit), env=env)
+    assert out.returncode == 0, out.stderr
+    root = ET.parse(junit).getroot()
+    cases = root.findall("./testsuite/testcase")
+    assert len(cases) == len(units)
+    failures = [c for c in cases if c.find("failure") is not None]
+    assert len(failures) == job["failureCount"]
+
+
+def test_recertify_failed_plans_only_what_did_not_pass(standin: str, tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    assert run_certtui("--endpoint-url", standin, "models", "sync", "--region", "us-east-1",
+                       env=env).returncode == 0  # fmt: skip
+    first = json.loads(run_certtui("--endpoint-url", standin, "run", "--all", "--region",
+                                   "us-east-1", "--json", env=env).stdout)  # fmt: skip
+    second = run_certtui("--endpoint-url", standin, "run", "--recertify-failed", "--region",
+                         "us-east-1", "--json", env=env)  # fmt: skip
+    redo = json.loads(second.stdout)
+    assert redo["job"]["type"] == "RECERTIFY"
+    assert redo["job"]["totalModels"] == first["job"]["failureCount"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("run", "--all", "--region", "us-east-9"), "unknown region 'us-east-9'; valid regions:"),
+        (("run", "--model", "acme.nope-v1"), "unknown model id 'acme.nope-v1'"),
+        (("run", "--region", "us-east-1"), "choose models with --model ID"),
+        (("run", "--all", "--model", "x"), "choose either --model or --all, not both"),
+        (("run", "--all", "--concurrency", "0"), "Invalid value for '--concurrency'"),
+        (("jobs", "pause", "abcdef"), "no job 'abcdef': see `certtui jobs list`"),
+    ],
+)
+def test_bad_input(args: tuple[str, ...], message: str, tmp_path: Path) -> None:
+    result = run_certtui(*args, env=_env(tmp_path))
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
+
+
+def test_empty_catalog_and_bad_suite(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    empty = run_certtui("run", "--all", "--region", "us-east-1", env=env)
+    assert empty.returncode == 2
+    assert "the catalog is empty: run `certtui models sync` first" in empty.stderr
+    suite = tmp_path / "suite.toml"
+    suite.write_text('name = "mine"\nversion = "1"\n[[tests]]\nid = "a"\nweight = "heavy"\n')
+    bad = run_certtui("run", "--all", "--suite", str(suite), env=env)
+    assert bad.returncode == 2
+    assert "tests[0] (a): weight" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
