@@ -146,3 +146,17 @@ def test_a_non_loopback_host_is_refused() -> None:
     )
     assert result.returncode == 2
     assert result.stderr.startswith("certtui: error: the stand-in listens on loopback only")
+
+
+def test_a_busy_port_cannot_run(simulator: Callable) -> None:
+    running = simulator()
+    port = running.read_line().rsplit(":", 1)[1]
+    result = subprocess.run(
+        [CERTTUI, "simulate", "--port", port],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 3
+    assert result.stderr.startswith(f"certtui: error: cannot listen on 127.0.0.1:{port}")

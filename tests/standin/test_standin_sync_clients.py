@@ -65,9 +65,15 @@ def test_an_unreachable_region_is_a_connection_error_for_boto3(threaded: Threade
 
 def test_stop_ends_the_thread(scenario: Scenario) -> None:
     handle = start_in_thread(scenario)
+    assert handle.running
     assert handle.url.startswith("http://127.0.0.1:")
     handle.stop()
-    assert handle._thread is not None and not handle._thread.is_alive()
+    assert not handle.running
+
+
+def test_a_busy_port_fails_in_the_starting_thread(threaded: ThreadedStandin) -> None:
+    with pytest.raises(OSError):
+        start_in_thread(threaded.server.scenario, port=threaded.server.port)
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])

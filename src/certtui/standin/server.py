@@ -86,6 +86,8 @@ async def serve(
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
+        # A fixed port must be reusable right after a restart, despite lingering TIME_WAITs.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((address, port))
         site = web.SockSite(runner, sock)
         await site.start()
@@ -134,6 +136,11 @@ class ThreadedStandin:
     def stats(self) -> ServerStats:
         """The server's counters (safe to read from this thread)."""
         return self.server.stats
+
+    @property
+    def running(self) -> bool:
+        """True while the server thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop serving and wait for the thread to finish."""
