@@ -87,7 +87,7 @@ def test_client_error_codes(
     ("code", "category", "retryable"),
     [
         ("throttlingException", C.RATE_LIMIT, True),
-        ("modelStreamErrorException", C.MODEL_ERROR, False),
+        ("modelStreamErrorException", C.MODEL_ERROR, True),
         ("internalServerException", C.UNKNOWN_ERROR, True),
         ("serviceUnavailableException", C.UNKNOWN_ERROR, True),
         ("validationException", C.CONFIGURATION_ERROR, False),

@@ -117,3 +117,41 @@ async def test_resume_refuses_a_job_whose_owner_is_alive(
     finally:
         if run.poll() is None:
             run.kill()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+async def test_sigterm_and_sighup_pause_the_job_and_exit_cleanly(
+    sqlite_url: str, tmp_path: Path, simulate: str, signum: signal.Signals
+) -> None:
+    from certtui.store import migrate
+    from certtui.store.database import create_engine, parse_database_url, session_factory
+
+    env = {"CERTTUI_DATABASE_URL": sqlite_url}
+    assert run_certtui("--endpoint-url", simulate, "models", "sync", "--region=us-east-1",
+                       env=env).returncode == 0  # fmt: skip
+    engine = create_engine(parse_database_url(sqlite_url))
+    await migrate.upgrade(engine)
+    sessions = session_factory(engine)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "certtui", "--endpoint-url", simulate, "run", "--all",
+         "--region", "us-east-1", "--concurrency", "2"],
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        job = None
+        while job is None or job.processed_models < 1:
+            job = await _job_row(sessions)
+            await asyncio.sleep(0.05)
+        run.send_signal(signum)
+        code = run.wait(30)
+        stderr = run.stderr.read() if run.stderr else ""
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert code == 3
+    assert "Traceback" not in stderr
+    assert f"job {job.id} interrupted by a signal; resume with `certtui jobs resume" in stderr
+    state = await job_state(sessions, job.id)
+    await engine.dispose()
+    assert state.status == "PAUSED" and "PROCESSING" not in state.units
+    assert_consistent(state)
