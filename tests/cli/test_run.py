@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from support.cli import run_certtui
 
 REGIONS = "us-east-1,eu-west-1"
