@@ -20,8 +20,9 @@ T = TypeVar("T")
 class Context:
     """What every sub-command receives: the resolved settings."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, demo: bool = False) -> None:
         self.settings = settings
+        self.demo = demo
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -32,7 +33,7 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(__version__, prog_name="certtui")
 @click.option(
     "--db", "database_url", metavar="URL", help="Database URL (env CERTTUI_DATABASE_URL)."
@@ -55,10 +56,31 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     default=None,
     help="Open the database read-only at the driver level.",
 )
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Start the built-in Bedrock stand-in, use a separate demo database, sync, then run.",
+)
 @click.pass_context
-def cli(ctx: click.Context, **flags: Any) -> None:
-    """Certify AWS Bedrock models across regions."""
-    ctx.obj = Context(load_settings(flags))
+def cli(ctx: click.Context, demo: bool, **flags: Any) -> None:
+    """Certify AWS Bedrock models across regions. Without a command: the TUI."""
+    settings = load_settings(flags)
+    if demo:
+        from certtui.cli.tui import start_demo, sync_demo_catalog
+
+        settings, handle = start_demo(settings)
+        ctx.call_on_close(handle.stop)  # type: ignore[attr-defined]
+        click.echo(
+            f"certtui --demo: SIMULATED Bedrock stand-in on {settings.endpoint_url}, demo "
+            f"database {settings.database_url}",
+            err=True,
+        )
+        run_async(sync_demo_catalog(settings))
+    ctx.obj = Context(settings, demo=demo)
+    if ctx.invoked_subcommand is None:
+        from certtui.cli.tui import open_tui
+
+        open_tui(settings, read_only=settings.read_only, simulated=demo)
 
 
 def _register_commands() -> None:
@@ -69,8 +91,9 @@ def _register_commands() -> None:
     from certtui.cli.models import models
     from certtui.cli.run import run
     from certtui.cli.simulate import simulate
+    from certtui.cli.tui import monitor
 
-    for command in (db, export, info, jobs, models, run, simulate):
+    for command in (db, export, info, jobs, models, monitor, run, simulate):
         cli.add_command(command)
 
 

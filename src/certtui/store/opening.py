@@ -85,7 +85,7 @@ def _prepare_sqlite_file(target: DatabaseTarget, settings: Settings, *, read_onl
                 "or point --db at an existing database"
             )
         return
-    if path == settings.embedded_database:
+    if path.parent == settings.data_dir:  # certtui's own files (embedded and demo databases)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

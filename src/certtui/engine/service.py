@@ -1,0 +1,138 @@
+"""The engine as one object for an interactive front end: plan, run, control, subscribe.
+
+The TUI talks to this and never to the Bedrock client; jobs run as tasks on the caller's
+event loop, so engine events arrive on that loop too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from certtui.bedrock.clients import BedrockClients
+from certtui.config import Settings
+from certtui.domain.enums import JobStatus
+from certtui.engine.access import bedrock_settings, engine_config
+from certtui.engine.control import (
+    cancel_job,
+    find_job,
+    pause_job,
+    recover_interrupted,
+    resume_request,
+)
+from certtui.engine.discovery import SyncOutcome, sync_catalog
+from certtui.engine.events import EngineEvent, EventBus, LogLine
+from certtui.engine.job import JobOutcome, JobRunner, lease_is_fresh
+from certtui.engine.planning import JobRequest, PlannedJob, plan_job
+from certtui.suites import Suite, default_suite
+
+
+@dataclass
+class CertificationService:
+    """Owns the Bedrock clients and the running jobs of one interactive session."""
+
+    settings: Settings
+    sessions: async_sessionmaker
+    suite: Suite = field(default_factory=default_suite)
+    bus: EventBus = field(default_factory=EventBus)
+    runners: dict[str, JobRunner] = field(default_factory=dict)
+    _tasks: dict[str, asyncio.Task[JobOutcome]] = field(default_factory=dict)
+    _clients: BedrockClients | None = None
+
+    async def __aenter__(self) -> CertificationService:
+        config = engine_config(self.settings)
+        pool = max(config.region_concurrency, 10)
+        self._clients = await BedrockClients(
+            bedrock_settings(self.settings, pool=pool)
+        ).__aenter__()
+        await recover_interrupted(self.sessions)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.pause_all_and_wait()
+        if self._clients is not None:
+            await self._clients.aclose()
+            self._clients = None
+
+    def subscribe(self, subscriber: Callable[[EngineEvent], None]) -> Callable[[], None]:
+        """Receive every engine event (on this event loop)."""
+        return self.bus.subscribe(subscriber)
+
+    @property
+    def running(self) -> list[str]:
+        """Ids of the jobs this session is running now."""
+        return [job_id for job_id, task in self._tasks.items() if not task.done()]
+
+    async def sync(self, regions: Sequence[str]) -> SyncOutcome:
+        """Discovery into the catalog."""
+        assert self._clients is not None
+        return await sync_catalog(self.sessions, self._clients, regions)
+
+    async def certify(self, request: JobRequest) -> PlannedJob:
+        """Plan a job and start running it in the background."""
+        planned = await plan_job(self.sessions, request, self.suite)
+        self._start(planned.job_id)
+        return planned
+
+    def _start(self, job_id: str) -> None:
+        assert self._clients is not None
+        runner = JobRunner(
+            self.sessions, self._clients, self.suite, job_id, engine_config(self.settings),
+            bus=self.bus, exit_on_pause=False,
+        )  # fmt: skip
+        self.runners[job_id] = runner
+        task = asyncio.create_task(runner.run(), name=f"job-{job_id}")
+        task.add_done_callback(lambda t: self._finished(job_id, t))
+        self._tasks[job_id] = task
+
+    def _finished(self, job_id: str, task: asyncio.Task[JobOutcome]) -> None:
+        self.runners.pop(job_id, None)
+        if not task.cancelled() and task.exception() is not None:
+            self.bus.publish(LogLine(job_id, "error", f"job stopped: {task.exception()}"))
+
+    async def toggle_pause(self, job_id: str) -> JobStatus:
+        """Pause a running job or resume a paused one, here or in another process."""
+        runner = self.runners.get(job_id)
+        if runner is not None:
+            if runner.paused:
+                runner.resume()
+                return JobStatus.PROCESSING
+            runner.pause()
+            return JobStatus.PAUSED
+        async with self.sessions() as session:
+            job = await find_job(session, job_id)
+            status, live = job.status, lease_is_fresh(job.config)
+        if status is JobStatus.PAUSED or not live:
+            result = await resume_request(self.sessions, job_id)
+            if not result.live:
+                self._start(result.job_id)
+            return JobStatus.PROCESSING
+        await pause_job(self.sessions, job_id)
+        return JobStatus.PAUSED
+
+    async def pause(self, job_id: str) -> None:
+        """Pause a job (ours, or another process's through the database)."""
+        runner = self.runners.get(job_id)
+        if runner is not None:
+            runner.pause()
+        else:
+            await pause_job(self.sessions, job_id)
+
+    async def cancel(self, job_id: str) -> None:
+        """Cancel a job (ours now, another process's through the database)."""
+        runner = self.runners.get(job_id)
+        if runner is not None:
+            runner.cancel()
+            await asyncio.gather(self._tasks[job_id], return_exceptions=True)
+        else:
+            await cancel_job(self.sessions, job_id)
+
+    async def pause_all_and_wait(self) -> None:
+        """Leave every running job PAUSED and resumable (used when quitting)."""
+        for runner in list(self.runners.values()):
+            runner.interrupt()
+        if self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)

@@ -1,0 +1,1 @@
+"""The Textual interface: models, region matrix, jobs, result detail (SPEC §6)."""

@@ -1,0 +1,57 @@
+"""The one registry of actions: ids, keys and descriptions feed bindings, help and the palette."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One operator action."""
+
+    id: str
+    key: str
+    action: str
+    description: str
+    mutating: bool = False
+    show: bool = True
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    spec.id: spec
+    for spec in (
+        ActionSpec("screen.models", "1", "app.switch_mode('models')", "Models"),
+        ActionSpec("screen.matrix", "2", "app.switch_mode('matrix')", "Matrix"),
+        ActionSpec("screen.jobs", "3", "app.switch_mode('jobs')", "Jobs"),
+        ActionSpec("app.help", "question_mark,f1", "app.help", "Help"),
+        ActionSpec("app.quit", "q", "app.quit_certtui", "Quit"),
+        ActionSpec("app.freeze", "f", "app.toggle_refresh", "Pause refresh"),
+        ActionSpec("app.reload", "ctrl+r", "app.reload", "Reload", show=False),
+        ActionSpec("list.filter", "slash", "filter", "Filter"),
+        ActionSpec("models.mark", "space", "mark", "Mark"),
+        ActionSpec("models.certify", "c", "certify", "Certify", mutating=True),
+        ActionSpec("models.open", "enter", "open_in_matrix", "Matrix row", show=False),
+        ActionSpec("matrix.certify", "c", "certify", "Certify cell", mutating=True),
+        ActionSpec("matrix.recertify", "R", "recertify", "Re-certify failed", mutating=True),
+        ActionSpec("matrix.open", "enter", "open_detail", "Detail", show=False),
+        ActionSpec("jobs.pause", "p", "toggle_pause", "Pause/resume", mutating=True),
+        ActionSpec("jobs.cancel", "x", "cancel_job", "Cancel job", mutating=True),
+        ActionSpec("jobs.open", "enter", "open_units", "Units", show=False),
+        ActionSpec("detail.recertify", "r", "recertify", "Re-certify", mutating=True),
+        ActionSpec("detail.copy", "y", "copy_summary", "Copy summary"),
+        ActionSpec("detail.raw", "j", "toggle_raw", "Raw JSON"),
+        ActionSpec("detail.back", "escape", "back", "Back"),
+    )
+}
+
+MUTATING_ACTIONS = frozenset(spec.action for spec in ACTIONS.values() if spec.mutating)
+
+
+def bindings(*ids: str) -> list[Binding]:
+    """Textual bindings for the given action ids (each keeps its id, for remapping)."""
+    return [
+        Binding(spec.key, spec.action, spec.description, show=spec.show, id=spec.id)
+        for spec in (ACTIONS[i] for i in ids)
+    ]

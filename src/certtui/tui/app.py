@@ -1,0 +1,267 @@
+"""The certtui application: data, live updates, read-only monitoring, global bindings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from certtui.engine.events import EngineEvent, JobProgress, LogLine, UnitStateChanged
+from certtui.engine.planning import JobRequest
+from certtui.errors import CerttuiError
+from certtui.paths import styles_dir
+from certtui.store.opening import Database
+from certtui.tui.actions import ACTIONS, MUTATING_ACTIONS, bindings
+from certtui.tui.base import DataChanged, TopBar
+from certtui.tui.data import CellState, JobView, Snapshot, load_jobs, load_snapshot
+from certtui.tui.screens.jobs import JobsScreen
+from certtui.tui.screens.loading import LoadingScreen
+from certtui.tui.screens.matrix import MatrixScreen
+from certtui.tui.screens.models import ModelsScreen
+
+LIVE_REPAINT_SECONDS = 0.25  # engine events are applied at most four times a second
+
+
+class CerttuiApp(App[None]):
+    """Models, matrix, jobs and result detail over one database."""
+
+    TITLE = "certtui"
+    MODES = {"models": ModelsScreen, "matrix": MatrixScreen, "jobs": JobsScreen}  # noqa: RUF012
+    CSS_PATH = styles_dir() / "certtui.tcss"
+    BINDINGS = bindings(
+        "screen.models", "screen.matrix", "screen.jobs", "app.help", "app.quit", "app.freeze",
+        "app.reload",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        service: Any = None,
+        read_only: bool = False,
+        refresh_seconds: float = 2.0,
+        simulated: bool = False,
+        start_mode: str = "matrix",
+    ) -> None:
+        super().__init__()
+        self.database = database
+        self.service = None if read_only else service
+        self.read_only = read_only or service is None
+        self.refresh_seconds = refresh_seconds
+        self.simulated = simulated
+        self.start_mode = start_mode
+        self.snapshot = Snapshot()
+        self.jobs: list[JobView] = []
+        self.progress: dict[str, JobProgress] = {}
+        self.refresh_paused = False
+        self.last_refreshed: datetime | None = None
+        self.loaded = False
+        self._pending_units: dict[tuple[str, str], UnitStateChanged] = {}
+        self._pending_jobs = False
+        self._finished_jobs: set[str] = set()
+
+    # Modes and layout ---------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        return LoadingScreen()
+
+    def on_mount(self) -> None:
+        if self.service is not None:
+            self.service.subscribe(self._on_engine_event)
+            self.set_interval(LIVE_REPAINT_SECONDS, self._apply_engine_events)
+        self.reload()
+
+    def top_bar_text(self) -> str:
+        """What the top bar says."""
+        parts = [f"certtui · {self.database.target.describe()}"]
+        parts.append("[reverse] READ-ONLY [/]" if self.read_only else "read-write")
+        if self.simulated:
+            parts.append("[reverse] SIMULATED [/]")
+        if self.read_only:
+            shown = self.last_refreshed.strftime("%H:%M:%S") if self.last_refreshed else "—"
+            parts.append(f"refreshed {shown}" + (" (paused)" if self.refresh_paused else ""))
+        return " · ".join(parts)
+
+    def _update_top_bar(self) -> None:
+        for bar in self.screen.query(TopBar):
+            bar.update(self.top_bar_text())
+
+    # Data ---------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="reload")
+    async def reload(self) -> None:
+        """Read everything from the database, then tell the screens (never piles up)."""
+        async with self.database.sessions() as session:
+            snapshot = await load_snapshot(session)
+            jobs = await load_jobs(session)
+        self.snapshot, self.jobs = snapshot, jobs
+        self.last_refreshed = datetime.now()
+        first = not self.loaded
+        self.loaded = True
+        if first:
+            self.switch_mode(self.start_mode)
+        self._broadcast(DataChanged(None, True))
+        self._update_top_bar()
+        if self.read_only and not self.refresh_paused:
+            # The next poll is scheduled only once this one finished: polls never pile up.
+            self.set_timer(self.refresh_seconds, self._poll)
+
+    def _poll(self) -> None:
+        if not self.refresh_paused:
+            self.reload()
+
+    def _broadcast(self, message: DataChanged) -> None:
+        # Only the visible stack redraws now; other screens redraw when they are shown again.
+        for screen in self.screen_stack:
+            screen.post_message(message)
+
+    def _on_engine_event(self, event: EngineEvent) -> None:
+        # Called for every engine event: only record it; the timer repaints.
+        if isinstance(event, UnitStateChanged):
+            self._pending_units[(event.model_id, event.region)] = event
+        elif isinstance(event, JobProgress):
+            self.progress[event.job_id] = event
+            self._pending_jobs = True
+            if event.status.is_terminal:
+                self._finished_jobs.add(event.job_id)
+        elif isinstance(event, LogLine) and event.level in ("warning", "error"):
+            self.notify(event.message, severity="warning" if event.level == "warning" else "error")
+
+    def _apply_engine_events(self) -> None:
+        units, self._pending_units = self._pending_units, {}
+        changed: set[tuple[str, str]] = set()
+        for key, event in units.items():
+            old = self.snapshot.cell(*key)
+            self.snapshot.cells[key] = CellState(
+                status=event.status.value, passed=event.passed, rating=event.rating,
+                score=event.score, error_category=event.error_category,
+                certification_id=event.certification_id, offered=old.offered,
+            )  # fmt: skip
+            changed.add(key)
+        jobs = self._pending_jobs
+        self._pending_jobs = False
+        if changed or jobs:
+            self._broadcast(DataChanged(changed, jobs))
+        if self._finished_jobs or (jobs and not self.jobs_known()):
+            self._finished_jobs.clear()
+            self.reload()
+
+    def jobs_known(self) -> bool:
+        """Whether every job with live progress is in the job list."""
+        known = {job.job_id for job in self.jobs}
+        return all(job_id in known for job_id in self.progress)
+
+    # Certifying ---------------------------------------------------------------------------
+
+    @work(group="certify")
+    async def start_job(self, request: JobRequest) -> None:
+        """Plan and start a job in the background; problems become notifications."""
+        if self.service is None:
+            return
+        try:
+            planned = await self.service.certify(request)
+        except CerttuiError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        self.notify(f"job {planned.job_id[:8]} started: {planned.total} units")
+        self.reload()
+
+    def certify(
+        self,
+        api_model_ids: Iterable[str],
+        regions: Iterable[str],
+        *,
+        recertify_failed: bool = False,
+    ) -> None:
+        """Certify models in regions (only what did not pass, with ``recertify_failed``)."""
+        from certtui.engine.planning import JobRequest
+
+        self.start_job(
+            JobRequest(
+                regions=tuple(regions),
+                api_model_ids=tuple(api_model_ids),
+                recertify_failed=recertify_failed,
+                created_by=self.created_by,
+            )
+        )
+
+    @property
+    def created_by(self) -> str | None:
+        """Who starts jobs from this session."""
+        return getattr(getattr(self.service, "settings", None), "created_by", None)
+
+    # Actions ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Read-only mode removes every mutating action (footer, palette, help and keys)."""
+        if action == "toggle_refresh":
+            return self.read_only  # only a monitor refreshes on a timer
+        return not (self.read_only and action in MUTATING_ACTIONS)
+
+    def action_toggle_refresh(self) -> None:
+        """Pause or resume the periodic refresh of a monitor."""
+        self.refresh_paused = not self.refresh_paused
+        if not self.refresh_paused:
+            self.reload()
+        self._update_top_bar()
+
+    def action_reload(self) -> None:
+        """Read everything from the database again."""
+        self.reload()
+
+    def action_help(self) -> None:
+        """Show the bindings that apply on the current screen."""
+        from certtui.tui.screens.help import HelpScreen
+
+        shown = []
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if active.enabled and binding.description:
+                shown.append((key, binding.description))
+        self.push_screen(HelpScreen(shown))
+
+    async def action_quit_certtui(self) -> None:
+        """Quit; a running job is paused (after asking) so it can be resumed later."""
+        if self.service is None or not self.service.running:
+            self.exit()
+            return
+        from certtui.tui.screens.dialogs import ConfirmScreen
+
+        count = len(self.service.running)
+        question = (
+            f"{count} job{'s' if count > 1 else ''} running. Pause and quit? "
+            "Resume later with `certtui jobs resume` or from the Jobs screen."
+        )
+
+        async def answer(yes: bool | None) -> None:
+            if yes:
+                self.notify("pausing running jobs…")
+                await self.service.pause_all_and_wait()
+                self.exit()
+
+        self.push_screen(ConfirmScreen(question, yes="Pause and quit"), answer)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette offers the screens and the actions that fit the current screen."""
+        yield from super().get_system_commands(screen)
+        for spec_id in ("screen.models", "screen.matrix", "screen.jobs"):
+            spec = ACTIONS[spec_id]
+            mode = spec.action.split("'")[1]
+            yield SystemCommand(
+                f"Go to {spec.description}", f"key {spec.key}", lambda m=mode: self.switch_mode(m)
+            )
+        for binding in screen.BINDINGS:
+            action = getattr(binding, "action", None)
+            if action is None or action.startswith("app.") or not binding.description:
+                continue
+            if self.read_only and action in MUTATING_ACTIONS:
+                continue
+            yield SystemCommand(
+                binding.description,
+                f"key {binding.key}",
+                lambda a=action, s=screen: s.run_action(a),
+            )

@@ -1,0 +1,64 @@
+"""What every certtui screen shares: the top bar, the footer, read-only rules, data refresh."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from certtui.tui.actions import MUTATING_ACTIONS
+
+if TYPE_CHECKING:
+    from certtui.tui.app import CerttuiApp
+
+
+class DataChanged(Message):
+    """The app's data changed: ``cells`` names the matrix cells that did (None: anything)."""
+
+    def __init__(self, cells: set[tuple[str, str]] | None, jobs: bool) -> None:
+        super().__init__()
+        self.cells = cells
+        self.jobs = jobs
+
+
+class TopBar(Static):
+    """Database target, mode, badges and the last refresh time."""
+
+
+class CerttuiScreen(Screen[None]):
+    """A main screen: top bar, body, footer; redraws from the app's data."""
+
+    AUTO_FOCUS = "DataTable"
+
+    @property
+    def certtui(self) -> CerttuiApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.certtui.top_bar_text(), id="topbar", markup=True)
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own widgets."""
+        yield from ()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Mutating actions do not exist in read-only mode."""
+        return not (self.certtui.read_only and action in MUTATING_ACTIONS)
+
+    def on_screen_resume(self) -> None:
+        self.query_one(TopBar).update(self.certtui.top_bar_text())
+        if self.certtui.loaded:
+            self.show_data(None)
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        self.query_one(TopBar).update(self.certtui.top_bar_text())
+        self.show_data(message.cells, jobs=message.jobs)
+
+    def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
+        """Bring the screen up to date; ``cells`` None means anything may have changed."""

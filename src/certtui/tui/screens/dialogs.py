@@ -1,0 +1,111 @@
+"""Small modal dialogs: confirmation, region picker, re-certification scope."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, OptionList, SelectionList
+from textual.widgets.option_list import Option
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes or no; escape means no."""
+
+    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel", id="dialog.cancel")]  # noqa: RUF012
+
+    def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question)
+            with Horizontal(classes="buttons"):
+                yield Button(self.no, id="no")
+                yield Button(self.yes, id="yes", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class RegionPicker(ModalScreen[list[str] | None]):
+    """Choose regions with space; enter on the button (or ctrl+s) certifies."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel"),
+        Binding("ctrl+s", "confirm", "Certify", id="dialog.confirm"),
+        Binding("a", "toggle_all", "All / none", id="dialog.all"),
+    ]
+
+    def __init__(self, title: str, regions: Sequence[str], selected: Sequence[str]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.regions = list(regions)
+        self.selected = set(selected)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text)
+            yield SelectionList[str](
+                *((region, region, region in self.selected) for region in self.regions),
+                id="regions",
+            )
+            yield Label("space: choose · a: all/none · ctrl+s: certify · esc: cancel",
+                        classes="hint")  # fmt: skip
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Certify", id="certify", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).focus()
+
+    def action_toggle_all(self) -> None:
+        chooser = self.query_one(SelectionList)
+        if len(chooser.selected) == len(self.regions):
+            chooser.deselect_all()
+        else:
+            chooser.select_all()
+
+    def action_confirm(self) -> None:
+        chosen = list(self.query_one(SelectionList).selected)
+        if chosen:
+            self.dismiss(chosen)
+        else:
+            self.notify("choose at least one region", severity="warning")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "certify":
+            self.action_confirm()
+        else:
+            self.dismiss(None)
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """Pick one of a few options."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel")]  # noqa: RUF012
+
+    def __init__(self, title: str, options: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.options = list(options)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text)
+            yield OptionList(*(Option(label, id=key) for key, label in self.options))
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)

@@ -1,0 +1,186 @@
+"""Jobs: progress, counters, throughput, in-flight calls; pause, resume, cancel, drill in."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Static
+from textual.widgets.data_table import CellDoesNotExist
+
+from certtui.engine.events import JobProgress
+from certtui.tui.actions import bindings
+from certtui.tui.base import CerttuiScreen
+from certtui.tui.data import JobView
+
+COLUMNS = (
+    ("id", "job", 8),
+    ("status", "status", 12),
+    ("progress", "progress", 22),
+    ("ok", "✓ ok", 5),
+    ("failed", "✗ not", 5),
+    ("rate", "/min", 6),
+    ("eta", "eta", 7),
+    ("calls", "calls", 7),
+    ("retries", "retry/thr", 9),
+    ("type", "type", 15),
+    ("by", "by", 18),
+)
+STATUS_GLYPHS = {
+    "PENDING": "· pending",
+    "QUEUED": "… queued",
+    "PROCESSING": "⟳ running",
+    "PAUSED": "‖ paused",
+    "COMPLETED": "✓ done",
+    "FAILED": "! failed",
+    "CANCELLED": "⊘ cancelled",
+}
+
+
+def progress_bar(done: int, total: int, width: int = 12) -> str:
+    """A text progress bar that reads without colour."""
+    filled = 0 if total <= 0 else round(width * done / total)
+    return f"{'█' * filled}{'░' * (width - filled)} {done}/{total}"
+
+
+def job_cells(job: JobView, live: JobProgress | None) -> dict[str, str]:
+    """The text of each column for one job; live engine progress wins over the database row."""
+    processed, succeeded, failed = job.processed, job.succeeded, job.failed
+    status = job.status
+    rate = eta = calls = retries = "–"
+    if live is not None:
+        processed, succeeded, failed = live.processed, live.succeeded, live.failed
+        status = live.status.value
+        rate = f"{live.units_per_minute:.1f}"
+        eta = "–" if live.eta_seconds is None else f"{live.eta_seconds:.0f}s"
+        calls = f"{live.in_flight_calls}/{live.call_limit}"
+        retries = f"{live.retries}/{live.throttles}"
+    label = STATUS_GLYPHS.get(status, status)
+    if job.live and live is None:
+        label += " ⇄"  # run by another process
+    return {
+        "id": job.job_id[:8],
+        "status": label,
+        "progress": progress_bar(processed, job.total),
+        "ok": str(succeeded),
+        "failed": str(failed),
+        "rate": rate,
+        "eta": eta,
+        "calls": calls,
+        "retries": retries,
+        "type": job.type,
+        "by": job.created_by or "",
+    }
+
+
+class JobsScreen(CerttuiScreen):
+    """The jobs of SPEC §6.3."""
+
+    BINDINGS = bindings("jobs.open", "jobs.pause", "jobs.cancel")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: dict[str, dict[str, str]] = {}
+        self._pending_cursor: str | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", classes="screen-title", id="jobs-title")
+        table: DataTable[str] = DataTable(cursor_type="row", id="jobs")
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        yield table
+
+    @property
+    def table(self) -> DataTable[str]:
+        return self.query_one("#jobs", DataTable)
+
+    def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
+        if not jobs and cells is not None:
+            return
+        table = self.table
+        views = self.certtui.jobs
+        wanted = [job.job_id for job in views]
+        if any(key not in self._shown for key in wanted) and self._shown:
+            # A new job belongs at the top (newest first): re-add the rows, keep the cursor.
+            cursor = self.current()
+            table.clear()
+            self._shown.clear()
+            self._pending_cursor = cursor.job_id if cursor else None
+        for gone in [key for key in self._shown if key not in set(wanted)]:
+            table.remove_row(gone)
+            del self._shown[gone]
+        for job in views:
+            texts = job_cells(job, self.certtui.progress.get(job.job_id))
+            before = self._shown.get(job.job_id)
+            if before is None:
+                table.add_row(*(texts[key] for key, _, _ in COLUMNS), key=job.job_id)
+            else:
+                for key, value in texts.items():
+                    if before.get(key) != value:
+                        table.update_cell(job.job_id, key, value)
+            self._shown[job.job_id] = texts
+        if self._pending_cursor in self._shown:
+            table.move_cursor(row=table.get_row_index(self._pending_cursor))
+        self._pending_cursor = None
+        running = sum(1 for j in views if j.status in ("PROCESSING", "QUEUED", "PENDING"))
+        title = f"Jobs · {len(views)} recent · {running} active"
+        if not views:
+            title = "Jobs · none yet: certify from the Models or Matrix screen (c)"
+        self.query_one("#jobs-title", Static).update(title)
+
+    def current(self) -> JobView | None:
+        table = self.table
+        try:
+            key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        except CellDoesNotExist:
+            return None
+        return next((j for j in self.certtui.jobs if j.job_id == key.value), None)
+
+    async def action_toggle_pause(self) -> None:
+        job = self.current()
+        service = self.certtui.service
+        if job is None or service is None:
+            return
+        if job.status in ("COMPLETED", "FAILED", "CANCELLED"):
+            self.notify(f"job {job.job_id[:8]} is {job.status}", severity="warning")
+            return
+        try:
+            status = await service.toggle_pause(job.job_id)
+        except Exception as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(f"job {job.job_id[:8]}: {status.value}")
+        self.certtui.reload()
+
+    def action_cancel_job(self) -> None:
+        from certtui.tui.screens.dialogs import ConfirmScreen
+
+        job = self.current()
+        service = self.certtui.service
+        if job is None or service is None:
+            return
+        if job.status in ("COMPLETED", "FAILED", "CANCELLED"):
+            self.notify(f"job {job.job_id[:8]} is already {job.status}", severity="warning")
+            return
+
+        async def answer(yes: bool | None) -> None:
+            if yes:
+                await service.cancel(job.job_id)
+                self.notify(f"job {job.job_id[:8]} cancelled")
+                self.certtui.reload()
+
+        self.app.push_screen(
+            ConfirmScreen(f"Cancel job {job.job_id[:8]}? Unfinished units become CANCELLED.",
+                          yes="Cancel job", no="Keep running"),
+            answer,
+        )  # fmt: skip
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_units()
+
+    def action_open_units(self) -> None:
+        job = self.current()
+        if job is None:
+            return
+        from certtui.tui.screens.units import JobUnitsScreen
+
+        self.app.push_screen(JobUnitsScreen(job.job_id))

@@ -1,0 +1,245 @@
+"""Models × regions: a status glyph and letter per cell, updated in place by key."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import CellDoesNotExist
+
+from certtui.tui.actions import bindings
+from certtui.tui.base import CerttuiScreen
+from certtui.tui.cells import cell_look
+from certtui.tui.data import ModelRow
+from certtui.tui.styling import role_styles, styled
+
+MODEL_COLUMN = "model"
+
+
+class MatrixScreen(CerttuiScreen):
+    """The heat map of SPEC §6.2."""
+
+    BINDINGS = bindings("list.filter", "matrix.open", "matrix.certify", "matrix.recertify")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter_text = ""
+        self._columns: list[str] = []
+        self._rows: list[str] = []
+        self._shown: dict[tuple[str, str], str] = {}
+        self._headers: dict[str, str] = {}
+        self._styles: dict = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder="filter models (enter to apply, esc to clear)", id="filter")
+        yield Static("", classes="screen-title", id="matrix-title")
+        table: DataTable[Text] = DataTable(cursor_type="cell", zebra_stripes=False, id="matrix")
+        table.fixed_columns = 1
+        yield table
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one("#matrix", DataTable)
+
+    def visible_models(self) -> list[ModelRow]:
+        """The models that pass the filter."""
+        needle = self.filter_text.lower()
+        return [
+            m for m in self.certtui.snapshot.models
+            if not needle or needle in f"{m.api_model_id} {m.name} {m.vendor}".lower()
+        ]  # fmt: skip
+
+    def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
+        if not self._styles:
+            self._styles = role_styles(self.app)
+        snapshot = self.certtui.snapshot
+        table = self.table
+        if cells is None:
+            self._sync_structure()
+            keys = ((m, r) for m in self._rows for r in self._columns)
+        else:
+            keys = (k for k in cells if k[0] in self._row_set and k[1] in self._column_set)
+        applicable = {m.model_id: m.applicable for m in snapshot.models}
+        for model_id, region in keys:
+            look = cell_look(
+                snapshot.cell(model_id, region), applicable=applicable.get(model_id, True)
+            )
+            if self._shown.get((model_id, region)) != look.text:
+                self._shown[(model_id, region)] = look.text
+                table.update_cell(model_id, region, styled(look, self._styles))
+        self._update_headers()
+        self._update_title()
+
+    @property
+    def _row_set(self) -> set[str]:
+        return set(self._rows)
+
+    @property
+    def _column_set(self) -> set[str]:
+        return set(self._columns)
+
+    def _sync_structure(self) -> None:
+        """Rows and columns follow the data: remove what left, add what is new, keep the rest."""
+        snapshot = self.certtui.snapshot
+        table = self.table
+        regions = list(snapshot.regions)
+        models = self.visible_models()
+        wanted_rows = [m.model_id for m in models]
+        if regions != self._columns:
+            cursor = self._cursor_keys()
+            table.clear(columns=True)
+            self._shown.clear()
+            self._headers.clear()
+            self._rows = []
+            table.add_column("model", key=MODEL_COLUMN, width=34)
+            for region in regions:
+                table.add_column(region, key=region, width=max(len(region), 6))
+            self._columns = regions
+            self._restore_cursor_later(cursor)
+        wanted = set(wanted_rows)
+        for row in [r for r in self._rows if r not in wanted]:
+            table.remove_row(row)
+            for region in self._columns:
+                self._shown.pop((row, region), None)
+        present = set(self._rows)
+        by_id = {m.model_id: m for m in models}
+        blank = [Text("")] * len(self._columns)
+        for model_id in wanted_rows:
+            if model_id not in present:
+                table.add_row(Text(by_id[model_id].api_model_id), *blank, key=model_id)
+        self._rows = [r for r in self._rows if r in wanted] + [
+            r for r in wanted_rows if r not in present
+        ]
+
+    def _cursor_keys(self) -> tuple[str, str] | None:
+        table = self.table
+        if not self._rows:
+            return None
+        try:
+            row_key, column_key = table.coordinate_to_cell_key(table.cursor_coordinate)
+        except CellDoesNotExist:
+            return None
+        return str(row_key.value), str(column_key.value)
+
+    def _restore_cursor_later(self, keys: tuple[str, str] | None) -> None:
+        if keys is not None:
+            self.call_after_refresh(self.focus_cell, *keys)
+
+    def focus_cell(self, model_id: str, region: str | None = None) -> None:
+        """Put the cursor on a model's row (and a region's column, if given)."""
+        table = self.table
+        try:
+            row = table.get_row_index(model_id)
+        except Exception:
+            return
+        column = self._columns.index(region) + 1 if region in self._columns else 1
+        table.move_cursor(row=row, column=column)
+        table.focus()
+
+    def _update_headers(self) -> None:
+        snapshot = self.certtui.snapshot
+        table = self.table
+        for region in self._columns:
+            tested = passed = 0
+            for model_id in self._rows:
+                cell = snapshot.cell(model_id, region)
+                if cell.status in ("COMPLETED", "FAILED"):
+                    tested += 1
+                    passed += int(cell.status == "COMPLETED" and bool(cell.passed))
+            label = f"{region} {100 * passed // tested}%" if tested else region
+            if self._headers.get(region) != label:
+                self._headers[region] = label
+                table.columns[region].label = Text(label)  # type: ignore[index]
+                width = max(len(label), 6)
+                table.columns[region].width = width  # type: ignore[index]
+                table.refresh()
+
+    def _update_title(self) -> None:
+        total = len(self.certtui.snapshot.models)
+        shown = len(self._rows)
+        where = f" · filter {self.filter_text!r}" if self.filter_text else ""
+        summary = f"Matrix · {shown} of {total} models × {len(self._columns)} regions{where}"
+        if not total:
+            summary = "Matrix · the catalog is empty: run `certtui models sync` (or --demo)"
+        self.query_one("#matrix-title", Static).update(summary)
+
+    # Actions ------------------------------------------------------------------------------
+
+    def current(self) -> tuple[str, str] | None:
+        """The (model id, region) under the cursor, if the cursor is on a region cell."""
+        keys = self._cursor_keys()
+        if keys is None or keys[1] == MODEL_COLUMN:
+            return None
+        return keys
+
+    def _api_id(self, model_id: str) -> str:
+        return next(m.api_model_id for m in self.certtui.snapshot.models if m.model_id == model_id)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("visible")
+        box.value = self.filter_text
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.filter_text = event.value.strip()
+        self._close_filter()
+
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        box = self.query_one("#filter", Input)
+        if event.key == "escape" and box.has_focus:
+            self.filter_text = ""
+            self._close_filter()
+            event.stop()
+
+    def _close_filter(self) -> None:
+        self.query_one("#filter", Input).remove_class("visible")
+        self.table.focus()
+        self.show_data(None)
+
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        event.stop()
+        self.action_open_detail()
+
+    def action_open_detail(self) -> None:
+        current = self.current()
+        if current is None:
+            return
+        cell = self.certtui.snapshot.cell(*current)
+        if cell.certification_id is None:
+            self.notify("not certified yet: press c to certify this cell")
+            return
+        from certtui.tui.screens.detail import DetailScreen
+
+        self.app.push_screen(DetailScreen(cell.certification_id))
+
+    def action_certify(self) -> None:
+        current = self.current()
+        if current is None:
+            self.notify("put the cursor on a region cell first", severity="warning")
+            return
+        model_id, region = current
+        self.certtui.certify([self._api_id(model_id)], [region])
+
+    def action_recertify(self) -> None:
+        from certtui.tui.screens.dialogs import ChoiceScreen
+
+        current = self.current()
+        options = []
+        if current is not None:
+            options += [("row", f"this model's row ({self._api_id(current[0])})"),
+                        ("column", f"this region's column ({current[1]})")]  # fmt: skip
+        options.append(("visible", f"everything visible ({len(self._rows)} models)"))
+
+        def chosen(scope: str | None) -> None:
+            if scope is None:
+                return
+            models = [self._api_id(m) for m in self._rows]
+            regions = list(self._columns)
+            if scope == "row" and current is not None:
+                models = [self._api_id(current[0])]
+            elif scope == "column" and current is not None:
+                regions = [current[1]]
+            self.certtui.certify(models, regions, recertify_failed=True)
+
+        self.app.push_screen(ChoiceScreen("Re-certify what did not pass in…", options), chosen)

@@ -1,0 +1,180 @@
+"""The catalog: mark models, filter, certify in chosen regions, jump to the matrix."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import CellDoesNotExist
+
+from certtui.tui.actions import bindings
+from certtui.tui.base import CerttuiScreen
+from certtui.tui.data import ModelRow
+
+COLUMNS = (
+    ("mark", " ", 1),
+    ("vendor", "provider", 12),
+    ("name", "name", 24),
+    ("model", "model id", 40),
+    ("modalities", "in→out", 14),
+    ("stream", "stream", 6),
+    ("offered", "regions", 7),
+    ("passed", "passed", 6),
+    ("best", "best", 4),
+)
+
+
+def row_cells(row: ModelRow, marked: bool) -> dict[str, str]:
+    """The text of each column for one model (one formatter per cell kind)."""
+    inputs = "+".join(m.lower() for m in row.input_modalities) or "?"
+    outputs = "+".join(m.lower() for m in row.output_modalities) or "?"
+    return {
+        "mark": "●" if marked else " ",
+        "vendor": row.vendor,
+        "name": row.name + ("" if row.active else " (inactive)"),
+        "model": row.api_model_id,
+        "modalities": f"{inputs}→{outputs}",
+        "stream": "yes" if row.streaming else "no",
+        "offered": str(len(row.regions_offered)),
+        "passed": str(row.regions_passed),
+        "best": row.best_rating or ("n/a" if not row.applicable else "–"),
+    }
+
+
+class ModelsScreen(CerttuiScreen):
+    """The model list of SPEC §6.1."""
+
+    BINDINGS = bindings("list.filter", "models.mark", "models.certify", "models.open")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter_text = ""
+        self.marked: set[str] = set()
+        self._shown: dict[str, dict[str, str]] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder="filter models (enter to apply, esc to clear)", id="filter")
+        yield Static("", classes="screen-title", id="models-title")
+        table: DataTable[str] = DataTable(cursor_type="row", id="models")
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        yield table
+
+    @property
+    def table(self) -> DataTable[str]:
+        return self.query_one("#models", DataTable)
+
+    def visible(self) -> list[ModelRow]:
+        needle = self.filter_text.lower()
+        return [
+            m for m in self.certtui.snapshot.models
+            if not needle or needle in f"{m.api_model_id} {m.name} {m.vendor}".lower()
+        ]  # fmt: skip
+
+    def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
+        table = self.table
+        rows = self.visible()
+        wanted = {row.model_id for row in rows}
+        for gone in [key for key in self._shown if key not in wanted]:
+            table.remove_row(gone)
+            del self._shown[gone]
+        for row in rows:
+            texts = row_cells(row, row.model_id in self.marked)
+            before = self._shown.get(row.model_id)
+            if before is None:
+                table.add_row(*(texts[key] for key, _, _ in COLUMNS), key=row.model_id)
+            else:
+                for key, value in texts.items():
+                    if before.get(key) != value:
+                        table.update_cell(row.model_id, key, value)
+            self._shown[row.model_id] = texts
+        where = f" · filter {self.filter_text!r}" if self.filter_text else ""
+        marks = f" · {len(self.marked)} marked" if self.marked else ""
+        total = len(self.certtui.snapshot.models)
+        title = f"Models · {len(rows)} of {total}{where}{marks}"
+        if not total:
+            title = "Models · the catalog is empty: run `certtui models sync` (or --demo)"
+        self.query_one("#models-title", Static).update(title)
+
+    def current(self) -> ModelRow | None:
+        """The model under the cursor."""
+        table = self.table
+        try:
+            key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        except CellDoesNotExist:
+            return None
+        return next((m for m in self.certtui.snapshot.models if m.model_id == key.value), None)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("visible")
+        box.value = self.filter_text
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.filter_text = event.value.strip()
+        self._close_filter()
+
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.key == "escape" and self.query_one("#filter", Input).has_focus:
+            self.filter_text = ""
+            self._close_filter()
+            event.stop()
+
+    def _close_filter(self) -> None:
+        self.query_one("#filter", Input).remove_class("visible")
+        self.table.focus()
+        self.show_data(None)
+
+    def action_mark(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        self.marked ^= {row.model_id}
+        self.show_data(None)
+        self.table.action_cursor_down()
+
+    def action_certify(self) -> None:
+        from certtui.tui.screens.dialogs import RegionPicker
+
+        models = self.certtui.snapshot.models
+        chosen = [m for m in models if m.model_id in self.marked]
+        if not chosen:
+            row = self.current()
+            chosen = [row] if row is not None else []
+        if not chosen:
+            return
+        chosen = [m for m in chosen if m.applicable]
+        if not chosen:
+            self.notify("not a chat model: the chat suite does not apply", severity="warning")
+            return
+        offered = sorted({r for m in chosen for r in m.regions_offered})
+        regions = sorted(set(self.certtui.snapshot.regions) | set(offered))
+        title = (
+            f"Certify {chosen[0].api_model_id} in…" if len(chosen) == 1
+            else f"Certify {len(chosen)} models in…"
+        )  # fmt: skip
+
+        def picked(selected: list[str] | None) -> None:
+            if selected:
+                self.certtui.certify([m.api_model_id for m in chosen], selected)
+                self.marked.clear()
+                self.show_data(None)
+
+        self.app.push_screen(RegionPicker(title, regions, offered), picked)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_in_matrix()
+
+    async def action_open_in_matrix(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        from certtui.tui.screens.matrix import MatrixScreen
+
+        await self.app.switch_mode("matrix")
+        screen = self.app.screen
+        if isinstance(screen, MatrixScreen):
+            screen.filter_text = ""
+            screen.show_data(None)
+            screen.focus_cell(row.model_id)
