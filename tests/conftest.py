@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from certtui.store import migrate
+from certtui.store.database import create_engine, parse_database_url, session_factory
 from support.postgres import PostgresServer, start_server
 
 # The SDK must never probe the instance-metadata address or reach a real AWS host.
@@ -83,3 +86,18 @@ def sqlite_url(tmp_path: Path) -> str:
 def database_url(request: pytest.FixtureRequest) -> str:
     """A fresh database of each kind in turn."""
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+
+
+@pytest.fixture
+async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a freshly migrated database of each kind."""
+    engine = create_engine(parse_database_url(database_url))
+    await migrate.upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(db_engine: AsyncEngine) -> async_sessionmaker:
+    """Sessions on the migrated database."""
+    return session_factory(db_engine)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from certtui.domain.enums import CertificationJobType, CertificationStatus, JobStatus
-from certtui.store import migrate
-from certtui.store.database import create_engine, parse_database_url, session_factory
 from certtui.store.models import (
     AIModel,
     AIProvider,
@@ -49,21 +46,6 @@ class Seeded:
     JOB_TWO: ClassVar[str] = JOB_TWO
     COMPLETED_AT: ClassVar[datetime] = COMPLETED_AT
     ACCESS_DENIED: ClassVar[str] = ACCESS_DENIED
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """An engine on a freshly migrated database (SQLite, then PostgreSQL)."""
-    engine = create_engine(parse_database_url(database_url))
-    await migrate.upgrade(engine)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker:
-    """Sessions on the migrated database."""
-    return session_factory(engine)
 
 
 @pytest.fixture
