@@ -30,6 +30,7 @@ from certtui.suites import Suite
 J = JobStatus
 C = CertificationStatus
 RUNNABLE = (J.PENDING, J.QUEUED, J.PROCESSING, J.PAUSED)
+UNITS_PER_CALL_SLOT = 2
 
 
 class JobBusy(RuntimeError):
@@ -217,14 +218,18 @@ class JobRunner:
         regions: deque[str],
         per_region: dict[str, int],
     ) -> None:
+        # Limits count calls, not units: keep twice as many units going as calls may be in
+        # flight, so a unit waiting between its calls never leaves a call slot idle.
         # Round-robin over regions so one big region cannot starve the others.
-        for _ in range(len(regions) * max(1, self.config.region_concurrency)):
-            if len(self._tasks) >= self.config.concurrency or not regions:
+        unit_cap = UNITS_PER_CALL_SLOT * self.config.concurrency
+        region_cap = UNITS_PER_CALL_SLOT * self.config.region_concurrency
+        for _ in range(len(regions) * region_cap):
+            if len(self._tasks) >= unit_cap or not regions:
                 return
             region = regions[0]
             regions.rotate(-1)
             queue = queues[region]
-            if not queue or per_region.get(region, 0) >= self.config.region_concurrency:
+            if not queue or per_region.get(region, 0) >= region_cap:
                 continue
             plan = queue.popleft()
             per_region[region] = per_region.get(region, 0) + 1

@@ -3,36 +3,46 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections import deque
+import heapq
+import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 
 class Gate:
-    """A semaphore whose capacity can change while it is in use (FIFO, cancellation-safe)."""
+    """A semaphore whose capacity can change while it is in use, cancellation-safe.
+
+    Waiters are served by priority, then in arrival order: an urgent call (one a unit is
+    blocked on, such as its first call or the next turn of a conversation) goes first.
+    """
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.in_use = 0
         self.peak = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
 
-    async def acquire(self) -> None:
+    @property
+    def waiting(self) -> int:
+        """Acquirers waiting for a slot now (some may have been cancelled)."""
+        return len(self._waiters)
+
+    async def acquire(self, *, urgent: bool = False) -> None:
         """Wait for a free slot and take it."""
         if self.in_use < self.capacity and not self._waiters:
             self._take()
             return
         waiter = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
+        heapq.heappush(self._waiters, (0 if urgent else 1, next(self._arrivals), waiter))
         try:
             await waiter
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 self.release()  # granted just as we were cancelled: hand it on
             else:
-                with contextlib.suppress(ValueError):
-                    self._waiters.remove(waiter)
+                self._waiters = [w for w in self._waiters if w[2] is not waiter]
+                heapq.heapify(self._waiters)
             raise
 
     def release(self) -> None:
@@ -51,7 +61,7 @@ class Gate:
 
     def _wake(self) -> None:
         while self._waiters and self.in_use < self.capacity:
-            waiter = self._waiters.popleft()
+            _, _, waiter = heapq.heappop(self._waiters)
             if not waiter.done():
                 self._take()
                 waiter.set_result(None)
@@ -114,14 +124,16 @@ class CallLimiter:
         return self.global_gate.in_use
 
     @asynccontextmanager
-    async def slot(self, region: str, model: str) -> AsyncIterator[AdaptiveLimit]:
+    async def slot(
+        self, region: str, model: str, *, urgent: bool = False
+    ) -> AsyncIterator[AdaptiveLimit]:
         """Hold one call slot in every limit for the duration of a call."""
         adaptive = self.model(region, model)
         gates = (adaptive.gate, self.region(region), self.global_gate)
         taken: list[Gate] = []
         try:
             for gate in gates:
-                await gate.acquire()
+                await gate.acquire(urgent=urgent)
                 taken.append(gate)
             yield adaptive
         finally:

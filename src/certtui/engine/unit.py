@@ -253,13 +253,16 @@ class _UnitRunner:
         return self._document(partial=True) if self.records else None
 
     async def _run_test(self, test: TestSpec, *, probing: bool = False) -> None:
+        # Calls a unit is blocked on (its probe, the next turn, the repeat) jump the queue, so
+        # units finish in the order they started instead of all trailing at the end.
         try:
             if test.repeat_of:
                 await self.done[test.repeat_of].wait()
                 if test.delay_seconds:
                     await self.ctx.sleep(test.delay_seconds)
             started = time.perf_counter()
-            attempts, ttft_ms, outcome = await self._execute(test, probing=probing)
+            urgent = probing or test.kind is TestKind.MULTI_TURN or test.repeat_of is not None
+            attempts, ttft_ms, outcome = await self._execute(test, probing=probing, urgent=urgent)
             result = evaluate(test, outcome)
             self.records[test.id] = TestRecord.from_outcome(
                 test,
@@ -273,11 +276,11 @@ class _UnitRunner:
             self.done[test.id].set()
 
     async def _execute(
-        self, test: TestSpec, *, probing: bool
+        self, test: TestSpec, *, probing: bool, urgent: bool = False
     ) -> tuple[int, int | None, ConverseOutcome]:
         """Run a test's call(s); returns attempts, time to first token and the outcome."""
         try:
-            return await self._calls(test)
+            return await self._calls(test, urgent=urgent)
         except CallFailed as failed:
             if is_unsupported_error(test, failed.error.code, failed.error.message):
                 return (
@@ -294,19 +297,23 @@ class _UnitRunner:
                         f"{self.plan.region})",
                     ) from None
                 self.choice = fallback
-                return await self._execute(test, probing=False)
+                return await self._execute(test, probing=False, urgent=True)
             raise UnitFailed(
                 failed.error.category,
                 f"{test.id}: {failed.error.code}: {failed.error.message}"
                 + (f" (after {failed.attempts} attempts)" if failed.attempts > 1 else ""),
             ) from None
 
-    async def _calls(self, test: TestSpec) -> tuple[int, int | None, ConverseOutcome]:
+    async def _calls(
+        self, test: TestSpec, *, urgent: bool
+    ) -> tuple[int, int | None, ConverseOutcome]:
         invoke_id = self.choice.invoke_id
         assert invoke_id is not None
         if test.kind is TestKind.STREAM:
             request = build_request(test, invoke_id)
-            attempts, (outcome, ttft) = await self._call(test, lambda: self._stream(request))
+            attempts, (outcome, ttft) = await self._call(
+                test, lambda: self._stream(request), urgent=urgent
+            )
             return attempts, ttft, outcome
         if test.kind is TestKind.MULTI_TURN:
             history: list[Any] = []
@@ -314,13 +321,15 @@ class _UnitRunner:
             total_attempts = 0
             for _ in test.turns:
                 request = build_request(test, invoke_id, history)
-                attempts, outcome = await self._call(test, lambda r=request: self._converse(r))
+                attempts, outcome = await self._call(
+                    test, lambda r=request: self._converse(r), urgent=urgent
+                )
                 total_attempts += attempts
                 outcomes.append(outcome)
                 history = next_history(request, outcome)
             return total_attempts, None, combine_turns(outcomes)
         request = build_request(test, invoke_id)
-        attempts, outcome = await self._call(test, lambda: self._converse(request))
+        attempts, outcome = await self._call(test, lambda: self._converse(request), urgent=urgent)
         return attempts, None, outcome
 
     async def _converse(self, request: dict[str, Any]) -> ConverseOutcome:
@@ -336,13 +345,15 @@ class _UnitRunner:
         ttft = None if result.ttft_ms is None else int(result.ttft_ms)
         return outcome_from_stream(result.raw_events), ttft
 
-    async def _call(self, test: TestSpec, make: Callable[[], Awaitable[T]]) -> tuple[int, T]:
+    async def _call(
+        self, test: TestSpec, make: Callable[[], Awaitable[T]], *, urgent: bool = False
+    ) -> tuple[int, T]:
         """One logical call with the engine's retries; every attempt holds a limit slot."""
         ctx, plan = self.ctx, self.plan
         attempt = 0
         while True:
             attempt += 1
-            async with ctx.limiter.slot(plan.region, plan.api_model_id) as adaptive:
+            async with ctx.limiter.slot(plan.region, plan.api_model_id, urgent=urgent) as adaptive:
                 ctx.stats.calls += 1
                 try:
                     value = await make()
