@@ -20,7 +20,9 @@ FORBIDDEN = {
     "bedrock": ("certtui.store", "certtui.engine", "certtui.tui", "certtui.cli", "textual"),
     "standin": ("certtui.store", "certtui.engine", "certtui.tui", "textual"),
     "engine": ("certtui.tui", "certtui.cli", "textual"),
-    "tui": ("aioboto3", "botocore", "certtui.bedrock", "certtui.cli"),
+    "tui": ("aioboto3", "botocore", "certtui.bedrock", "certtui.cli", "certtui.standin"),
+    "export": ("certtui.bedrock", "certtui.engine", "certtui.tui", "certtui.cli", "textual",
+               "aioboto3", "botocore"),
 }  # fmt: skip
 
 
