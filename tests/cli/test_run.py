@@ -45,6 +45,11 @@ def test_run_all_in_two_regions_then_export(standin: str, tmp_path: Path) -> Non
     env = _env(tmp_path)
     synced = run_certtui("--endpoint-url", standin, "models", "sync", env=env)
     assert synced.returncode == 0, synced.stderr
+    listing = run_certtui("models", "list", env=env)
+    assert listing.returncode == 0
+    haiku_line = next(line for line in listing.stdout.splitlines()
+                      if "anthropic.claude-3-haiku-20240307-v1:0" in line)  # fmt: skip
+    assert haiku_line.split()[0] == "Anthropic" and "us-east-1" in haiku_line
     again = run_certtui("--endpoint-url", standin, "models", "sync", env=env)
     assert " 0 added, 0 updated, 0 deactivated, 0 reactivated, 0 availability changes" in (
         again.stdout
@@ -71,6 +76,10 @@ def test_run_all_in_two_regions_then_export(standin: str, tmp_path: Path) -> Non
     assert any(u["errorCategory"] == "QUALITY_ISSUE" and u["status"] == "COMPLETED"
                for u in units)  # fmt: skip
 
+    listed = json.loads(run_certtui("jobs", "list", "--json", env=env).stdout)
+    assert [(j["id"], j["status"], j["processed"]) for j in listed] == [
+        (job["id"], "COMPLETED", len(units))
+    ]
     table = run_certtui("jobs", "show", job["id"][:8], env=env)
     assert table.returncode == 0
     assert "us-east-1" in table.stdout and f"{job['successCount']} passed" in table.stdout
@@ -115,6 +124,7 @@ def test_recertify_failed_plans_only_what_did_not_pass(standin: str, tmp_path: P
         (("run", "--all", "--model", "x"), "choose either --model or --all, not both"),
         (("run", "--all", "--concurrency", "0"), "Invalid value for '--concurrency'"),
         (("jobs", "pause", "abcdef"), "no job 'abcdef': see `certtui jobs list`"),
+        (("models", "sync", "--region", "mars-north-1"), "unknown region 'mars-north-1'; valid"),
     ],
 )
 def test_bad_input(args: tuple[str, ...], message: str, tmp_path: Path) -> None:

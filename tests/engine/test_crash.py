@@ -152,6 +152,13 @@ async def test_sigterm_and_sighup_pause_the_job_and_exit_cleanly(
     assert "Traceback" not in stderr
     assert f"job {job.id} interrupted by a signal; resume with `certtui jobs resume" in stderr
     state = await job_state(sessions, job.id)
-    await engine.dispose()
     assert state.status == "PAUSED" and "PROCESSING" not in state.units
     assert_consistent(state)
+    # Nobody runs it any more: cancelling it from the shell finishes it here.
+    cancelled = run_certtui("jobs", "cancel", job.id, env=env)
+    assert cancelled.returncode == 0 and "cancelled here" in cancelled.stdout
+    final = await job_state(sessions, job.id)
+    await engine.dispose()
+    assert final.status == "CANCELLED" and set(final.units) <= {"COMPLETED", "CANCELLED"}
+    assert final.processed == final.total
+    assert_consistent(final)
