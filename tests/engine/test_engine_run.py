@@ -229,3 +229,23 @@ async def _until(predicate, timeout: float = 30) -> None:  # type: ignore[no-unt
     async with asyncio.timeout(timeout):
         while not predicate():
             await asyncio.sleep(0.02)
+
+
+async def test_a_run_cancelled_from_outside_leaves_the_job_paused_and_resumable(
+    sessions: async_sessionmaker,
+) -> None:
+    async with serve(healthy_scenario(3), latency_ms=500) as server:
+        await sync(sessions, server.url)
+        job_id = await _plan(sessions)
+        async with clients_for(server.url) as clients:
+            runner = JobRunner(sessions, clients, default_suite(), job_id, EngineConfig())
+            task = asyncio.create_task(runner.run())
+            await _until(lambda: runner.limiter.in_flight > 0)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            state = await job_state(sessions, job_id)
+            assert state.status == "PAUSED" and "PROCESSING" not in state.units
+            assert_consistent(state)
+            resumed = await JobRunner(sessions, clients, default_suite(), job_id).run()
+    assert resumed.status is JobStatus.COMPLETED
+    assert_consistent(await job_state(sessions, job_id))

@@ -179,6 +179,13 @@ class JobRunner:
         self._set_status(J.PROCESSING)
         try:
             await self._dispatch(queues)
+        except BaseException:
+            # Cancelled from outside, or a bug: leave the job PAUSED and resumable, not
+            # PROCESSING under a lease nobody renews.
+            self._interrupted = True
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._finish(queues))
+            raise
         finally:
             for task in background:
                 task.cancel()
