@@ -7,7 +7,6 @@ import pytest
 from botocore import exceptions as boto_exc
 
 from certtui.bedrock.errors import (
-    OPT_IN_REGIONS,
     BedrockError,
     ClassifiedError,
     MalformedModelOutput,
@@ -17,6 +16,7 @@ from certtui.bedrock.errors import (
     normalize_code,
 )
 from certtui.domain.errors import ErrorCategory
+from certtui.domain.regions import OPT_IN_REGIONS
 
 ON_DEMAND_CURLY = (
     "Invocation of model ID anthropic.claude-3-5-sonnet-20241022-v2:0 with on-demand throughput "

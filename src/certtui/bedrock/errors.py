@@ -8,26 +8,8 @@ from dataclasses import dataclass
 from botocore import exceptions as boto_exc
 
 from certtui.domain.errors import ErrorCategory
+from certtui.domain.regions import OPT_IN_REGIONS
 
-OPT_IN_REGIONS: frozenset[str] = frozenset(
-    {
-        "af-south-1",
-        "ap-east-1",
-        "ap-south-2",
-        "ap-southeast-3",
-        "ap-southeast-4",
-        "ap-southeast-5",
-        "ap-southeast-7",
-        "ca-west-1",
-        "eu-central-2",
-        "eu-south-1",
-        "eu-south-2",
-        "il-central-1",
-        "me-central-1",
-        "me-south-1",
-        "mx-central-1",
-    }
-)
 """Regions an AWS account must enable before use; their endpoints reject tokens until then."""
 
 ON_DEMAND_UNSUPPORTED_CODE = "ValidationException"

@@ -24,6 +24,28 @@ BEDROCK_REGIONS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+# Regions an account must enable before use; their auth errors mean "not enabled".
+OPT_IN_REGIONS: frozenset[str] = frozenset(
+    {
+        "af-south-1",
+        "ap-east-1",
+        "ap-south-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-southeast-5",
+        "ap-southeast-7",
+        "ca-west-1",
+        "eu-central-2",
+        "eu-south-1",
+        "eu-south-2",
+        "il-central-1",
+        "me-central-1",
+        "me-south-1",
+        "mx-central-1",
+    }
+)
+
+
 class UnknownRegion(ValueError):
     """A region name that is not an AWS region."""
 
