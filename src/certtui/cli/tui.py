@@ -72,19 +72,21 @@ def check_terminal() -> None:
         )
 
 
-def open_tui(settings: Settings, *, read_only: bool, simulated: bool = False) -> None:
-    """Run the TUI until the operator quits."""
-    check_terminal()
-    run_async(_run(settings, read_only=read_only, simulated=simulated))
+def open_tui(
+    settings: Settings, *, read_only: bool, simulated: bool = False, refresh_seconds: float = 2.0
+) -> None:
+    """Run the TUI until the operator quits (database problems are reported before it opens)."""
+    run_async(_run(settings, read_only=read_only, simulated=simulated, refresh=refresh_seconds))
 
 
-async def _run(settings: Settings, *, read_only: bool, simulated: bool) -> None:
+async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh: float) -> None:
     from certtui.store.opening import open_database
     from certtui.tui.app import CerttuiApp
 
     async with open_database(settings, read_only=read_only) as database:
+        check_terminal()
         if read_only:
-            app = CerttuiApp(database, read_only=True, simulated=simulated)
+            app = CerttuiApp(database, read_only=True, simulated=simulated, refresh_seconds=refresh)
             await app.run_async()
         else:
             from certtui.engine.service import CertificationService
@@ -92,11 +94,6 @@ async def _run(settings: Settings, *, read_only: bool, simulated: bool) -> None:
             async with CertificationService(settings, database.sessions) as service:
                 app = CerttuiApp(database, service=service, simulated=simulated)
                 await app.run_async()
-    check_exit(app)
-
-
-def check_exit(app) -> None:  # type: ignore[no-untyped-def]
-    """A TUI that stopped on an internal error exits non-zero (Textual printed the details)."""
     if app.return_code:
         raise CannotRunError("the TUI stopped on an internal error (details above)")
 
@@ -107,17 +104,5 @@ def check_exit(app) -> None:  # type: ignore[no-untyped-def]
 @pass_context
 def monitor(ctx: Context, interval: float) -> None:
     """Watch jobs and results read-only (the database is opened read-only)."""
-    check_terminal()
     settings = replace(ctx.settings, read_only=True)
-
-    async def go() -> None:
-        from certtui.store.opening import open_database
-        from certtui.tui.app import CerttuiApp
-
-        async with open_database(settings, read_only=True) as database:
-            app = CerttuiApp(database, read_only=True, refresh_seconds=interval,
-                             simulated=ctx.demo)  # fmt: skip
-            await app.run_async()
-        check_exit(app)
-
-    run_async(go())
+    open_tui(settings, read_only=True, simulated=ctx.demo, refresh_seconds=interval)
