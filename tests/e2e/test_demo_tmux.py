@@ -1,0 +1,200 @@
+"""End to end: the real `certtui --demo` in a real terminal (tmux), driven with keys.
+
+The test reads only what the terminal shows (`tmux capture-pane`), like an operator would, then
+checks the process exited 0, the tmux session ended, and the database agrees with the screen.
+Every wait is bounded and fails with the screen it last saw; nothing asserts how long anything
+took.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+SIZE = (100, 30)
+PATIENCE_SECONDS = 60.0  # a bound for each wait, never an expectation of speed
+POLL_SECONDS = 0.1
+SESSION = "demo"
+# Claude 3 Haiku answers well and is offered on demand everywhere in the demo scenario.
+MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+FILTER = "claude-3-haiku"
+REGION = "ap-northeast-1"
+REGION_NAME = re.compile(r"\b[a-z]{2}-[a-z]+-\d\b")
+RATING_CELL = re.compile(r"^([✓✗]) ([A-F])$")
+
+T = TypeVar("T")
+
+
+class Terminal:
+    """A tmux server of our own (its own socket) with one session running a command."""
+
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+        directory = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+        self.socket_path = directory / socket  # where `tmux -L` puts it
+
+    def tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run a tmux command against our server (UTF-8 forced, no user configuration)."""
+        return subprocess.run(
+            ["tmux", "-u", "-L", self.socket, "-f", os.devnull, *args],
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=30,
+            env={**os.environ, "LANG": "C.UTF-8"},
+        )
+
+    def screen(self) -> str:
+        """What the terminal shows now."""
+        return self.tmux("capture-pane", "-p", "-t", SESSION).stdout
+
+    def keys(self, *keys: str) -> None:
+        """Press keys (tmux key names: Right, Enter, Escape, or single characters)."""
+        self.tmux("send-keys", "-t", SESSION, *keys)
+
+    def type(self, text: str) -> None:
+        """Type text literally."""
+        self.tmux("send-keys", "-t", SESSION, "-l", text)
+
+    def session_alive(self) -> bool:
+        """Whether the session still exists."""
+        return self.tmux("has-session", "-t", SESSION, check=False).returncode == 0
+
+    def wait_for(self, find: Callable[[str], T | None], what: str) -> T:
+        """Poll the screen until `find` returns something; fail showing the last screen."""
+        deadline = time.monotonic() + PATIENCE_SECONDS
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen() if self.session_alive() else ""
+            found = find(screen)
+            if found is not None:
+                return found
+            time.sleep(POLL_SECONDS)
+        raise AssertionError(f"gave up waiting for {what}; the screen was:\n{screen}")
+
+
+@pytest.fixture
+def terminal() -> Iterator[Terminal]:
+    """Our own tmux server, always killed at the end."""
+    term = Terminal(f"certtui-e2e-{os.getpid()}")
+    try:
+        yield term
+    finally:
+        term.tmux("kill-server", check=False)
+        term.socket_path.unlink(missing_ok=True)  # tmux may leave it behind
+
+
+def certtui_command() -> str:
+    """The installed `certtui` entry point next to this interpreter."""
+    entry = Path(sys.executable).with_name("certtui")
+    assert entry.exists(), f"certtui is not installed next to {sys.executable}"
+    return str(entry)
+
+
+def matrix_cell(screen: str, model_prefix: str, region: str) -> str | None:
+    """The text of a matrix cell, found under the region's header; None if not on screen."""
+    lines = screen.splitlines()
+    header = next((line for line in lines if line.lstrip().startswith("model ")), None)
+    row = next((line for line in lines if line.lstrip().startswith(model_prefix)), None)
+    if header is None or row is None or region not in header:
+        return None
+    start = header.index(region)
+    return row[start : start + 8].strip() if len(row) > start else ""
+
+
+def line_with(screen: str, text: str) -> str | None:
+    """The first line of the screen containing `text`."""
+    return next((line for line in screen.splitlines() if text in line), None)
+
+
+def test_demo_certifies_a_cell_and_quits(tmp_path: Path, terminal: Terminal) -> None:
+    """Start the demo, certify one untested cell, read its result and detail, quit cleanly."""
+    exit_file = tmp_path / "exit-status"
+    environment = {
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "AWS_ACCESS_KEY_ID": "AKIDCERTTUIE2E",
+        "AWS_SECRET_ACCESS_KEY": "certtui-e2e-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "LANG": "C.UTF-8",
+    }
+    unset = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "CERTTUI_CONFIG",
+             "CERTTUI_DATABASE_URL", "NO_COLOR")  # fmt: skip
+    command = shlex.join(
+        ["env", *(f"-u{name}" for name in unset),
+         *(f"{k}={v}" for k, v in environment.items()), certtui_command(), "--demo"]
+    )  # fmt: skip
+    # stderr stays on the terminal (Textual draws there); only the exit status goes to a file.
+    shell = f"{command}; echo $? > {shlex.quote(str(exit_file))}"
+    width, height = SIZE
+    terminal.tmux("new-session", "-d", "-s", SESSION, "-x", str(width), "-y", str(height), shell)
+
+    # The demo syncs its catalog from the stand-in, then opens on the matrix.
+    terminal.wait_for(lambda s: line_with(s, "Matrix · ") and line_with(s, " of "), "the matrix")
+    terminal.keys("/")
+    terminal.wait_for(lambda s: line_with(s, "filter models"), "the filter box")
+    terminal.type(FILTER)
+    terminal.keys("Enter")
+    header = terminal.wait_for(
+        lambda s: line_with(s, f"filter '{FILTER}'") and line_with(s, "model "), "the filter"
+    )
+    cell = terminal.wait_for(lambda s: matrix_cell(s, MODEL[:30], REGION), "the model's row")
+    assert cell == "○", f"{MODEL} in {REGION} should start untested, shows {cell!r}"
+
+    # The cursor starts on the model column: one step right per region column up to ours.
+    regions = REGION_NAME.findall(header)
+    terminal.keys(*["Right"] * (regions.index(REGION) + 1))
+    terminal.keys("c")
+
+    def rated(screen: str) -> re.Match[str] | None:
+        return RATING_CELL.match(matrix_cell(screen, MODEL[:30], REGION) or "")
+
+    rating = terminal.wait_for(rated, "the cell to show a rating")
+    glyph, letter = rating.groups()
+
+    terminal.keys("Enter")
+    summary = terminal.wait_for(lambda s: line_with(s, f"in {REGION} · "), "the result detail")
+    assert MODEL in summary
+    assert "· COMPLETED · score " in summary
+    assert f"rating {letter}" in summary
+    score = float(re.search(r"score (\d+\.\d)", summary).group(1))  # type: ignore[union-attr]
+    assert 0.0 <= score <= 100.0
+    verdict = "passed" if glyph == "✓" else "not passed"
+    words = " ".join(terminal.screen().split())  # the header line may wrap
+    assert f"rating {letter} · {verdict}" in words
+
+    terminal.keys("Escape")
+    terminal.wait_for(lambda s: line_with(s, f"filter '{FILTER}'"), "the matrix again")
+    terminal.keys("q")
+
+    def exited(screen: str) -> str | None:
+        if line_with(screen, "Pause and quit"):  # a job still running: confirm
+            terminal.keys("Tab", "Enter")
+        return exit_file.read_text().strip() if exit_file.exists() else None
+
+    assert terminal.wait_for(exited, "certtui to exit") == "0"
+    terminal.wait_for(lambda _: "" if not terminal.session_alive() else None, "the session end")
+
+    # The database holds what the screen showed.
+    database = tmp_path / "data" / "certtui" / "demo.db"
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+        status, rating_letter, passed = connection.execute(
+            "SELECT c.status, c.rating, c.passed FROM model_certifications c "
+            'JOIN ai_models m ON m.id = c."modelId" WHERE m."apiModelId" = ? AND c.region = ?',
+            (MODEL, REGION),
+        ).fetchone()
+    assert (status, rating_letter, bool(passed)) == ("COMPLETED", letter, glyph == "✓")
