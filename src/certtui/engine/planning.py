@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from certtui.domain.enums import CertificationJobType, CertificationStatus, JobStatus
 from certtui.engine.unit import UnitPlan
@@ -155,9 +155,17 @@ async def _current(
     session: AsyncSession, units: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], ModelCertification]:
     model_ids = {m for m, _ in units}
+    # Only the columns planning reads: the evidence (testResults) can be megabytes in all.
     rows = await session.scalars(
-        sa.select(ModelCertification).where(ModelCertification.model_id.in_(model_ids))
-    )
+        sa.select(ModelCertification)
+        .where(ModelCertification.model_id.in_(model_ids))
+        .options(
+            load_only(
+                ModelCertification.model_id, ModelCertification.region,
+                ModelCertification.status, ModelCertification.passed, ModelCertification.job_id,
+            )
+        )
+    )  # fmt: skip
     wanted = set(units)
     return {(r.model_id, r.region): r for r in rows if (r.model_id, r.region) in wanted}
 

@@ -10,10 +10,12 @@ from textual.widgets.data_table import CellDoesNotExist
 from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import cell_look
-from certtui.tui.data import ModelRow
+from certtui.tui.data import CellState, ModelRow
 from certtui.tui.styling import role_styles, styled
+from certtui.tui.widgets import LiveTable
 
 MODEL_COLUMN = "model"
+MODEL_COLUMN_WIDTH = 32  # long ids end in an ellipsis; the detail screen shows them whole
 
 
 class MatrixScreen(CerttuiScreen):
@@ -29,17 +31,19 @@ class MatrixScreen(CerttuiScreen):
         self._shown: dict[tuple[str, str], str] = {}
         self._headers: dict[str, str] = {}
         self._styles: dict = {}
+        self._counted: dict[tuple[str, str], tuple[bool, bool]] = {}
+        self._region_counts: dict[str, list[int]] = {}
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="filter models (enter to apply, esc to clear)", id="filter")
         yield Static("", classes="screen-title", id="matrix-title")
-        table: DataTable[Text] = DataTable(cursor_type="cell", zebra_stripes=False, id="matrix")
+        table = LiveTable(cursor_type="cell", zebra_stripes=False, id="matrix")
         table.fixed_columns = 1
         yield table
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#matrix", DataTable)
+    def table(self) -> LiveTable:
+        return self.query_one("#matrix", LiveTable)
 
     def visible_models(self) -> list[ModelRow]:
         """The models that pass the filter."""
@@ -58,25 +62,32 @@ class MatrixScreen(CerttuiScreen):
             self._sync_structure()
             keys = ((m, r) for m in self._rows for r in self._columns)
         else:
-            keys = (k for k in cells if k[0] in self._row_set and k[1] in self._column_set)
+            rows, columns = set(self._rows), set(self._columns)
+            keys = (k for k in cells if k[0] in rows and k[1] in columns)
         applicable = {m.model_id: m.applicable for m in snapshot.models}
+        changed = []
         for model_id, region in keys:
-            look = cell_look(
-                snapshot.cell(model_id, region), applicable=applicable.get(model_id, True)
-            )
+            cell = snapshot.cell(model_id, region)
+            self._count(model_id, region, cell)
+            look = cell_look(cell, applicable=applicable.get(model_id, True))
             if self._shown.get((model_id, region)) != look.text:
                 self._shown[(model_id, region)] = look.text
-                table.update_cell(model_id, region, styled(look, self._styles))
+                changed.append((model_id, region, styled(look, self._styles)))
+        table.set_cells(changed)
         self._update_headers()
         self._update_title()
 
-    @property
-    def _row_set(self) -> set[str]:
-        return set(self._rows)
-
-    @property
-    def _column_set(self) -> set[str]:
-        return set(self._columns)
+    def _count(self, model_id: str, region: str, cell: CellState) -> None:
+        """Keep each region's tested / passed counts up to date, one cell at a time."""
+        tested = cell.status in ("COMPLETED", "FAILED")
+        passed = cell.status == "COMPLETED" and bool(cell.passed)
+        before = self._counted.get((model_id, region), (False, False))
+        if before == (tested, passed):
+            return
+        self._counted[(model_id, region)] = (tested, passed)
+        counts = self._region_counts.setdefault(region, [0, 0])
+        counts[0] += int(tested) - int(before[0])
+        counts[1] += int(passed) - int(before[1])
 
     def _sync_structure(self) -> None:
         """Rows and columns follow the data: remove what left, add what is new, keep the rest."""
@@ -90,10 +101,14 @@ class MatrixScreen(CerttuiScreen):
             table.clear(columns=True)
             self._shown.clear()
             self._headers.clear()
+            self._counted.clear()
+            self._region_counts.clear()
             self._rows = []
-            table.add_column("model", key=MODEL_COLUMN, width=34)
+            longest = max((len(m.api_model_id) for m in snapshot.models), default=10)
+            table.add_column("model", key=MODEL_COLUMN, width=min(longest, MODEL_COLUMN_WIDTH))
             for region in regions:
-                table.add_column(region, key=region, width=max(len(region), 6))
+                # Room for " 100%" from the start: a changing header never reflows the table.
+                table.add_column(region, key=region, width=len(region) + 5)
             self._columns = regions
             self._restore_cursor_later(cursor)
         wanted = set(wanted_rows)
@@ -101,12 +116,14 @@ class MatrixScreen(CerttuiScreen):
             table.remove_row(row)
             for region in self._columns:
                 self._shown.pop((row, region), None)
+                self._count(row, region, CellState())
         present = set(self._rows)
         by_id = {m.model_id: m for m in models}
         blank = [Text("")] * len(self._columns)
         for model_id in wanted_rows:
             if model_id not in present:
-                table.add_row(Text(by_id[model_id].api_model_id), *blank, key=model_id)
+                name = Text(by_id[model_id].api_model_id, overflow="ellipsis", no_wrap=True)
+                table.add_row(name, *blank, key=model_id)
         self._rows = [r for r in self._rows if r in wanted] + [
             r for r in wanted_rows if r not in present
         ]
@@ -137,22 +154,12 @@ class MatrixScreen(CerttuiScreen):
         table.focus()
 
     def _update_headers(self) -> None:
-        snapshot = self.certtui.snapshot
-        table = self.table
         for region in self._columns:
-            tested = passed = 0
-            for model_id in self._rows:
-                cell = snapshot.cell(model_id, region)
-                if cell.status in ("COMPLETED", "FAILED"):
-                    tested += 1
-                    passed += int(cell.status == "COMPLETED" and bool(cell.passed))
+            tested, passed = self._region_counts.get(region, (0, 0))
             label = f"{region} {100 * passed // tested}%" if tested else region
             if self._headers.get(region) != label:
                 self._headers[region] = label
-                table.columns[region].label = Text(label)  # type: ignore[index]
-                width = max(len(label), 6)
-                table.columns[region].width = width  # type: ignore[index]
-                table.refresh()
+                self.table.set_column_label(region, label)
 
     def _update_title(self) -> None:
         total = len(self.certtui.snapshot.models)
