@@ -41,15 +41,20 @@ class CertificationService:
     runners: dict[str, JobRunner] = field(default_factory=dict)
     _tasks: dict[str, asyncio.Task[JobOutcome]] = field(default_factory=dict)
     _clients: BedrockClients | None = None
+    _opening: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def __aenter__(self) -> CertificationService:
-        config = engine_config(self.settings)
-        pool = max(config.region_concurrency, 10)
-        self._clients = await BedrockClients(
-            bedrock_settings(self.settings, pool=pool)
-        ).__aenter__()
         await recover_interrupted(self.sessions)
         return self
+
+    async def clients(self) -> BedrockClients:
+        """The Bedrock clients, opened on first use: a session that only looks pays nothing."""
+        async with self._opening:
+            if self._clients is None:
+                pool = max(engine_config(self.settings).region_concurrency, 10)
+                opened = BedrockClients(bedrock_settings(self.settings, pool=pool))
+                self._clients = await opened.__aenter__()
+        return self._clients
 
     async def __aexit__(self, *exc: object) -> None:
         await self.pause_all_and_wait()
@@ -68,19 +73,17 @@ class CertificationService:
 
     async def sync(self, regions: Sequence[str]) -> SyncOutcome:
         """Discovery into the catalog."""
-        assert self._clients is not None
-        return await sync_catalog(self.sessions, self._clients, regions)
+        return await sync_catalog(self.sessions, await self.clients(), regions)
 
     async def certify(self, request: JobRequest) -> PlannedJob:
         """Plan a job and start running it in the background."""
         planned = await plan_job(self.sessions, request, self.suite)
-        self._start(planned.job_id)
+        await self._start(planned.job_id)
         return planned
 
-    def _start(self, job_id: str) -> None:
-        assert self._clients is not None
+    async def _start(self, job_id: str) -> None:
         runner = JobRunner(
-            self.sessions, self._clients, self.suite, job_id, engine_config(self.settings),
+            self.sessions, await self.clients(), self.suite, job_id, engine_config(self.settings),
             bus=self.bus, exit_on_pause=False,
         )  # fmt: skip
         self.runners[job_id] = runner
@@ -108,7 +111,7 @@ class CertificationService:
         if status is JobStatus.PAUSED or not live:
             result = await resume_request(self.sessions, job_id)
             if not result.live:
-                self._start(result.job_id)
+                await self._start(result.job_id)
             return JobStatus.PROCESSING
         await pause_job(self.sessions, job_id)
         return JobStatus.PAUSED

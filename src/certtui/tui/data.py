@@ -8,13 +8,20 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from certtui.domain.enums import CertificationStatus, JobStatus
-from certtui.store.models import AIModel, CertificationJob, ModelCertification
+from certtui.store.models import (
+    AIModel,
+    CertificationJob,
+    ModelCertification,
+    ModelRegionAvailability,
+)
 
 RATING_ORDER = "ABCDF"
+READ_ERRORS = (SQLAlchemyError, OSError)  # what a read raises when the database goes away
 
 
 @dataclass(frozen=True)
@@ -67,9 +74,22 @@ class Snapshot:
 
 async def load_snapshot(session: AsyncSession) -> Snapshot:
     """The catalog, the regions seen anywhere, and every certification, in two queries."""
-    models = list(
-        await session.scalars(sa.select(AIModel).options(selectinload(AIModel.availability)))
-    )
+    # Plain column reads, not ORM objects: this runs on every refresh of a monitor.
+    models = (
+        await session.execute(
+            sa.select(AIModel.id, AIModel.api_model_id, AIModel.name, AIModel.is_active)
+        )
+    ).all()
+    availability: dict[str, list[Any]] = defaultdict(list)
+    for row in await session.execute(
+        sa.select(
+            ModelRegionAvailability.model_id, ModelRegionAvailability.region,
+            ModelRegionAvailability.offered, ModelRegionAvailability.provider_name,
+            ModelRegionAvailability.input_modalities, ModelRegionAvailability.output_modalities,
+            ModelRegionAvailability.streaming_supported,
+        )
+    ):  # fmt: skip
+        availability[row.model_id].append(row)
     certs = (
         await session.execute(
             sa.select(
@@ -82,7 +102,7 @@ async def load_snapshot(session: AsyncSession) -> Snapshot:
     offered: dict[tuple[str, str], bool] = {}
     regions: set[str] = set()
     for model in models:
-        for row in model.availability:
+        for row in availability[model.id]:
             offered[(model.id, row.region)] = row.offered
             regions.add(row.region)
     discovered = set(regions)
@@ -108,17 +128,17 @@ async def load_snapshot(session: AsyncSession) -> Snapshot:
             best[model_id] = cell.rating
     rows = []
     for model in models:
-        availability = model.availability
-        vendor = next((a.provider_name for a in availability), "")
-        inputs = sorted({m for a in availability for m in (a.input_modalities or ())})
-        outputs = sorted({m for a in availability for m in (a.output_modalities or ())})
+        rows_of_model = availability[model.id]
+        vendor = next((a.provider_name for a in rows_of_model), "")
+        inputs = sorted({m for a in rows_of_model for m in (a.input_modalities or ())})
+        outputs = sorted({m for a in rows_of_model for m in (a.output_modalities or ())})
         rows.append(
             ModelRow(
                 model_id=model.id, api_model_id=model.api_model_id, name=model.name,
                 vendor=vendor, input_modalities=tuple(inputs), output_modalities=tuple(outputs),
-                streaming=any(a.streaming_supported for a in availability),
+                streaming=any(a.streaming_supported for a in rows_of_model),
                 active=model.is_active,
-                regions_offered=tuple(sorted(a.region for a in availability if a.offered)),
+                regions_offered=tuple(sorted(a.region for a in rows_of_model if a.offered)),
                 regions_passed=passed_by_model[model.id], best_rating=best.get(model.id),
             )
         )  # fmt: skip
