@@ -41,7 +41,7 @@ class CerttuiScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield TopBar(self.certtui.top_bar_text(), id="topbar", markup=True)
         yield from self.compose_body()
-        yield Footer()
+        yield Footer(compact=True)  # every key fits at 80 columns
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets."""

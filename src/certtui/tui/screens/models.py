@@ -12,15 +12,15 @@ from certtui.tui.data import ModelRow
 
 COLUMNS = (
     ("mark", " ", 1),
-    ("vendor", "provider", 12),
-    ("name", "name", 24),
-    ("model", "model id", 40),
-    ("modalities", "in→out", 14),
-    ("stream", "stream", 6),
-    ("offered", "regions", 7),
-    ("passed", "passed", 6),
+    ("vendor", "provider", 10),
+    ("model", "model id", 34),
     ("best", "best", 4),
-)
+    ("passed", "passed", 6),
+    ("offered", "regions", 7),
+    ("stream", "stream", 6),
+    ("modalities", "in→out", 16),
+    ("name", "name", 28),
+)  # the columns an operator scans first come first, so they show at 80 columns
 
 
 def row_cells(row: ModelRow, marked: bool) -> dict[str, str]:
@@ -28,9 +28,9 @@ def row_cells(row: ModelRow, marked: bool) -> dict[str, str]:
     inputs = "+".join(m.lower() for m in row.input_modalities) or "?"
     outputs = "+".join(m.lower() for m in row.output_modalities) or "?"
     return {
-        "mark": "●" if marked else " ",
+        "mark": "●" if marked else (" " if row.active else "⊘"),
         "vendor": row.vendor,
-        "name": row.name + ("" if row.active else " (inactive)"),
+        "name": row.name,
         "model": row.api_model_id,
         "modalities": f"{inputs}→{outputs}",
         "stream": "yes" if row.streaming else "no",
@@ -90,7 +90,8 @@ class ModelsScreen(CerttuiScreen):
         where = f" · filter {self.filter_text!r}" if self.filter_text else ""
         marks = f" · {len(self.marked)} marked" if self.marked else ""
         total = len(self.certtui.snapshot.models)
-        title = f"Models · {len(rows)} of {total}{where}{marks}"
+        inactive = " · ⊘ no longer listed" if any(not r.active for r in rows) else ""
+        title = f"Models · {len(rows)} of {total}{where}{marks}{inactive}"
         if not total:
             title = "Models · the catalog is empty: run `certtui models sync` (or --demo)"
         self.query_one("#models-title", Static).update(title)
