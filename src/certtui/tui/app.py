@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -14,16 +16,25 @@ from certtui.engine.events import EngineEvent, JobProgress, LogLine, UnitStateCh
 from certtui.engine.planning import JobRequest
 from certtui.errors import CerttuiError
 from certtui.paths import styles_dir
-from certtui.store.opening import Database
+from certtui.store.opening import Database, translate_error
 from certtui.tui.actions import ACTIONS, MUTATING_ACTIONS, bindings
 from certtui.tui.base import DataChanged, TopBar
-from certtui.tui.data import CellState, JobView, Snapshot, load_jobs, load_snapshot
+from certtui.tui.data import (
+    READ_ERRORS,
+    CellState,
+    JobView,
+    Snapshot,
+    load_jobs,
+    load_snapshot,
+)
 from certtui.tui.screens.jobs import JobsScreen
 from certtui.tui.screens.loading import LoadingScreen
 from certtui.tui.screens.matrix import MatrixScreen
 from certtui.tui.screens.models import ModelsScreen
 
 LIVE_REPAINT_SECONDS = 0.25  # engine events are applied at most four times a second
+
+T = TypeVar("T")
 
 
 class CerttuiApp(App[None]):
@@ -63,6 +74,8 @@ class CerttuiApp(App[None]):
         self._pending_units: dict[tuple[str, str], UnitStateChanged] = {}
         self._pending_jobs = False
         self._finished_jobs: set[str] = set()
+        self._reads: set[asyncio.Task[Any]] = set()
+        self._read_problem: str | None = None
 
     # Modes and layout ---------------------------------------------------------------------
 
@@ -92,12 +105,54 @@ class CerttuiApp(App[None]):
 
     # Data ---------------------------------------------------------------------------------
 
+    async def read(self, query: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run one read of the database to its end, even if the worker that asked is cancelled.
+
+        A query cancelled half-way (workers are cancelled when the app quits) can leave an
+        aiosqlite connection whose close never finishes, and the event loop then never shuts
+        down; so reads are shielded, and the app waits for them before it goes.
+        """
+
+        async def run() -> T:
+            async with self.database.sessions() as session:
+                return await query(session)
+
+        task = asyncio.ensure_future(run())
+        self._reads.add(task)
+        task.add_done_callback(self._read_done)
+        return await asyncio.shield(task)
+
+    def _read_done(self, task: asyncio.Task[Any]) -> None:
+        self._reads.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: whoever asked may have been cancelled meanwhile
+
+    async def on_unmount(self) -> None:
+        if self._reads:
+            await asyncio.wait(self._reads)
+
     @work(exclusive=True, group="reload")
     async def reload(self) -> None:
         """Read everything from the database, then tell the screens (never piles up)."""
-        async with self.database.sessions() as session:
-            snapshot = await load_snapshot(session)
-            jobs = await load_jobs(session)
+        if not self.is_running:
+            return
+
+        async def everything(session: AsyncSession) -> tuple[Snapshot, list[JobView]]:
+            return await load_snapshot(session), await load_jobs(session)
+
+        try:
+            snapshot, jobs = await self.read(everything)
+        except READ_ERRORS as exc:
+            # A database restart or a network blip must not end the session: say so, go on.
+            if self.is_running:
+                self.report_read_error(exc)
+                self._schedule_poll()
+            return
+        if not self.is_running:  # quitting: the screens are gone
+            return
+        if self._read_problem is not None:
+            self._read_problem = None
+            self.notify("the database can be read again")
         self.snapshot, self.jobs = snapshot, jobs
         self.last_refreshed = datetime.now()
         first = not self.loaded
@@ -106,6 +161,17 @@ class CerttuiApp(App[None]):
             self.switch_mode(self.start_mode)
         self._broadcast(DataChanged(None, True))
         self._update_top_bar()
+        self._schedule_poll()
+
+    def report_read_error(self, exc: BaseException) -> None:
+        """Say that the database cannot be read (once per problem, not once per poll)."""
+        problem = str(translate_error(exc, self.database.target))
+        if problem != self._read_problem:
+            retry = "retrying" if self.read_only else "ctrl+r to read again"
+            self.notify(f"{problem} ({retry})", severity="warning", timeout=8)
+        self._read_problem = problem
+
+    def _schedule_poll(self) -> None:
         if self.read_only and not self.refresh_paused:
             # The next poll is scheduled only once this one finished: polls never pile up.
             self.set_timer(self.refresh_seconds, self._poll)
@@ -218,11 +284,15 @@ class CerttuiApp(App[None]):
         from certtui.tui.screens.help import HelpScreen
 
         shown = []
-        for key, active in self.screen.active_bindings.items():
+        for active in self.screen.active_bindings.values():
             binding = active.binding
             if active.enabled and binding.description:
-                shown.append((key, binding.description))
+                shown.append((self.get_key_display(binding), binding.description))
         self.push_screen(HelpScreen(shown))
+
+    async def action_quit(self) -> None:
+        """Textual's own quit (ctrl+q, the palette's Quit) asks like q does."""
+        await self.action_quit_certtui()
 
     async def action_quit_certtui(self) -> None:
         """Quit; a running job is paused (after asking) so it can be resumed later."""

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 
 from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
-from certtui.tui.data import DetailView, load_detail
+from certtui.tui.data import READ_ERRORS, DetailView, load_detail
 from certtui.tui.summary import detail_summary, remediation
 
 TEST_GLYPHS = {"passed": "✓ pass", "failed": "✗ fail", "skipped": "– skip"}
@@ -54,8 +54,11 @@ class DetailScreen(CerttuiScreen):
 
     @work(exclusive=True, group="detail")
     async def load(self) -> None:
-        async with self.certtui.database.sessions() as session:
-            detail = await load_detail(session, self.certification_id)
+        try:
+            detail = await self.certtui.read(lambda s: load_detail(s, self.certification_id))
+        except READ_ERRORS as exc:
+            self.certtui.report_read_error(exc)
+            return
         self.detail = detail
         if detail is None:
             self.query_one("#detail-header", Static).update("this certification no longer exists")

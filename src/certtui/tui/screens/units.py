@@ -10,7 +10,7 @@ from textual.widgets.data_table import CellDoesNotExist
 
 from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import cell_look
-from certtui.tui.data import CellState, load_job_units
+from certtui.tui.data import READ_ERRORS, CellState, load_job_units
 from certtui.tui.styling import role_styles, styled
 
 
@@ -41,8 +41,11 @@ class JobUnitsScreen(CerttuiScreen):
 
     @work(exclusive=True, group="units")
     async def load(self) -> None:
-        async with self.certtui.database.sessions() as session:
-            units = await load_job_units(session, self.job_id)
+        try:
+            units = await self.certtui.read(lambda s: load_job_units(s, self.job_id))
+        except READ_ERRORS as exc:
+            self.certtui.report_read_error(exc)
+            return
         self.units = units
         table = self.query_one("#units", DataTable)
         styles = role_styles(self.app)
