@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
 from textual.command import CommandPalette
 from textual.widgets import Button, DataTable, SelectionList, Static
 
@@ -225,11 +224,6 @@ async def test_pause_resume_and_cancel_a_running_job(sqlite_url: str, tui_engine
         assert await status_is("CANCELLED")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: after pause() then resume(), JobRunner.status stays PAUSED "
-    "(engine/job.py _apply_external), so live progress keeps saying paused",
-)
 async def test_a_resumed_job_shows_as_running_again(sqlite_url: str, tui_engine: Any) -> None:
     async with tui_engine(
         sqlite_url, latency_ms=300, concurrency=4, region_concurrency=2

@@ -138,6 +138,8 @@ class JobRunner:
     def resume(self) -> None:
         """Dispatch again."""
         self._paused = False
+        if self.status is J.PAUSED:
+            self.status = J.PROCESSING
         self._record(J.PROCESSING)
 
     def _record(self, status: JobStatus) -> None:

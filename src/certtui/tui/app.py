@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -162,6 +163,10 @@ class CerttuiApp(App[None]):
         self._broadcast(DataChanged(None, True))
         self._update_top_bar()
         self._schedule_poll()
+        if first:
+            # Hundreds of thousands of long-lived objects now exist (tables, caches): move them
+            # out of the collector's way so full collections stop pausing the interface.
+            self.call_after_refresh(gc.freeze)
 
     def report_read_error(self, exc: BaseException) -> None:
         """Say that the database cannot be read (once per problem, not once per poll)."""
