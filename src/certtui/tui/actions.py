@@ -22,9 +22,11 @@ class ActionSpec:
 ACTIONS: dict[str, ActionSpec] = {
     spec.id: spec
     for spec in (
-        ActionSpec("screen.models", "1", "app.switch_mode('models')", "Models"),
-        ActionSpec("screen.matrix", "2", "app.switch_mode('matrix')", "Matrix"),
-        ActionSpec("screen.jobs", "3", "app.switch_mode('jobs')", "Jobs"),
+        # The screen keys are in help and the palette; the footer keeps its room for the
+        # keys of the screen at hand (everything fits at 80 columns).
+        ActionSpec("screen.models", "1", "app.switch_mode('models')", "Models", show=False),
+        ActionSpec("screen.matrix", "2", "app.switch_mode('matrix')", "Matrix", show=False),
+        ActionSpec("screen.jobs", "3", "app.switch_mode('jobs')", "Jobs", show=False),
         ActionSpec("app.help", "question_mark,f1", "app.help", "Help"),
         ActionSpec("app.quit", "q", "app.quit_certtui", "Quit"),
         ActionSpec("app.freeze", "f", "app.toggle_refresh", "Pause refresh"),

@@ -288,10 +288,13 @@ class CerttuiApp(App[None]):
         """Show the bindings that apply on the current screen."""
         from certtui.tui.screens.help import HelpScreen
 
-        shown = []
+        # certtui's own keys only (the registry's), each once; moving around is one line.
+        shown = [("↑↓←→ pgup pgdn", "Move")]
+        seen: set[str] = set()
         for active in self.screen.active_bindings.values():
             binding = active.binding
-            if active.enabled and binding.description:
+            if active.enabled and binding.id in ACTIONS and binding.id not in seen:
+                seen.add(binding.id)
                 shown.append((self.get_key_display(binding), binding.description))
         self.push_screen(HelpScreen(shown))
 
