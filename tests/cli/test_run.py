@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from support.cli import run_certtui
+from support.cli import run_certtui, simulate_process
 
 REGIONS = "us-east-1,eu-west-1"
 
@@ -19,18 +17,8 @@ REGIONS = "us-east-1,eu-west-1"
 @pytest.fixture(scope="module")
 def standin() -> Iterator[str]:
     """The default scenario in its own process, with short latencies."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "certtui", "simulate", "--port", "0", "--latency-ms", "20"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline().strip()
-        assert line.startswith("listening on http://127.0.0.1:"), line
-        yield line.removeprefix("listening on ")
-    finally:
-        process.terminate()
-        process.wait(10)
+    with simulate_process("--latency-ms", "20") as url:
+        yield url
 
 
 def _env(tmp_path: Path) -> dict[str, str]:

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from certtui.store.models import CertificationJob
-from support.cli import run_certtui
+from support.cli import run_certtui, simulate_process
 from support.engine import REGIONS, assert_consistent, healthy_scenario_toml, job_state
 
 
@@ -24,19 +24,8 @@ def simulate(tmp_path: Path) -> Iterator[str]:
     """``certtui simulate`` in its own process: every call takes a quarter of a second."""
     scenario = tmp_path / "healthy.toml"
     scenario.write_text(healthy_scenario_toml(6))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "certtui", "simulate", "--port", "0", "--latency-ms", "250",
-         "--scenario", str(scenario)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline().strip()
-        assert first.startswith("listening on http://127.0.0.1:"), first
-        yield first.removeprefix("listening on ")
-    finally:
-        process.terminate()
-        process.wait(10)
+    with simulate_process("--latency-ms", "250", "--scenario", str(scenario)) as url:
+        yield url
 
 
 async def _job_row(sessions: async_sessionmaker) -> CertificationJob | None:

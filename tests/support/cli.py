@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 
 def run_certtui(
@@ -20,3 +21,22 @@ def run_certtui(
         env={**os.environ, **(env or {})},
         check=False,
     )
+
+
+@contextmanager
+def simulate_process(*args: str) -> Iterator[str]:
+    """``certtui simulate ARGS`` in its own process; yields the URL it listens on."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "certtui", "simulate", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline().strip()
+        assert first.startswith("listening on http://127.0.0.1:"), first
+        yield first.removeprefix("listening on ")
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -27,7 +27,7 @@ from certtui.tui.screens.jobs import JobsScreen
 from certtui.tui.screens.matrix import MatrixScreen
 from certtui.tui.screens.models import ModelsScreen
 from certtui.tui.screens.units import JobUnitsScreen
-from support.cli import run_certtui
+from support.cli import run_certtui, simulate_process
 from support.engine import healthy_scenario_toml
 
 MODEL0 = "acme.model-00-v1:0"
@@ -263,19 +263,8 @@ def simulate(tmp_path: Path) -> Iterator[str]:
     """``certtui simulate`` in its own process, every call slow enough to watch a job run."""
     scenario = tmp_path / "healthy.toml"
     scenario.write_text(healthy_scenario_toml(3))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "certtui", "simulate", "--port", "0", "--latency-ms", "150",
-         "--scenario", str(scenario)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline().strip()
-        assert first.startswith("listening on http://127.0.0.1:"), first
-        yield first.removeprefix("listening on ")
-    finally:
-        process.terminate()
-        process.wait(10)
+    with simulate_process("--latency-ms", "150", "--scenario", str(scenario)) as url:
+        yield url
 
 
 async def test_the_monitor_follows_a_job_run_by_another_process(

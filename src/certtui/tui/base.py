@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
 from certtui.tui.actions import MUTATING_ACTIONS
+from certtui.tui.data import ModelRow
 
 if TYPE_CHECKING:
     from certtui.tui.app import CerttuiApp
@@ -62,3 +64,40 @@ class CerttuiScreen(Screen[None]):
 
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         """Bring the screen up to date; ``cells`` None means anything may have changed."""
+
+
+class FilteredModelsScreen(CerttuiScreen):
+    """A screen of models with a `/` filter box (#filter) over its table (`self.table`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter_text = ""
+
+    def visible_models(self) -> list[ModelRow]:
+        """The models whose id, name or vendor contain the filter text."""
+        needle = self.filter_text.lower()
+        return [
+            m for m in self.certtui.snapshot.models
+            if not needle or needle in f"{m.api_model_id} {m.name} {m.vendor}".lower()
+        ]  # fmt: skip
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("visible")
+        box.value = self.filter_text
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.filter_text = event.value.strip()
+        self._close_filter()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape" and self.query_one("#filter", Input).has_focus:
+            self.filter_text = ""
+            self._close_filter()
+            event.stop()
+
+    def _close_filter(self) -> None:
+        self.query_one("#filter", Input).remove_class("visible")
+        self.table.focus()  # type: ignore[attr-defined]
+        self.show_data(None)

@@ -8,9 +8,9 @@ from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 
 from certtui.tui.actions import bindings
-from certtui.tui.base import CerttuiScreen
+from certtui.tui.base import FilteredModelsScreen
 from certtui.tui.cells import cell_look
-from certtui.tui.data import CellState, ModelRow
+from certtui.tui.data import CellState
 from certtui.tui.styling import role_styles, styled
 from certtui.tui.widgets import LiveTable
 
@@ -18,14 +18,13 @@ MODEL_COLUMN = "model"
 MODEL_COLUMN_WIDTH = 32  # long ids end in an ellipsis; the detail screen shows them whole
 
 
-class MatrixScreen(CerttuiScreen):
+class MatrixScreen(FilteredModelsScreen):
     """The heat map of SPEC §6.2."""
 
     BINDINGS = bindings("list.filter", "matrix.open", "matrix.certify", "matrix.recertify")
 
     def __init__(self) -> None:
         super().__init__()
-        self.filter_text = ""
         self._columns: list[str] = []
         self._rows: list[str] = []
         self._shown: dict[tuple[str, str], str] = {}
@@ -44,14 +43,6 @@ class MatrixScreen(CerttuiScreen):
     @property
     def table(self) -> LiveTable:
         return self.query_one("#matrix", LiveTable)
-
-    def visible_models(self) -> list[ModelRow]:
-        """The models that pass the filter."""
-        needle = self.filter_text.lower()
-        return [
-            m for m in self.certtui.snapshot.models
-            if not needle or needle in f"{m.api_model_id} {m.name} {m.vendor}".lower()
-        ]  # fmt: skip
 
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         if not self._styles:
@@ -181,28 +172,6 @@ class MatrixScreen(CerttuiScreen):
 
     def _api_id(self, model_id: str) -> str:
         return next(m.api_model_id for m in self.certtui.snapshot.models if m.model_id == model_id)
-
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("visible")
-        box.value = self.filter_text
-        box.focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.filter_text = event.value.strip()
-        self._close_filter()
-
-    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
-        box = self.query_one("#filter", Input)
-        if event.key == "escape" and box.has_focus:
-            self.filter_text = ""
-            self._close_filter()
-            event.stop()
-
-    def _close_filter(self) -> None:
-        self.query_one("#filter", Input).remove_class("visible")
-        self.table.focus()
-        self.show_data(None)
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         event.stop()

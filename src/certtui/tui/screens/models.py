@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 
 from certtui.tui.actions import bindings
-from certtui.tui.base import CerttuiScreen
+from certtui.tui.base import FilteredModelsScreen
 from certtui.tui.data import ModelRow
 
 COLUMNS = (
@@ -40,14 +40,13 @@ def row_cells(row: ModelRow, marked: bool) -> dict[str, str]:
     }
 
 
-class ModelsScreen(CerttuiScreen):
+class ModelsScreen(FilteredModelsScreen):
     """The model list of SPEC §6.1."""
 
     BINDINGS = bindings("list.filter", "models.mark", "models.certify", "models.open")
 
     def __init__(self) -> None:
         super().__init__()
-        self.filter_text = ""
         self.marked: set[str] = set()
         self._shown: dict[str, dict[str, str]] = {}
 
@@ -63,16 +62,9 @@ class ModelsScreen(CerttuiScreen):
     def table(self) -> DataTable[str]:
         return self.query_one("#models", DataTable)
 
-    def visible(self) -> list[ModelRow]:
-        needle = self.filter_text.lower()
-        return [
-            m for m in self.certtui.snapshot.models
-            if not needle or needle in f"{m.api_model_id} {m.name} {m.vendor}".lower()
-        ]  # fmt: skip
-
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         table = self.table
-        rows = self.visible()
+        rows = self.visible_models()
         wanted = {row.model_id for row in rows}
         for gone in [key for key in self._shown if key not in wanted]:
             table.remove_row(gone)
@@ -104,27 +96,6 @@ class ModelsScreen(CerttuiScreen):
         except CellDoesNotExist:
             return None
         return next((m for m in self.certtui.snapshot.models if m.model_id == key.value), None)
-
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("visible")
-        box.value = self.filter_text
-        box.focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.filter_text = event.value.strip()
-        self._close_filter()
-
-    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
-        if event.key == "escape" and self.query_one("#filter", Input).has_focus:
-            self.filter_text = ""
-            self._close_filter()
-            event.stop()
-
-    def _close_filter(self) -> None:
-        self.query_one("#filter", Input).remove_class("visible")
-        self.table.focus()
-        self.show_data(None)
 
     def action_mark(self) -> None:
         row = self.current()
