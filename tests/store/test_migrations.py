@@ -172,3 +172,9 @@ def test_postgres_behind_asks_for_db_upgrade(pg_url: str, command: tuple[str, ..
         assert "has no certtui schema: run `certtui db upgrade` first" in result.stderr
     else:
         assert result.returncode == 0 and result.stdout.startswith("base")
+
+
+def test_the_revision_list_matches_the_migration_scripts() -> None:
+    from certtui.store import migrate
+
+    assert migrate.known_revisions() == migrate.script_revisions()
