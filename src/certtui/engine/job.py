@@ -121,6 +121,7 @@ class JobRunner:
         self._wake = asyncio.Event()
         self._beat_now = asyncio.Event()
         self._desired: JobStatus | None = None
+        self._control_version = 0
         self._tasks: dict[asyncio.Task[None], UnitPlan] = {}
         self._job_config: dict[str, Any] = {}
         self._started_clock = time.monotonic()
@@ -145,6 +146,7 @@ class JobRunner:
     def _record(self, status: JobStatus) -> None:
         # The next heartbeat writes it before reading what other processes asked for.
         self._desired = status
+        self._control_version += 1
         self._beat_now.set()
         self._wake.set()
 
@@ -362,9 +364,10 @@ class JobRunner:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._beat_now.wait(), self.config.heartbeat)
             self._beat_now.clear()
+            version = self._control_version
+            desired, self._desired = self._desired, None
             try:
                 async with self.writer.lock, self.sessions.begin() as session:
-                    desired, self._desired = self._desired, None
                     if desired is not None:
                         await set_job_status(
                             session, self.job_id, desired,
@@ -380,9 +383,13 @@ class JobRunner:
                         .values(config=self._job_config)
                     )
             except sa.exc.SQLAlchemyError as exc:
+                if self._desired is None:
+                    self._desired = desired  # not written: try again next beat
                 self.bus.publish(LogLine(self.job_id, "warning", f"heartbeat failed: {exc}"))
                 continue
-            self._apply_external(status)
+            # A read that raced with a local pause / resume is stale: the next beat rereads.
+            if version == self._control_version:
+                self._apply_external(status)
 
     def _apply_external(self, status: JobStatus | None) -> None:
         """Obey a status another process wrote (certtui jobs pause / resume / cancel)."""
