@@ -166,7 +166,7 @@ class CerttuiApp(App[None]):
         if first:
             # Hundreds of thousands of long-lived objects now exist (tables, caches): move them
             # out of the collector's way so full collections stop pausing the interface.
-            self.call_after_refresh(gc.freeze)
+            self.call_after_refresh(quiet_collector)
 
     def report_read_error(self, exc: BaseException) -> None:
         """Say that the database cannot be read (once per problem, not once per poll)."""
@@ -343,3 +343,14 @@ class CerttuiApp(App[None]):
                 f"key {binding.key}",
                 lambda a=action, s=screen: s.run_action(a),
             )
+
+
+def quiet_collector() -> None:
+    """Keep full garbage collections from pausing the interface.
+
+    The tables and caches of a big matrix are hundreds of thousands of long-lived objects: freeze
+    them out of the collector's reach, and collect the young generation less often (the engine
+    allocates steadily while a job runs).
+    """
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
