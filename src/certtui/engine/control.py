@@ -8,12 +8,16 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from certtui.domain.enums import CertificationStatus, JobStatus
+from certtui.domain.enums import JobStatus
 from certtui.engine.job import lease_is_fresh
-from certtui.engine.persistence import cancel_unfinished, set_job_status
+from certtui.engine.persistence import (
+    cancel_unfinished,
+    finish_job,
+    requeue_processing,
+    set_job_status,
+)
 from certtui.errors import UsageError
-from certtui.store.models import CertificationJob, ModelCertification
-from certtui.store.types import utcnow
+from certtui.store.models import CertificationJob
 
 J = JobStatus
 LIVE = (J.PENDING, J.QUEUED, J.PROCESSING)
@@ -52,18 +56,9 @@ async def recover_interrupted(sessions: async_sessionmaker, now: float | None = 
             if await set_job_status(
                 session, job.id, J.PAUSED, only_from=(J.PROCESSING,), config=config
             ):
-                await _requeue_processing(session, job.id)
+                await requeue_processing(session, job.id)
                 recovered.append(job.id)
     return recovered
-
-
-async def _requeue_processing(session: AsyncSession, job_id: str) -> None:
-    table = ModelCertification.__table__
-    await session.execute(
-        table.update()
-        .where(table.c.jobId == job_id, table.c.status == CertificationStatus.PROCESSING)
-        .values(status=CertificationStatus.QUEUED, updatedAt=utcnow())
-    )
 
 
 @dataclass(frozen=True)
@@ -98,14 +93,8 @@ async def cancel_job(sessions: async_sessionmaker, job_ref: str) -> ControlResul
             await set_job_status(session, job.id, J.CANCELLED)
         else:
             await cancel_unfinished(session, job.id)
-            now = utcnow()
-            duration = (
-                int((now - job.started_at).total_seconds() * 1000) if job.started_at else None
-            )
             config = {k: v for k, v in (job.config or {}).items() if k != "lease"}
-            await set_job_status(
-                session, job.id, J.CANCELLED, completedAt=now, duration=duration, config=config
-            )
+            await finish_job(session, job.id, J.CANCELLED, job.started_at, config)
         return ControlResult(job.id, J.CANCELLED, live)
 
 

@@ -19,7 +19,14 @@ from certtui.bedrock.clients import BedrockClients
 from certtui.domain.enums import CertificationStatus, JobStatus
 from certtui.engine.events import EventBus, JobProgress, LogLine, UnitStateChanged
 from certtui.engine.limits import CallLimiter
-from certtui.engine.persistence import Commit, JobWriter, cancel_unfinished, set_job_status
+from certtui.engine.persistence import (
+    Commit,
+    JobWriter,
+    cancel_unfinished,
+    finish_job,
+    requeue_processing,
+    set_job_status,
+)
 from certtui.engine.planning import load_units
 from certtui.engine.retry import RetryPolicy
 from certtui.engine.unit import UnitContext, UnitPlan, UnitResult, certify_unit
@@ -270,7 +277,9 @@ class JobRunner:
                 await self._close_job(session, J.CANCELLED)
             elif self._interrupted or (self._paused and any(queues.values())):
                 interrupted = self._interrupted
-                await self._requeue(session, [p.certification_id for p in in_flight])
+                await requeue_processing(
+                    session, self.job_id, [p.certification_id for p in in_flight]
+                )
                 await set_job_status(
                     session, self.job_id, J.PAUSED, only_from=(J.PROCESSING, J.PAUSED),
                     config=self._config_without_lease(interrupted=interrupted),
@@ -287,30 +296,11 @@ class JobRunner:
             interrupted,
         )  # fmt: skip
 
-    async def _requeue(self, session: Any, certification_ids: list[str]) -> None:
-        if not certification_ids:
-            return
-        table = CertificationJob.metadata.tables["model_certifications"]
-        await session.execute(
-            table.update()
-            .where(
-                table.c.id.in_(certification_ids),
-                table.c.jobId == self.job_id,
-                table.c.status == C.PROCESSING,
-            )
-            .values(status=C.QUEUED, updatedAt=utcnow())
-        )
-
     async def _close_job(self, session: Any, status: JobStatus) -> None:
-        now = utcnow()
         started = await session.scalar(
             sa.select(CertificationJob.started_at).where(CertificationJob.id == self.job_id)
         )
-        duration = int((now - started).total_seconds() * 1000) if started else None
-        await set_job_status(
-            session, self.job_id, status, completedAt=now, duration=duration,
-            config=self._config_without_lease(),
-        )  # fmt: skip
+        await finish_job(session, self.job_id, status, started, self._config_without_lease())
         self.status = status
 
     # Leases, heartbeats, control from other processes -------------------------------------
@@ -337,18 +327,10 @@ class JobRunner:
             if not claimed:
                 raise JobBusy(f"job {self.job_id} changed while claiming it; try again")
             # Units a dead owner left running go back to the queue; we hold the lease now.
-            await self._requeue_all_processing(session)
+            await requeue_processing(session, self.job_id)
             self.total = job.total_models
             self.processed = self._processed_at_start = job.processed_models
             self.succeeded, self.failed = job.success_count, job.failure_count
-
-    async def _requeue_all_processing(self, session: Any) -> None:
-        table = CertificationJob.metadata.tables["model_certifications"]
-        await session.execute(
-            table.update()
-            .where(table.c.jobId == self.job_id, table.c.status == C.PROCESSING)
-            .values(status=C.QUEUED, updatedAt=utcnow())
-        )
 
     def _lease(self) -> dict[str, Any]:
         return {"owner": self.owner, "heartbeat": time.time(), "ttl": self.config.lease_ttl}

@@ -72,7 +72,6 @@ class JobWriter:
         self.lock = asyncio.Lock()  # also taken by the job's own status writes
         self._started: dict[str, datetime] = {}
         self._finished: list[Finished] = []
-        self._requeued: list[str] = []
         self._pending = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -89,11 +88,6 @@ class JobWriter:
     def mark_finished(self, certification_id: str, result: UnitResult) -> None:
         """Queue a unit's terminal state."""
         self._finished.append(Finished(certification_id, result))
-        self._pending.set()
-
-    def requeue(self, certification_ids: Sequence[str]) -> None:
-        """Queue PROCESSING → QUEUED for units interrupted before they finished."""
-        self._requeued.extend(certification_ids)
         self._pending.set()
 
     async def flush(self) -> None:
@@ -121,13 +115,12 @@ class JobWriter:
     async def _flush_locked(self) -> None:
         self._pending.clear()
         delay = 0.2
-        while self._started or self._finished or self._requeued:
+        while self._started or self._finished:
             started = dict(list(self._started.items())[: self.max_batch])
             finished = self._finished[: self.max_batch]
-            requeued = list(self._requeued)
             try:
                 async with self.sessions.begin() as session:
-                    commit = await self._apply(session, started, finished, requeued)
+                    commit = await self._apply(session, started, finished)
             except SQLAlchemyError:
                 # The database went away: keep everything queued and try again shortly.
                 await asyncio.sleep(delay)
@@ -136,7 +129,6 @@ class JobWriter:
             for key in started:
                 self._started.pop(key, None)
             del self._finished[: len(finished)]
-            del self._requeued[: len(requeued)]
             if self.on_commit is not None:
                 self.on_commit(commit)
 
@@ -145,7 +137,6 @@ class JobWriter:
         session: AsyncSession,
         started: dict[str, datetime],
         finished: list[Finished],
-        requeued: list[str],
     ) -> Commit:
         now = utcnow()
         if started:
@@ -189,16 +180,6 @@ class JobWriter:
                     commit.succeeded += 1
                 else:
                     commit.failed += 1
-        if requeued:
-            await session.execute(
-                CERTS.update()
-                .where(
-                    CERTS.c.id.in_(requeued),
-                    CERTS.c.jobId == self.job_id,
-                    CERTS.c.status == C.PROCESSING,
-                )
-                .values(status=C.QUEUED, updatedAt=now)
-            )
         if commit.succeeded or commit.failed:
             await increment_counters(session, self.job_id, commit.succeeded, commit.failed, now)
         return commit
@@ -249,3 +230,28 @@ async def set_job_status(
         statement = statement.where(JOBS.c.status.in_(list(only_from)))
     result = await session.execute(statement.values(status=status, updatedAt=utcnow(), **values))
     return result.rowcount == 1
+
+
+async def requeue_processing(
+    session: AsyncSession, job_id: str, certification_ids: Sequence[str] | None = None
+) -> None:
+    """Put a job's PROCESSING units (all, or the given ones) back to QUEUED, uncounted."""
+    statement = CERTS.update().where(CERTS.c.jobId == job_id, CERTS.c.status == C.PROCESSING)
+    if certification_ids is not None:
+        if not certification_ids:
+            return
+        statement = statement.where(CERTS.c.id.in_(list(certification_ids)))
+    await session.execute(statement.values(status=C.QUEUED, updatedAt=utcnow()))
+
+
+async def finish_job(
+    session: AsyncSession,
+    job_id: str,
+    status: JobStatus,
+    started_at: datetime | None,
+    config: dict[str, Any],
+) -> None:
+    """Give a job its final status, completion time and duration (ms)."""
+    now = utcnow()
+    duration = int((now - started_at).total_seconds() * 1000) if started_at else None
+    await set_job_status(session, job_id, status, completedAt=now, duration=duration, config=config)
