@@ -182,14 +182,20 @@ async def engine_app(
     models: int = 6,
     start_mode: str = "matrix",
     size: tuple[int, int] = SIZE,
+    before: Callable[[Database], Awaitable[None]] | None = None,
     **settings: Any,
 ) -> AsyncIterator[Harness]:
-    """The read-write app with an engine, over ``url``, the stand-in serving ``models`` models."""
+    """The read-write app with an engine, over ``url``, the stand-in serving ``models`` models.
+
+    ``before`` runs on the synced database before the app opens.
+    """
     await migrate_database(url)
     async with serve(healthy_scenario(models), latency_ms=latency_ms) as server:
         config = make_settings(url, server.url, tmp_path / "data", **settings)
         async with open_database(config, read_only=False) as database:
             await sync(database.sessions, server.url)
+            if before is not None:
+                await before(database)
             async with CertificationService(config, database.sessions) as service:
                 app = CerttuiApp(database, service=service, start_mode=start_mode)
                 async with app.run_test(size=size) as pilot:

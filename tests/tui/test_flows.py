@@ -8,6 +8,9 @@ from typing import Any
 from textual.command import CommandPalette
 from textual.widgets import Button, DataTable, SelectionList, Static
 
+from certtui.domain.enums import JobStatus
+from certtui.store.models import CertificationJob
+from certtui.store.opening import Database
 from certtui.tui.screens.detail import DetailScreen
 from certtui.tui.screens.dialogs import ConfirmScreen, RegionPicker
 from certtui.tui.screens.help import HelpScreen
@@ -272,6 +275,43 @@ async def test_quit_with_a_running_job_asks_then_pauses_it(
         assert job.status.value == "PAUSED"
         units = await h.unit_statuses(job_id)
         assert "PROCESSING" not in units and units.get("QUEUED", 0) > 0
+
+
+async def test_a_job_a_dead_process_left_running_is_paused_when_the_tui_opens(
+    sqlite_url: str, tui_engine: Any
+) -> None:
+    from certtui.engine.planning import JobRequest, plan_job
+    from certtui.suites import default_suite
+
+    left: list[str] = []
+
+    async def job_left_running(database: Database) -> None:
+        request = JobRequest(regions=("eu-west-1",), api_model_ids=(MODEL0,), created_by="cron")
+        planned = await plan_job(database.sessions, request, default_suite())
+        lease = {"owner": "gone:1:dead", "heartbeat": 1.0, "ttl": 15.0}  # renewed in 1970
+        async with database.sessions.begin() as session:
+            job = await session.get(CertificationJob, planned.job_id)
+            job.status = JobStatus.PROCESSING
+            job.config = {**(job.config or {}), "lease": lease}
+        left.append(planned.job_id)
+
+    async with tui_engine(sqlite_url, before=job_left_running) as h:
+
+        async def paused() -> bool:
+            job = next(j for j in await h.jobs() if j.id == left[0])
+            return job.status is JobStatus.PAUSED and bool((job.config or {}).get("interrupted"))
+
+        await h.wait_for(paused, "the abandoned job is PAUSED and marked interrupted")
+        await h.wait_for(
+            lambda: any("now paused" in str(n.message) for n in h.app._notifications),
+            "the operator is told",
+        )
+        await h.switch("3", JobsScreen)
+        table = h.app.screen.query_one("#jobs", DataTable)
+        await h.wait_for(
+            lambda: h.cell(table, left[0], "status") == "‖ paused", "the Jobs screen says paused"
+        )
+        assert h.service is not None and not h.service.running  # nothing was resumed
 
 
 async def test_quit_without_a_running_job_exits_at_once(sqlite_url: str, tui_engine: Any) -> None:

@@ -24,7 +24,7 @@ def jobs() -> None:
 @pass_context
 def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
     """Recent jobs, newest first."""
-    from certtui.engine.job import lease_is_fresh
+    from certtui.engine.leases import lease_is_fresh
     from certtui.store.models import CertificationJob
     from certtui.store.opening import open_database
 

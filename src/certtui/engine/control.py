@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from certtui.domain.enums import JobStatus
-from certtui.engine.job import lease_is_fresh
+from certtui.engine.leases import lease_is_fresh
 from certtui.engine.persistence import (
     cancel_unfinished,
     finish_job,

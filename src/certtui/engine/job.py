@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import socket
 import time
-import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from certtui.bedrock.clients import BedrockClients
 from certtui.domain.enums import CertificationStatus, JobStatus
 from certtui.engine.events import EventBus, JobProgress, LogLine, UnitStateChanged
+from certtui.engine.leases import lease_is_fresh, new_owner
 from certtui.engine.limits import CallLimiter
 from certtui.engine.persistence import (
     Commit,
@@ -72,20 +70,6 @@ class JobOutcome:
     succeeded: int
     failed: int
     interrupted: bool = False
-
-
-def new_owner() -> str:
-    """A lease owner id naming this process."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def lease_is_fresh(config: dict[str, Any] | None, now: float | None = None) -> bool:
-    """Whether a job's lease was renewed within its time to live."""
-    lease = (config or {}).get("lease")
-    if not lease:
-        return False
-    now = time.time() if now is None else now
-    return now - float(lease.get("heartbeat", 0)) < float(lease.get("ttl", 0))
 
 
 class JobRunner:

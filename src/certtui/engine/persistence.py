@@ -6,16 +6,18 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from certtui.domain.enums import CertificationStatus, JobStatus
-from certtui.engine.unit import UnitResult
 from certtui.store.models import CertificationJob, ModelCertification
 from certtui.store.types import utcnow
+
+if TYPE_CHECKING:
+    from certtui.engine.unit import UnitResult
 
 C = CertificationStatus
 CERTS = ModelCertification.__table__

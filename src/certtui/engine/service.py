@@ -9,25 +9,25 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from certtui.bedrock.clients import BedrockClients
 from certtui.config import Settings
 from certtui.domain.enums import JobStatus
-from certtui.engine.access import bedrock_settings, engine_config
-from certtui.engine.control import (
-    cancel_job,
-    find_job,
-    pause_job,
-    recover_interrupted,
-    resume_request,
-)
-from certtui.engine.discovery import SyncOutcome, sync_catalog
 from certtui.engine.events import EngineEvent, EventBus, LogLine
-from certtui.engine.job import JobOutcome, JobRunner, lease_is_fresh
-from certtui.engine.planning import JobRequest, PlannedJob, plan_job
-from certtui.suites import Suite, default_suite
+from certtui.engine.leases import lease_is_fresh
+
+if TYPE_CHECKING:
+    from certtui.bedrock.clients import BedrockClients
+    from certtui.engine.discovery import SyncOutcome
+    from certtui.engine.job import JobOutcome, JobRunner
+    from certtui.engine.planning import JobRequest, PlannedJob
+    from certtui.suites import Suite
+
+# The engine proper (jobs, units, the suite, the Bedrock client) is imported on first use:
+# an interactive session opens and paints without paying for it, and one that only looks
+# never does.
 
 
 @dataclass
@@ -36,7 +36,7 @@ class CertificationService:
 
     settings: Settings
     sessions: async_sessionmaker
-    suite: Suite = field(default_factory=default_suite)
+    suite: Suite | None = None  # None: the default suite, loaded when the first job starts
     bus: EventBus = field(default_factory=EventBus)
     runners: dict[str, JobRunner] = field(default_factory=dict)
     _tasks: dict[str, asyncio.Task[JobOutcome]] = field(default_factory=dict)
@@ -44,11 +44,19 @@ class CertificationService:
     _opening: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def __aenter__(self) -> CertificationService:
-        await recover_interrupted(self.sessions)
         return self
+
+    async def recover(self) -> list[str]:
+        """Jobs left PROCESSING by a process that died become PAUSED (and resumable)."""
+        from certtui.engine.control import recover_interrupted
+
+        return await recover_interrupted(self.sessions)
 
     async def clients(self) -> BedrockClients:
         """The Bedrock clients, opened on first use: a session that only looks pays nothing."""
+        from certtui.bedrock.clients import BedrockClients
+        from certtui.engine.access import bedrock_settings, engine_config
+
         async with self._opening:
             if self._clients is None:
                 pool = max(engine_config(self.settings).region_concurrency, 10)
@@ -73,18 +81,32 @@ class CertificationService:
 
     async def sync(self, regions: Sequence[str]) -> SyncOutcome:
         """Discovery into the catalog."""
+        from certtui.engine.discovery import sync_catalog
+
         return await sync_catalog(self.sessions, await self.clients(), regions)
 
     async def certify(self, request: JobRequest) -> PlannedJob:
         """Plan a job and start running it in the background."""
-        planned = await plan_job(self.sessions, request, self.suite)
+        from certtui.engine.planning import plan_job
+
+        planned = await plan_job(self.sessions, request, self._suite())
         await self._start(planned.job_id)
         return planned
 
+    def _suite(self) -> Suite:
+        if self.suite is None:
+            from certtui.suites import default_suite
+
+            self.suite = default_suite()
+        return self.suite
+
     async def _start(self, job_id: str) -> None:
+        from certtui.engine.access import engine_config
+        from certtui.engine.job import JobRunner
+
         runner = JobRunner(
-            self.sessions, await self.clients(), self.suite, job_id, engine_config(self.settings),
-            bus=self.bus, exit_on_pause=False,
+            self.sessions, await self.clients(), self._suite(), job_id,
+            engine_config(self.settings), bus=self.bus, exit_on_pause=False,
         )  # fmt: skip
         self.runners[job_id] = runner
         task = asyncio.create_task(runner.run(), name=f"job-{job_id}")
@@ -98,6 +120,8 @@ class CertificationService:
 
     async def toggle_pause(self, job_id: str) -> JobStatus:
         """Pause a running job or resume a paused one, here or in another process."""
+        from certtui.engine.control import find_job, pause_job, resume_request
+
         runner = self.runners.get(job_id)
         if runner is not None:
             if runner.paused:
@@ -118,6 +142,8 @@ class CertificationService:
 
     async def pause(self, job_id: str) -> None:
         """Pause a job (ours, or another process's through the database)."""
+        from certtui.engine.control import pause_job
+
         runner = self.runners.get(job_id)
         if runner is not None:
             runner.pause()
@@ -126,6 +152,8 @@ class CertificationService:
 
     async def cancel(self, job_id: str) -> None:
         """Cancel a job (ours now, another process's through the database)."""
+        from certtui.engine.control import cancel_job
+
         runner = self.runners.get(job_id)
         if runner is not None:
             runner.cancel()

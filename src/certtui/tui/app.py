@@ -6,7 +6,7 @@ import asyncio
 import gc
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from textual import work
@@ -14,7 +14,6 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from certtui.engine.events import EngineEvent, JobProgress, LogLine, UnitStateChanged
-from certtui.engine.planning import JobRequest
 from certtui.errors import CerttuiError
 from certtui.paths import styles_dir
 from certtui.store.opening import Database, translate_error
@@ -32,6 +31,9 @@ from certtui.tui.screens.jobs import JobsScreen
 from certtui.tui.screens.loading import LoadingScreen
 from certtui.tui.screens.matrix import MatrixScreen
 from certtui.tui.screens.models import ModelsScreen
+
+if TYPE_CHECKING:
+    from certtui.engine.planning import JobRequest
 
 LIVE_REPAINT_SECONDS = 0.25  # engine events are applied at most four times a second
 
@@ -72,6 +74,7 @@ class CerttuiApp(App[None]):
         self.refresh_paused = False
         self.last_refreshed: datetime | None = None
         self.loaded = False
+        self.data_version = 0  # goes up whenever the data the screens show changes
         self._pending_units: dict[tuple[str, str], UnitStateChanged] = {}
         self._pending_jobs = False
         self._finished_jobs: set[str] = set()
@@ -160,13 +163,32 @@ class CerttuiApp(App[None]):
         self.loaded = True
         if first:
             self.switch_mode(self.start_mode)
-        self._broadcast(DataChanged(None, True))
+        self._broadcast(None, jobs=True)
         self._update_top_bar()
         self._schedule_poll()
         if first:
             # Hundreds of thousands of long-lived objects now exist (tables, caches): move them
             # out of the collector's way so full collections stop pausing the interface.
             self.call_after_refresh(quiet_collector)
+            if self.service is not None:
+                self.call_after_refresh(self.recover)
+
+    @work(group="recover")
+    async def recover(self) -> None:
+        """Pause the jobs a dead process left running, once the first screen is up."""
+        try:
+            recovered = await self.service.recover()
+        except READ_ERRORS as exc:
+            self.report_read_error(exc)
+            return
+        if recovered:
+            count = len(recovered)
+            self.notify(
+                f"{count} job{'s' if count > 1 else ''} left running by a process that stopped "
+                "now paused: resume it from the Jobs screen (3, then p)",
+                timeout=8,
+            )
+            self.reload()
 
     def report_read_error(self, exc: BaseException) -> None:
         """Say that the database cannot be read (once per problem, not once per poll)."""
@@ -185,10 +207,11 @@ class CerttuiApp(App[None]):
         if not self.refresh_paused:
             self.reload()
 
-    def _broadcast(self, message: DataChanged) -> None:
+    def _broadcast(self, cells: set[tuple[str, str]] | None, *, jobs: bool) -> None:
         # Only the visible stack redraws now; other screens redraw when they are shown again.
+        self.data_version += 1
         for screen in self.screen_stack:
-            screen.post_message(message)
+            screen.post_message(DataChanged(cells, jobs, self.data_version))
 
     def _on_engine_event(self, event: EngineEvent) -> None:
         # Called for every engine event: only record it; the timer repaints.
@@ -216,7 +239,7 @@ class CerttuiApp(App[None]):
         jobs = self._pending_jobs
         self._pending_jobs = False
         if changed or jobs:
-            self._broadcast(DataChanged(changed, jobs))
+            self._broadcast(changed, jobs=jobs)
         if self._finished_jobs or (jobs and not self.jobs_known()):
             self._finished_jobs.clear()
             self.reload()

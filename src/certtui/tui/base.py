@@ -18,12 +18,17 @@ if TYPE_CHECKING:
 
 
 class DataChanged(Message):
-    """The app's data changed: ``cells`` names the matrix cells that did (None: anything)."""
+    """The app's data changed: ``cells`` names the matrix cells that did (None: anything).
 
-    def __init__(self, cells: set[tuple[str, str]] | None, jobs: bool) -> None:
+    ``version`` is the app's data version after the change: a screen that has drawn that
+    version already (in full, when it was shown) has nothing to do.
+    """
+
+    def __init__(self, cells: set[tuple[str, str]] | None, jobs: bool, version: int) -> None:
         super().__init__()
         self.cells = cells
         self.jobs = jobs
+        self.version = version
 
 
 class TopBar(Static):
@@ -34,6 +39,7 @@ class CerttuiScreen(Screen[None]):
     """A main screen: top bar, body, footer; redraws from the app's data."""
 
     AUTO_FOCUS = "DataTable"
+    _drawn_version = -1  # the app's data version this screen shows
 
     @property
     def certtui(self) -> CerttuiApp:
@@ -55,12 +61,17 @@ class CerttuiScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.query_one(TopBar).update(self.certtui.top_bar_text())
-        if self.certtui.loaded:
-            self.show_data(None)
+        if self.certtui.loaded and self._drawn_version != self.certtui.data_version:
+            self._draw(None, jobs=True)
 
     def on_data_changed(self, message: DataChanged) -> None:
         self.query_one(TopBar).update(self.certtui.top_bar_text())
-        self.show_data(message.cells, jobs=message.jobs)
+        if message.version > self._drawn_version:
+            self._draw(message.cells, jobs=message.jobs)
+
+    def _draw(self, cells: set[tuple[str, str]] | None, *, jobs: bool) -> None:
+        self._drawn_version = self.certtui.data_version
+        self.show_data(cells, jobs=jobs)
 
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         """Bring the screen up to date; ``cells`` None means anything may have changed."""

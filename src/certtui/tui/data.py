@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from certtui.domain.enums import CertificationStatus, JobStatus
+from certtui.engine.leases import lease_is_fresh
 from certtui.store.models import (
     AIModel,
     CertificationJob,
@@ -73,25 +74,36 @@ class Snapshot:
 
 
 async def load_snapshot(session: AsyncSession) -> Snapshot:
-    """The catalog, the regions seen anywhere, and every certification, in two queries."""
-    # Plain column reads, not ORM objects: this runs on every refresh of a monitor.
+    """The catalog, the regions seen anywhere, and every certification."""
+    # Plain column reads through Core, not ORM objects: this runs on every refresh of a
+    # monitor, and reads tens of thousands of rows on a big catalog.
+    connection = await session.connection()
+    mra = ModelRegionAvailability
+
+    def labelled(*attributes: Any) -> sa.Select[Any]:
+        # Core names a result column as the database does ("modelId"): name it as Python does.
+        return sa.select(*(a.label(a.key) for a in attributes))
+
     models = (
-        await session.execute(
-            sa.select(AIModel.id, AIModel.api_model_id, AIModel.name, AIModel.is_active)
+        await connection.execute(
+            labelled(AIModel.id, AIModel.api_model_id, AIModel.name, AIModel.is_active)
         )
     ).all()
     availability: dict[str, list[Any]] = defaultdict(list)
-    for row in await session.execute(
-        sa.select(
-            ModelRegionAvailability.model_id, ModelRegionAvailability.region,
-            ModelRegionAvailability.offered, ModelRegionAvailability.provider_name,
-            ModelRegionAvailability.input_modalities, ModelRegionAvailability.output_modalities,
-            ModelRegionAvailability.streaming_supported,
-        )
-    ):  # fmt: skip
+    for row in await connection.execute(
+        labelled(mra.model_id, mra.region, mra.offered, mra.streaming_supported)
+    ):
         availability[row.model_id].append(row)
+    # What a model is (vendor, modalities) is the same in most regions: read each once.
+    kinds: dict[str, list[Any]] = defaultdict(list)
+    for row in await connection.execute(
+        labelled(
+            mra.model_id, mra.provider_name, mra.input_modalities, mra.output_modalities
+        ).distinct()
+    ):
+        kinds[row.model_id].append(row)
     certs = (
-        await session.execute(
+        await connection.execute(
             sa.select(
                 ModelCertification.model_id, ModelCertification.region, ModelCertification.status,
                 ModelCertification.passed, ModelCertification.rating, ModelCertification.score,
@@ -128,10 +140,10 @@ async def load_snapshot(session: AsyncSession) -> Snapshot:
             best[model_id] = cell.rating
     rows = []
     for model in models:
-        rows_of_model = availability[model.id]
-        vendor = next((a.provider_name for a in rows_of_model), "")
-        inputs = sorted({m for a in rows_of_model for m in (a.input_modalities or ())})
-        outputs = sorted({m for a in rows_of_model for m in (a.output_modalities or ())})
+        rows_of_model, kinds_of_model = availability[model.id], kinds[model.id]
+        vendor = min((k.provider_name for k in kinds_of_model if k.provider_name), default="")
+        inputs = sorted({m for k in kinds_of_model for m in (k.input_modalities or ())})
+        outputs = sorted({m for k in kinds_of_model for m in (k.output_modalities or ())})
         rows.append(
             ModelRow(
                 model_id=model.id, api_model_id=model.api_model_id, name=model.name,
@@ -166,8 +178,6 @@ class JobView:
 
 async def load_jobs(session: AsyncSession, limit: int = 200) -> list[JobView]:
     """Recent jobs, newest first."""
-    from certtui.engine.job import lease_is_fresh
-
     rows = await session.scalars(
         sa.select(CertificationJob)
         .order_by(CertificationJob.created_at.desc(), CertificationJob.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.style import Style
+from rich.style import NULL_STYLE, Style
 from rich.text import Text
 from textual.app import App
 from textual.color import Color, ColorParseError
@@ -27,4 +27,4 @@ def role_styles(app: App[object]) -> dict[str, Style]:
 
 def styled(look: CellLook, styles: dict[str, Style]) -> Text:
     """The cell's text in its role's style."""
-    return Text(look.text, style=styles.get(look.role, Style()))
+    return Text(look.text, style=styles.get(look.role, NULL_STYLE))

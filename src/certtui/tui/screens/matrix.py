@@ -9,7 +9,7 @@ from textual.widgets.data_table import CellDoesNotExist
 
 from certtui.tui.actions import bindings
 from certtui.tui.base import FilteredModelsScreen
-from certtui.tui.cells import cell_look
+from certtui.tui.cells import CellLook, cell_look
 from certtui.tui.data import CellState
 from certtui.tui.styling import role_styles, styled
 from certtui.tui.widgets import LiveTable
@@ -30,6 +30,7 @@ class MatrixScreen(FilteredModelsScreen):
         self._shown: dict[tuple[str, str], str] = {}
         self._headers: dict[str, str] = {}
         self._styles: dict = {}
+        self._texts: dict[CellLook, Text] = {}  # one Text per look, shared by its cells
         self._counted: dict[tuple[str, str], tuple[bool, bool]] = {}
         self._region_counts: dict[str, list[int]] = {}
 
@@ -47,6 +48,7 @@ class MatrixScreen(FilteredModelsScreen):
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         if not self._styles:
             self._styles = role_styles(self.app)
+        texts = self._texts
         snapshot = self.certtui.snapshot
         table = self.table
         if cells is None:
@@ -63,7 +65,10 @@ class MatrixScreen(FilteredModelsScreen):
             look = cell_look(cell, applicable=applicable.get(model_id, True))
             if self._shown.get((model_id, region)) != look.text:
                 self._shown[(model_id, region)] = look.text
-                changed.append((model_id, region, styled(look, self._styles)))
+                text = texts.get(look)
+                if text is None:
+                    text = texts[look] = styled(look, self._styles)
+                changed.append((model_id, region, text))
         table.set_cells(changed)
         self._update_headers()
         self._update_title()
@@ -118,6 +123,7 @@ class MatrixScreen(FilteredModelsScreen):
         self._rows = [r for r in self._rows if r in wanted] + [
             r for r in wanted_rows if r not in present
         ]
+        table.settle()
 
     def _cursor_keys(self) -> tuple[str, str] | None:
         table = self.table
