@@ -183,6 +183,7 @@ async def engine_app(
     start_mode: str = "matrix",
     size: tuple[int, int] = SIZE,
     before: Callable[[Database], Awaitable[None]] | None = None,
+    refresh_seconds: float = 2.0,
     **settings: Any,
 ) -> AsyncIterator[Harness]:
     """The read-write app with an engine, over ``url``, the stand-in serving ``models`` models.
@@ -197,7 +198,10 @@ async def engine_app(
             if before is not None:
                 await before(database)
             async with CertificationService(config, database.sessions) as service:
-                app = CerttuiApp(database, service=service, start_mode=start_mode)
+                app = CerttuiApp(
+                    database, service=service, start_mode=start_mode,
+                    refresh_seconds=refresh_seconds,
+                )  # fmt: skip
                 async with app.run_test(size=size) as pilot:
                     await wait_loaded(pilot)
                     yield Harness(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from typing import Any
 
 from textual.command import CommandPalette
@@ -312,6 +315,43 @@ async def test_a_job_a_dead_process_left_running_is_paused_when_the_tui_opens(
             lambda: h.cell(table, left[0], "status") == "‖ paused", "the Jobs screen says paused"
         )
         assert h.service is not None and not h.service.running  # nothing was resumed
+
+
+async def test_a_job_another_process_runs_shows_without_a_key(
+    sqlite_url: str, tui_engine: Any
+) -> None:
+    async with tui_engine(sqlite_url, latency_ms=100, refresh_seconds=0.3, start_mode="jobs") as h:
+        jobs = h.app.screen
+        assert isinstance(jobs, JobsScreen) and jobs.table.row_count == 0
+        # A cron job on the same database, through the same stand-in, in its own process.
+        run = subprocess.Popen(
+            [sys.executable, "-m", "certtui", "--endpoint-url", h.endpoint, "run", "--all",
+             "--regions", "eu-west-1", "--concurrency", "2", "--region-concurrency", "1"],
+            env={**os.environ, "CERTTUI_DATABASE_URL": sqlite_url},
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            await h.wait_for(lambda: jobs.table.row_count == 1, "the other process's job")
+            job_id = str(jobs.table.coordinate_to_cell_key((0, 0))[0].value)
+            statuses: set[str] = set()
+
+            def finished() -> bool:
+                assert run.poll() in (None, 0), run.stderr.read() if run.stderr else ""
+                statuses.add(h.cell(jobs.table, job_id, "status"))
+                return "✓ done" in statuses
+
+            await h.wait_for(finished, "the job runs and finishes on screen")
+            assert run.wait(60) == 0
+        finally:
+            if run.poll() is None:
+                run.kill()
+                run.wait(10)
+        assert "⟳ running ⇄" in statuses  # seen live, held by the other process
+        assert h.cell(jobs.table, job_id, "ok") == "6"
+        assert h.service is not None and not h.service.running  # none of it ran here
+        await h.switch("2", MatrixScreen)
+        matrix = h.app.screen
+        assert {h.cell(matrix.table, row, "eu-west-1") for row in h.model_ids.values()} == {"✓ A"}
 
 
 async def test_quit_without_a_running_job_exits_at_once(sqlite_url: str, tui_engine: Any) -> None:

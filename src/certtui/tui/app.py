@@ -80,6 +80,7 @@ class CerttuiApp(App[None]):
         self._finished_jobs: set[str] = set()
         self._reads: set[asyncio.Task[Any]] = set()
         self._read_problem: str | None = None
+        self._others_live: set[str] = set()
 
     # Modes and layout ---------------------------------------------------------------------
 
@@ -90,6 +91,7 @@ class CerttuiApp(App[None]):
         if self.service is not None:
             self.service.subscribe(self._on_engine_event)
             self.set_interval(LIVE_REPAINT_SECONDS, self._apply_engine_events)
+            self.set_interval(self.refresh_seconds, self._follow_other_processes)
         self.reload()
 
     def top_bar_text(self) -> str:
@@ -188,6 +190,26 @@ class CerttuiApp(App[None]):
                 "now paused: resume it from the Jobs screen (3, then p)",
                 timeout=8,
             )
+            self.reload()
+
+    @work(exclusive=True, group="follow")
+    async def _follow_other_processes(self) -> None:
+        """Show the jobs other processes run (a cron `certtui run`), as a monitor does.
+
+        Engine events only cover this session's jobs. While the database says a job it does
+        not run is live, everything is read again every ``refresh_seconds``, and once more
+        when that job stops; otherwise this costs one small query.
+        """
+        if not self.loaded or self.service is None:
+            return
+        try:
+            jobs = await self.read(load_jobs)
+        except READ_ERRORS:
+            return  # the next reload says what is wrong
+        ours = set(self.service.running)
+        others = {job.job_id for job in jobs if job.live and job.job_id not in ours}
+        if others or self._others_live:
+            self._others_live = others
             self.reload()
 
     def report_read_error(self, exc: BaseException) -> None:
