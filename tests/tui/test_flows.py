@@ -354,6 +354,25 @@ async def test_a_job_another_process_runs_shows_without_a_key(
         assert {h.cell(matrix.table, row, "eu-west-1") for row in h.model_ids.values()} == {"✓ A"}
 
 
+async def test_live_updates_that_queue_up_are_each_drawn(sqlite_url: str, tui_engine: Any) -> None:
+    from certtui.domain.enums import CertificationStatus
+    from certtui.engine.events import UnitStateChanged
+
+    async with tui_engine(sqlite_url) as h:
+        table = h.app.screen.table
+        row0, row1 = h.model_ids[MODEL0], h.model_ids[MODEL1]
+        # Two repaint ticks in a row, before the screen handles either: each is drawn.
+        for row, api_id in ((row0, MODEL0), (row1, MODEL1)):
+            h.app._on_engine_event(
+                UnitStateChanged("job", f"cert-{row}", row, api_id, "eu-west-1",
+                                 CertificationStatus.PROCESSING)
+            )  # fmt: skip
+            h.app._apply_engine_events()
+        await h.pilot.pause()
+        assert h.cell(table, row0, "eu-west-1") == "⟳ run"
+        assert h.cell(table, row1, "eu-west-1") == "⟳ run"
+
+
 async def test_quit_without_a_running_job_exits_at_once(sqlite_url: str, tui_engine: Any) -> None:
     async with tui_engine(sqlite_url) as h:
         await h.pilot.press("q")

@@ -62,16 +62,17 @@ class CerttuiScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.query_one(TopBar).update(self.certtui.top_bar_text())
         if self.certtui.loaded and self._drawn_version != self.certtui.data_version:
-            self._draw(None, jobs=True)
+            self._drawn_version = self.certtui.data_version
+            self.show_data(None)
 
     def on_data_changed(self, message: DataChanged) -> None:
         self.query_one(TopBar).update(self.certtui.top_bar_text())
-        if message.version > self._drawn_version:
-            self._draw(message.cells, jobs=message.jobs)
-
-    def _draw(self, cells: set[tuple[str, str]] | None, *, jobs: bool) -> None:
-        self._drawn_version = self.certtui.data_version
-        self.show_data(cells, jobs=jobs)
+        if message.version <= self._drawn_version:
+            return  # a full draw since showed it
+        # A full draw shows everything up to now; a partial one only its own cells.
+        full = message.cells is None
+        self._drawn_version = self.certtui.data_version if full else message.version
+        self.show_data(message.cells, jobs=message.jobs)
 
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         """Bring the screen up to date; ``cells`` None means anything may have changed."""
