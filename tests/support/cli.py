@@ -24,6 +24,31 @@ def run_certtui(
 
 
 @contextmanager
+def certtui_process(
+    *args: str, env: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen[str]]:
+    """``certtui ARGS`` in its own process while the test goes on (killed if still running)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "certtui", *args],
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+def still_fine(process: subprocess.Popen[str]) -> None:
+    """Fail with its stderr if ``process`` ended in an error."""
+    assert process.poll() in (None, 0), process.stderr.read() if process.stderr else ""
+
+
+@contextmanager
 def simulate_process(*args: str) -> Iterator[str]:
     """``certtui simulate ARGS`` in its own process; yields the URL it listens on."""
     process = subprocess.Popen(

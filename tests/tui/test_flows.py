@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from typing import Any
 
 from textual.command import CommandPalette
@@ -20,6 +17,7 @@ from certtui.tui.screens.help import HelpScreen
 from certtui.tui.screens.jobs import JobsScreen
 from certtui.tui.screens.matrix import MatrixScreen
 from certtui.tui.screens.models import ModelsScreen
+from support.cli import certtui_process, still_fine
 
 MODEL0 = "acme.model-00-v1:0"
 MODEL1 = "acme.model-01-v1:0"
@@ -324,28 +322,22 @@ async def test_a_job_another_process_runs_shows_without_a_key(
         jobs = h.app.screen
         assert isinstance(jobs, JobsScreen) and jobs.table.row_count == 0
         # A cron job on the same database, through the same stand-in, in its own process.
-        run = subprocess.Popen(
-            [sys.executable, "-m", "certtui", "--endpoint-url", h.endpoint, "run", "--all",
-             "--regions", "eu-west-1", "--concurrency", "2", "--region-concurrency", "1"],
-            env={**os.environ, "CERTTUI_DATABASE_URL": sqlite_url},
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        try:
+        with certtui_process(
+            "--endpoint-url", h.endpoint, "run", "--all", "--regions", "eu-west-1",
+            "--concurrency", "2", "--region-concurrency", "1",
+            env={"CERTTUI_DATABASE_URL": sqlite_url},
+        ) as run:  # fmt: skip
             await h.wait_for(lambda: jobs.table.row_count == 1, "the other process's job")
             job_id = str(jobs.table.coordinate_to_cell_key((0, 0))[0].value)
             statuses: set[str] = set()
 
             def finished() -> bool:
-                assert run.poll() in (None, 0), run.stderr.read() if run.stderr else ""
+                still_fine(run)
                 statuses.add(h.cell(jobs.table, job_id, "status"))
                 return "✓ done" in statuses
 
             await h.wait_for(finished, "the job runs and finishes on screen")
             assert run.wait(60) == 0
-        finally:
-            if run.poll() is None:
-                run.kill()
-                run.wait(10)
         assert "⟳ running ⇄" in statuses  # seen live, held by the other process
         assert h.cell(jobs.table, job_id, "ok") == "6"
         assert h.service is not None and not h.service.running  # none of it ran here

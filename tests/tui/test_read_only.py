@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ from certtui.tui.screens.jobs import JobsScreen
 from certtui.tui.screens.matrix import MatrixScreen
 from certtui.tui.screens.models import ModelsScreen
 from certtui.tui.screens.units import JobUnitsScreen
-from support.cli import run_certtui, simulate_process
+from support.cli import certtui_process, run_certtui, simulate_process, still_fine
 from support.engine import healthy_scenario_toml
 
 MODEL0 = "acme.model-00-v1:0"
@@ -279,21 +277,17 @@ async def test_the_monitor_follows_a_job_run_by_another_process(
         jobs = h.app.screen
         assert isinstance(jobs, JobsScreen)
         assert jobs.table.row_count == 0
-        run = subprocess.Popen(
-            [sys.executable, "-m", "certtui", "--endpoint-url", simulate, "run", "--all",
-             "--regions", "us-east-1,us-west-2", "--concurrency", "2",
-             "--region-concurrency", "1"],
-            env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        try:
+        with certtui_process(
+            "--endpoint-url", simulate, "run", "--all", "--regions", "us-east-1,us-west-2",
+            "--concurrency", "2", "--region-concurrency", "1", env=env,
+        ) as run:  # fmt: skip
             await h.wait_for(lambda: jobs.table.row_count == 1, "the other process's job")
             job_id = str(jobs.table.coordinate_to_cell_key((0, 0))[0].value)
             progress: list[str] = []
             statuses: set[str] = set()
 
             def finished() -> bool:
-                assert run.poll() in (None, 0), run.stderr.read() if run.stderr else ""
+                still_fine(run)
                 shown = h.cell(jobs.table, job_id, "progress")
                 if not progress or progress[-1] != shown:
                     progress.append(shown)
@@ -302,10 +296,6 @@ async def test_the_monitor_follows_a_job_run_by_another_process(
 
             await h.wait_for(finished, "the job finishes on screen")
             assert run.wait(60) == 0
-        finally:
-            if run.poll() is None:
-                run.kill()
-                run.wait(10)
         counts = [int(text.split()[-1].split("/")[0]) for text in progress]
         assert counts == sorted(counts) and counts[-1] == 6
         # It moved on screen while it ran: several distinct counts, refreshed from the database.
