@@ -679,7 +679,7 @@ async def _child_keys(config: dict[str, Any]) -> dict[str, Any]:
     from textual.widgets import DataTable
 
     from certtui.config import Settings
-    from certtui.engine.events import JobProgress, UnitStateChanged
+    from certtui.domain.events import JobProgress, UnitStateChanged
     from certtui.engine.service import CertificationService
     from certtui.store.opening import open_database
     from certtui.tui.screens.matrix import MatrixScreen

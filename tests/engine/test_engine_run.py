@@ -7,8 +7,8 @@ import asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from certtui.domain.enums import CertificationStatus, JobStatus
+from certtui.domain.events import JobProgress, RetryScheduled, Throttled, UnitStateChanged
 from certtui.engine.control import pause_job
-from certtui.engine.events import JobProgress, RetryScheduled, Throttled, UnitStateChanged
 from certtui.engine.job import EngineConfig, JobRunner
 from certtui.engine.planning import JobRequest, plan_job
 from certtui.engine.retry import RetryPolicy

@@ -348,7 +348,7 @@ async def test_a_job_another_process_runs_shows_without_a_key(
 
 async def test_live_updates_that_queue_up_are_each_drawn(sqlite_url: str, tui_engine: Any) -> None:
     from certtui.domain.enums import CertificationStatus
-    from certtui.engine.events import UnitStateChanged
+    from certtui.domain.events import UnitStateChanged
 
     async with tui_engine(sqlite_url) as h:
         table = h.app.screen.table

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from certtui.engine.events import EngineEvent, JobProgress, LogLine, UnitStateChanged
+from certtui.domain.events import EngineEvent, JobProgress, LogLine, UnitStateChanged
 
 
 class ProgressDisplay:

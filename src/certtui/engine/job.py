@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from certtui.bedrock.clients import BedrockClients
 from certtui.domain.enums import CertificationStatus, JobStatus
-from certtui.engine.events import EventBus, JobProgress, LogLine, UnitStateChanged
+from certtui.domain.events import JobProgress, LogLine, UnitStateChanged
+from certtui.engine.events import EventBus
 from certtui.engine.leases import lease_is_fresh, new_owner
 from certtui.engine.limits import CallLimiter
 from certtui.engine.persistence import (

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from certtui.config import Settings
 from certtui.domain.enums import JobStatus
-from certtui.engine.events import EngineEvent, EventBus, LogLine
+from certtui.domain.events import EngineEvent, LogLine
+from certtui.engine.events import EventBus
 from certtui.engine.leases import lease_is_fresh
 
 if TYPE_CHECKING:

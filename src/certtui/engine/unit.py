@@ -23,7 +23,8 @@ from certtui.bedrock.operations import converse, converse_stream
 from certtui.bedrock.runtime import ConverseResult
 from certtui.domain.enums import CertificationStatus
 from certtui.domain.errors import ErrorCategory
-from certtui.engine.events import EventBus, RetryScheduled, Throttled
+from certtui.domain.events import RetryScheduled, Throttled
+from certtui.engine.events import EventBus
 from certtui.engine.limits import CallLimiter
 from certtui.engine.retry import RetryPolicy
 from certtui.store.types import utcnow

@@ -13,7 +13,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from certtui.engine.events import EngineEvent, JobProgress, LogLine, UnitStateChanged
+from certtui.domain.events import EngineEvent, JobProgress, LogLine, UnitStateChanged
 from certtui.errors import CerttuiError
 from certtui.paths import styles_dir
 from certtui.store.opening import Database, translate_error
