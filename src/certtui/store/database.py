@@ -146,6 +146,11 @@ def explain_database_error(exc: BaseException, target: DatabaseTarget) -> Cannot
                     "or use --read-only"
                 )
         return None
+    if any(_lost_connection(e) for e in chain):
+        return CannotRunError(
+            f"lost the connection to {where}: the server closed it (restarted, shut down or "
+            "ended the session); certtui reconnects when it answers again"
+        )
     for e in chain:
         name = type(e).__name__
         if isinstance(e, ConnectionRefusedError) or "connect call failed" in str(e).lower():
@@ -171,6 +176,21 @@ def explain_database_error(exc: BaseException, target: DatabaseTarget) -> Cannot
         if name == "ReadOnlySQLTransactionError":
             return CannotRunError(f"{where} is read-only: this command needs write access")
     return None
+
+
+# asyncpg's classes for a connection the server dropped (worded here from the class, never from
+# the driver's text, which depends on whether a query was in flight when it happened).
+_LOST_CONNECTION_CLASSES = frozenset(
+    {"PostgresConnectionError", "OperatorInterventionError", "ConnectionDoesNotExistError"}
+)
+
+
+def _lost_connection(exc: BaseException) -> bool:
+    # SQLAlchemy's dialect decides "disconnect" for the driver (connection_invalidated); the
+    # asyncpg classes cover an error seen before SQLAlchemy wrapped it.
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    return any(cls.__name__ in _LOST_CONNECTION_CLASSES for cls in type(exc).__mro__)
 
 
 def _exception_chain(exc: BaseException) -> list[BaseException]:
