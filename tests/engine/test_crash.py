@@ -28,6 +28,16 @@ def simulate(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def long_simulate(tmp_path: Path) -> Iterator[str]:
+    """Like ``simulate`` with 60 models: a one-at-a-time job takes minutes, so a test's own
+    commands (each a new process, slow on a busy machine) always land while it runs."""
+    scenario = tmp_path / "long.toml"
+    scenario.write_text(healthy_scenario_toml(60))
+    with simulate_process("--latency-ms", "250", "--scenario", str(scenario)) as url:
+        yield url
+
+
 async def _job_row(sessions: async_sessionmaker) -> CertificationJob | None:
     async with sessions() as session:
         from sqlalchemy import select
@@ -79,13 +89,13 @@ async def test_sigkill_mid_job_then_resume_counts_every_unit_once(
 
 
 async def test_resume_refuses_a_job_whose_owner_is_alive(
-    database_url: str, sessions: async_sessionmaker, simulate: str
+    database_url: str, sessions: async_sessionmaker, long_simulate: str
 ) -> None:
     env = {"CERTTUI_DATABASE_URL": database_url}
-    assert run_certtui("--endpoint-url", simulate, "models", "sync", "--region=us-east-1",
+    assert run_certtui("--endpoint-url", long_simulate, "models", "sync", "--region=us-east-1",
                        env=env).returncode == 0  # fmt: skip
     run = subprocess.Popen(
-        [sys.executable, "-m", "certtui", "--endpoint-url", simulate, "run", "--all",
+        [sys.executable, "-m", "certtui", "--endpoint-url", long_simulate, "run", "--all",
          "--region", "us-east-1", "--concurrency", "1"],
         env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
