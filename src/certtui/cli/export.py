@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from certtui.cli.main import Context, pass_context, run_async
+from certtui.cli.context import Context, pass_context, run_async
 from certtui.domain.regions import UnknownRegion, validate_regions
 from certtui.errors import CannotRunError, UsageError
 

@@ -9,7 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 import click
 
 from certtui import __version__
-from certtui.cli.main import Context, pass_context, run_async
+from certtui.cli.context import Context, pass_context, run_async
 from certtui.config import Settings
 from certtui.paths import styles_dir
 from certtui.store import migrate

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
-from certtui.cli.main import Context, pass_context, run_async
+from certtui.cli.context import Context, pass_context, run_async
 
 
 @click.group()

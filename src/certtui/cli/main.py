@@ -2,38 +2,87 @@
 
 from __future__ import annotations
 
-import asyncio
+import importlib
 import os
 import sys
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from certtui import __version__
-from certtui.config import Settings, load_settings
+from certtui.cli.context import Context, run_async
 from certtui.errors import EXIT_CANNOT_RUN, EXIT_USAGE, CerttuiError
 
-T = TypeVar("T")
+# name -> ("module:attribute", the command's help as its docstring says it). The help is here so
+# that `certtui --help` lists every command without importing one; a test keeps the two equal.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("certtui.cli.db:db", "Database schema migrations."),
+    "export": (
+        "certtui.cli.export:export",
+        "Export certification results to standard output or a file (read-only friendly).",
+    ),
+    "info": (
+        "certtui.cli.info:info",
+        "Show versions, paths, the database target and its schema revision.",
+    ),
+    "jobs": ("certtui.cli.jobs:jobs", "Certification jobs."),
+    "models": ("certtui.cli.models:models", "The model catalog."),
+    "monitor": (
+        "certtui.cli.tui:monitor",
+        "Watch jobs and results read-only (the database is opened read-only).",
+    ),
+    "run": (
+        "certtui.cli.run:run",
+        "Certify models in regions, headless (exit 0 all passed, 1 some not, 2 usage, 3 failed).",
+    ),
+    "simulate": (
+        "certtui.cli.simulate:simulate",
+        "Run the Bedrock stand-in: simulated models and regions behind the real wire protocol.",
+    ),
+}
 
 
-class Context:
-    """What every sub-command receives: the resolved settings."""
+class LazyGroup(click.Group):
+    """A group that imports a sub-command's module only when that command runs or shows its help."""
 
-    def __init__(self, settings: Settings, *, demo: bool = False) -> None:
-        self.settings = settings
-        self.demo = demo
+    def __init__(self, *args: Any, lazy_commands: dict[str, tuple[str, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy_commands])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.lazy_commands:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = self.lazy_commands[cmd_name][0].split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{module_name}:{attribute} is not a click command")
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the commands as click does, the lazy ones from their help in the map."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy_commands:
+                command = click.Command(name, help=self.lazy_commands[name][1])
+            else:
+                command = super().get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
 
 
-pass_context = click.make_pass_decorator(Context)
-
-
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a command's coroutine to completion."""
-    return asyncio.run(coroutine)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    invoke_without_command=True,
+)
 @click.version_option(__version__, prog_name="certtui")
 @click.option(
     "--db", "database_url", metavar="URL", help="Database URL (env CERTTUI_DATABASE_URL)."
@@ -64,6 +113,8 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
 @click.pass_context
 def cli(ctx: click.Context, demo: bool, **flags: Any) -> None:
     """Certify AWS Bedrock models across regions. Without a command: the TUI."""
+    from certtui.config import load_settings
+
     settings = load_settings(flags)
     if demo:
         from certtui.cli.tui import start_demo, sync_demo_catalog
@@ -81,23 +132,6 @@ def cli(ctx: click.Context, demo: bool, **flags: Any) -> None:
         from certtui.cli.tui import open_tui
 
         open_tui(settings, read_only=settings.read_only, simulated=demo)
-
-
-def _register_commands() -> None:
-    from certtui.cli.db import db
-    from certtui.cli.export import export
-    from certtui.cli.info import info
-    from certtui.cli.jobs import jobs
-    from certtui.cli.models import models
-    from certtui.cli.run import run
-    from certtui.cli.simulate import simulate
-    from certtui.cli.tui import monitor
-
-    for command in (db, export, info, jobs, models, monitor, run, simulate):
-        cli.add_command(command)
-
-
-_register_commands()
 
 
 def main(argv: list[str] | None = None) -> None:

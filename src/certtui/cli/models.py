@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from certtui.cli.main import Context, pass_context, run_async
+from certtui.cli.context import Context, pass_context, run_async
 from certtui.domain.regions import UnknownRegion, validate_regions
 from certtui.errors import UsageError
 

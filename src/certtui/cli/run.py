@@ -14,7 +14,7 @@ import click
 import sqlalchemy as sa
 from rich.console import Console
 
-from certtui.cli.main import Context, pass_context, run_async
+from certtui.cli.context import Context, pass_context, run_async
 from certtui.config import Settings
 from certtui.domain.enums import JobStatus
 from certtui.domain.regions import UnknownRegion, validate_regions

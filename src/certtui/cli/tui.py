@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import click
 
-from certtui.cli.main import Context, pass_context, run_async
+from certtui.cli.context import Context, pass_context, run_async
 from certtui.config import Settings
 from certtui.errors import CannotRunError, UsageError
 
