@@ -15,6 +15,7 @@ the start-up path: it imports pydantic.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import re
 import tomllib
@@ -38,9 +39,7 @@ def problem(message: str, *at: str | int) -> PydanticCustomError:
 class Schema(BaseModel):
     """Base of a TOML table's schema: strict types, finite numbers, unknown keys refused first."""
 
-    model_config = ConfigDict(
-        strict=True, extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True
-    )
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -228,13 +227,18 @@ def first_problem(
 
 
 def key_path(at: Sequence[str | int]) -> str:
-    """``tests[2].checks[0].keys`` from ("tests", 2, "checks", 0, "keys")."""
+    """``tests[2].checks[0].keys`` from ("tests", 2, "checks", 0, "keys").
+
+    A key that is not a bare TOML key is quoted with its control characters escaped: it is text
+    from the file, on its way to a terminal.
+    """
     out = ""
     for part in at:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
+            continue
+        step = part if _BARE_KEY.fullmatch(part) else json.dumps(part)
+        out += f".{step}" if out else step
     return out
 
 
