@@ -77,15 +77,15 @@ FILE_KEYS: Mapping[str, str] = {
     "created_by": "text",
     "data_dir": "path",
     "regions": "regions",
-    "connect_timeout": "seconds",
-    "read_timeout": "seconds",
+    "connect_timeout": "positive",
+    "read_timeout": "positive",
     "concurrency": "count",
     "region_concurrency": "count",
-    "pass_threshold": "seconds",  # a positive number, like the durations
+    "pass_threshold": "positive",
     "max_attempts": "count",
-    "retry_base": "seconds",
-    "retry_cap": "seconds",
-    "lease_ttl": "seconds",
+    "retry_base": "positive",
+    "retry_cap": "positive",
+    "lease_ttl": "positive",
 }
 
 
@@ -131,9 +131,12 @@ def _read_config_file(path: Path, *, required: bool) -> dict[str, Any]:
 
 
 def _validated(
-    document: Mapping[str, Any], *, origin: str, text: str | None = None
+    document: Mapping[str, Any], *, origin: str, text: str | None = None, keyed: bool = True
 ) -> dict[str, Any]:
-    """The settings a document sets, validated; UsageError naming origin, key and line if not."""
+    """The settings a document sets, validated; UsageError naming origin, key and line if not.
+
+    `keyed` is false when the origin already names the key (an environment variable).
+    """
     from pydantic import ValidationError
 
     from certtui.validation import first_problem, locate
@@ -142,6 +145,8 @@ def _validated(
         values = _schema().model_validate(document).model_dump(exclude_unset=True)
     except ValidationError as exc:
         invalid = first_problem(exc)
+        if not keyed:
+            raise UsageError(f"{origin}: {invalid.message}") from None
         raise UsageError(locate(origin, text, invalid.at, invalid.message)) from None
     if "data_dir" in values:
         values["data_dir"] = Path(values["data_dir"]).expanduser()
@@ -172,7 +177,7 @@ def _schema() -> Any:
         "flag": bool,
         "path": str,
         "regions": Annotated[list[str], reader(regions)],
-        "seconds": Annotated[float, number(0, low_open=True)],
+        "positive": Annotated[float, number(0, low_open=True)],
         "count": Annotated[int, integer(1)],
     }
     fields: dict[str, Any] = {key: (kinds[kind], None) for key, kind in FILE_KEYS.items()}
@@ -195,14 +200,10 @@ def _read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             value = lowered in {"1", "true", "yes", "on"}
         elif kind == "regions":
             value = [r.strip() for r in raw.split(",") if r.strip()]
-        elif kind in ("seconds", "count"):
+        elif kind in ("positive", "count"):
             try:
-                value = (float if kind == "seconds" else int)(raw)
+                value = (float if kind == "positive" else int)(raw)
             except ValueError:
                 raise UsageError(f"{origin}: expected a positive number") from None
-        # The key path is the variable itself, so the message names only the problem.
-        try:
-            values.update(_validated({key: value}, origin=origin))
-        except UsageError as exc:
-            raise UsageError(str(exc).replace(f"{origin}: {key}: ", f"{origin}: ", 1)) from None
+        values.update(_validated({key: value}, origin=origin, keyed=False))
     return values
