@@ -1,4 +1,7 @@
-"""What the stand-in simulates: regions, models and behaviour profiles, loaded from TOML."""
+"""What the stand-in simulates: regions, models and behaviour profiles, loaded from TOML.
+
+The file's schema is in certtui.standin.schema (pydantic), imported on the first parse.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ _GEOGRAPHY_BY_PREFIX = {"us": "us", "eu": "eu", "ap": "apac", "ca": "ca"}
 
 
 class ScenarioError(ValueError):
-    """A scenario file that cannot be used; the message names the line or the key path."""
+    """A scenario file that cannot be used; the message names the file, line and key path."""
 
 
 class Flaw(StrEnum):

@@ -43,6 +43,7 @@ _TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # botocore's ToolName shape
 # A repeat test sends another test's request unchanged, so it may not describe one of its own.
 _CONVERSATION_KEYS = ("requires", "system", "turns", "tools", "inference")
 
+# Numbers stay as written (int | float), as the model's dataclasses received them before.
 # TOML has no null: a key that may be absent defaults to None without its type admitting None,
 # so a wrong value gets one clear error instead of one per member of a union.
 
@@ -112,8 +113,8 @@ class InferenceSchema(Schema):
     """A test's inferenceConfig."""
 
     max_tokens: Annotated[int, integer(1)] = None  # type: ignore[assignment]
-    temperature: Annotated[float, number(0, 1)] = None  # type: ignore[assignment]
-    top_p: Annotated[float, number(0, 1)] = None  # type: ignore[assignment]
+    temperature: Annotated[int | float, number(0, 1)] = None  # type: ignore[assignment]
+    top_p: Annotated[int | float, number(0, 1)] = None  # type: ignore[assignment]
     stop_sequences: Annotated[list[str], reader(_stop_sequences)] = Field(default_factory=list)
 
 
@@ -211,7 +212,7 @@ class TestSchema(Schema):
 
     id: Annotated[str, matching(_ID, "expected 1–64 letters, digits, '_', '-' or '.'")]
     description: str = ""
-    weight: Annotated[float, number(0, math.inf, low_open=True)]
+    weight: Annotated[int | float, number(0, math.inf, low_open=True)]
     required: bool = False
     kind: Annotated[str, choice(TestKind)] = TestKind.CONVERSE.value
     requires: Annotated[list[str], choices(Capability, noun="capability")] = Field(
