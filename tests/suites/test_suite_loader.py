@@ -627,5 +627,15 @@ def test_errors_deep_in_a_suite_name_their_line(edit: tuple[str, str], expected:
     assert error_of(USER_SUITE.replace(*edit)) == expected
 
 
+def test_a_tool_call_list_value_stays_a_list() -> None:
+    text = suite_text(
+        a_test(
+            BASE + 'tools = [{ name = "w", input_schema = {} }]\n'
+            'checks = [{ kind = "tool_call", tool = "w", argument = "ids", equals = [1, 2] }]'
+        )
+    )
+    assert parse_suite(text).tests[0].checks == (ToolCall("w", "ids", equals=[1, 2]),)
+
+
 def test_suite_error_is_a_value_error() -> None:
     assert issubclass(SuiteError, ValueError)

@@ -144,10 +144,12 @@ class CheckSchema(Schema):
     def to_check(self) -> Check:
         """The check this table describes."""
         check_type = CHECK_TYPES[self.kind]
+        hints = typing.get_type_hints(check_type)
         values = {}
         for spec in dataclasses.fields(check_type):
             value = getattr(self, spec.name)
-            values[spec.name] = tuple(value) if isinstance(value, list) else value
+            # A list of strings becomes the dataclass's tuple; an `Any` value stays as written.
+            values[spec.name] = tuple(value) if hints[spec.name] == tuple[str, ...] else value
         return check_type(**values)
 
 
