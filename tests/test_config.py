@@ -62,3 +62,32 @@ def test_bad_environment_boolean_is_a_usage_error() -> None:
 
 def test_settings_defaults_are_independent() -> None:
     assert Settings().data_dir == Settings().data_dir
+
+
+def test_config_file_error_names_file_line_and_key(tmp_path: Path) -> None:
+    config = _write(
+        tmp_path / "c.toml",
+        '# shared settings\ncreated_by = "ops@host"\n\nconcurrency = 0\n',
+    )
+    with pytest.raises(UsageError) as raised:
+        load_settings({"config_path": str(config)}, environ={})
+    assert str(raised.value) == (
+        f"config file {config}:4: concurrency: expected an integer ≥ 1, not 0"
+    )
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
+def test_config_durations_are_finite_and_positive(tmp_path: Path, value: str) -> None:
+    config = _write(tmp_path / "c.toml", f"retry_cap = {value}\n")
+    with pytest.raises(UsageError, match=rf":1: retry_cap: expected a number > 0, not {value}"):
+        load_settings({"config_path": str(config)}, environ={})
+
+
+def test_environment_errors_name_the_variable() -> None:
+    with pytest.raises(
+        UsageError,
+        match=r"^environment CERTTUI_REGIONS='us-east-1,mars-1': unknown region 'mars-1'",
+    ):
+        load_settings({}, environ={"CERTTUI_REGIONS": "us-east-1,mars-1"})
+    settings = load_settings({}, environ={"CERTTUI_REGIONS": "us-east-1, eu-west-1"})
+    assert settings.regions == ("us-east-1", "eu-west-1")

@@ -8,6 +8,7 @@ import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -67,24 +68,24 @@ class Settings:
         return self.data_dir / "certtui.db"
 
 
-# Keys an operator may set in the config file or environment, with their types.
-FILE_KEYS: Mapping[str, type] = {
-    "database_url": str,
-    "profile": str,
-    "endpoint_url": str,
-    "read_only": bool,
-    "created_by": str,
-    "data_dir": Path,
-    "regions": list,
-    "connect_timeout": float,
-    "read_timeout": float,
-    "concurrency": int,
-    "region_concurrency": int,
-    "pass_threshold": float,
-    "max_attempts": int,
-    "retry_base": float,
-    "retry_cap": float,
-    "lease_ttl": float,
+# Keys an operator may set in the config file or environment, with their kinds.
+FILE_KEYS: Mapping[str, str] = {
+    "database_url": "text",
+    "profile": "text",
+    "endpoint_url": "text",
+    "read_only": "flag",
+    "created_by": "text",
+    "data_dir": "path",
+    "regions": "regions",
+    "connect_timeout": "positive",
+    "read_timeout": "positive",
+    "concurrency": "count",
+    "region_concurrency": "count",
+    "pass_threshold": "positive",
+    "max_attempts": "count",
+    "retry_base": "positive",
+    "retry_cap": "positive",
+    "lease_ttl": "positive",
 }
 
 
@@ -124,72 +125,85 @@ def _read_config_file(path: Path, *, required: bool) -> dict[str, Any]:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"config file {path} is not valid TOML: {exc}; fix it") from None
-    return _validate(document, origin=f"config file {path}")
+    if not document:
+        return {}
+    return _validated(document, origin=f"config file {path}", text=text)
 
 
-def _validate(document: Mapping[str, Any], *, origin: str) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for key, value in document.items():
-        expected = FILE_KEYS.get(key)
-        if expected is None:
-            raise UsageError(f"{origin}: unknown key {key!r}; known keys: {', '.join(FILE_KEYS)}")
-        values[key] = _coerce(key, value, expected, origin)
+def _validated(
+    document: Mapping[str, Any], *, origin: str, text: str | None = None, keyed: bool = True
+) -> dict[str, Any]:
+    """The settings a document sets, validated; UsageError naming origin, key and line if not.
+
+    `keyed` is false when the origin already names the key (an environment variable).
+    """
+    from pydantic import ValidationError
+
+    from certtui.validation import first_problem, locate
+
+    try:
+        values = _schema().model_validate(document).model_dump(exclude_unset=True)
+    except ValidationError as exc:
+        invalid = first_problem(exc)
+        if not keyed:
+            raise UsageError(f"{origin}: {invalid.message}") from None
+        raise UsageError(locate(origin, text, invalid.at, invalid.message)) from None
+    if "data_dir" in values:
+        values["data_dir"] = Path(values["data_dir"]).expanduser()
+    if "regions" in values:
+        values["regions"] = tuple(values["regions"])
     return values
 
 
-def _coerce(key: str, value: Any, expected: type, origin: str) -> Any:
-    if expected is Path:
-        if not isinstance(value, str):
-            raise UsageError(f"{origin}: {key!r} must be a path string")
-        return Path(value).expanduser()
-    if expected is list:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise UsageError(f"{origin}: {key!r} must be a list of strings")
+@lru_cache(maxsize=1)
+def _schema() -> Any:
+    """The pydantic model of the config file (built on first use: pydantic is not imported
+    until there is a setting to check)."""
+    from typing import Annotated
+
+    from pydantic import create_model
+
+    from certtui.validation import Schema, integer, number, reader, string_list
+
+    def regions(value: Any) -> list[str]:
+        string_list(value)
         try:
-            return tuple(validate_regions(value))
+            return validate_regions(value)
         except UnknownRegion as exc:
-            raise UsageError(f"{origin}: {key!r}: {exc}") from None
-    if expected is float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise UsageError(f"{origin}: {key!r} must be a positive number")
-        return float(value)
-    if expected is int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise UsageError(f"{origin}: {key!r} must be a whole number of at least 1")
-        return value
-    if not isinstance(value, expected):
-        raise UsageError(f"{origin}: {key!r} must be a {_type_name(expected)}")
-    return value
+            raise ValueError(str(exc)) from None
+
+    kinds: dict[str, Any] = {
+        "text": str,
+        "flag": bool,
+        "path": str,
+        "regions": Annotated[list[str], reader(regions)],
+        "positive": Annotated[float, number(0, low_open=True)],
+        "count": Annotated[int, integer(1)],
+    }
+    fields: dict[str, Any] = {key: (kinds[kind], None) for key, kind in FILE_KEYS.items()}
+    return create_model("ConfigFile", __base__=Schema, **fields)
 
 
 def _read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for key, expected in FILE_KEYS.items():
+    for key, kind in FILE_KEYS.items():
         name = f"{ENV_PREFIX}{key.upper()}"
         raw = environ.get(name)
         if raw is None or raw == "":
             continue
-        origin = f"environment {name}"
-        if expected is bool:
+        origin = f"environment {name}={raw!r}"
+        value: Any = raw
+        if kind == "flag":
             lowered = raw.strip().lower()
             if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
-                raise UsageError(f"{origin}={raw!r}: expected true or false")
-            values[key] = lowered in {"1", "true", "yes", "on"}
-        elif expected is list:
-            values[key] = _coerce(
-                key, [r.strip() for r in raw.split(",") if r.strip()], list, origin
-            )
-        elif expected in (float, int):
+                raise UsageError(f"{origin}: expected true or false")
+            value = lowered in {"1", "true", "yes", "on"}
+        elif kind == "regions":
+            value = [r.strip() for r in raw.split(",") if r.strip()]
+        elif kind in ("positive", "count"):
             try:
-                values[key] = _coerce(key, expected(raw), expected, origin)
+                value = (float if kind == "positive" else int)(raw)
             except ValueError:
-                raise UsageError(f"{origin}={raw!r}: expected a positive number") from None
-        else:
-            values[key] = _coerce(key, raw, expected, origin)
+                raise UsageError(f"{origin}: expected a positive number") from None
+        values.update(_validated({key: value}, origin=origin, keyed=False))
     return values
-
-
-def _type_name(kind: type) -> str:
-    return {str: "string", bool: "boolean (true or false)", int: "whole number"}.get(
-        kind, kind.__name__
-    )

@@ -126,8 +126,11 @@ def test_unwritable_data_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     ("content", "expected"),
     [
         ('database_url = "sqlite:///x.db\n', "is not valid TOML: "),
-        ("database_url = 'sqlite:///x.db'\ncolour = 'blue'\n", "unknown key 'colour'; known keys:"),
-        ("read_only = 'yes'\n", "'read_only' must be a boolean (true or false)"),
+        (
+            "database_url = 'sqlite:///x.db'\ncolour = 'blue'\n",
+            ":2: colour: unknown key (expected one of: database_url, profile,",
+        ),
+        ("read_only = 'yes'\n", ":1: read_only: expected true or false"),
     ],
 )
 def test_invalid_config_file(

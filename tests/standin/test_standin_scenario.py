@@ -184,7 +184,7 @@ def test_a_minimal_scenario_gets_defaults() -> None:
             MINIMAL.replace('on_demand = ["*"]', 'profile = "fast"'),
             r"models\[0\]\.profile: unknown profile 'fast'",
         ),
-        (MINIMAL + "[profiles.x]\nflaws = ['sloppy']", r"profiles\.x\.flaws: unknown value"),
+        (MINIMAL + "[profiles.x]\nflaws = ['sloppy']", r"profiles\.x\.flaws\[0\]: unknown value"),
         (MINIMAL + "[profiles.x]\njitter = true", r"profiles\.x\.jitter: expected a number"),
         (MINIMAL.replace('"*"', '"eu-west-1"'), r"models\[0\]\.on_demand: unknown region"),
         (MINIMAL.replace("acme.model-v1", "Bad Id"), r"models\[0\]\.id: not a Bedrock model id"),
@@ -201,7 +201,7 @@ def test_a_minimal_scenario_gets_defaults() -> None:
             MINIMAL.replace('"*"', '"us-east-1"') + 'profile_only = ["us-east-1"]',
             r"models\[0\]\.profile_only: region 'us-east-1' is also in on_demand",
         ),
-        (MINIMAL + "input = ['SOUND']", r"models\[0\]\.input: unknown value 'SOUND'"),
+        (MINIMAL + "input = ['SOUND']", r"models\[0\]\.input\[0\]: unknown value 'SOUND'"),
         (
             MINIMAL + 'region_profiles = { "us-east-1" = "nope" }',
             r"models\[0\]\.region_profiles\.us-east-1: unknown profile 'nope'",
@@ -216,8 +216,80 @@ def test_a_bad_scenario_names_the_line_or_the_key(text: str, message: str) -> No
 def test_errors_name_the_file(tmp_path: Path) -> None:
     path = tmp_path / "scenario.toml"
     path.write_text("[[regions]]\nname = 'nowhere-1'\n")
-    with pytest.raises(ScenarioError, match=rf"^{path}: regions\[0\]\.name"):
+    with pytest.raises(ScenarioError, match=rf"^{path}:2: regions\[0\]\.name"):
         load_scenario(path)
+
+
+NESTED = """
+name = "nested"
+
+[[regions]]
+name = "us-east-1"
+
+[[regions]]
+name = "eu-west-1"
+throttle_rate = 0.5
+
+[profiles.slow]
+first_token_ms = 900
+jitter = 0.1
+
+[[models]]
+id = "acme.model-v1"
+provider = "Acme"
+on_demand = ["*"]
+
+[[models]]
+id = "acme.model-v2"
+provider = "Acme"
+profile_only = [
+  "us-east-1",
+  "eu-west-1",
+]
+region_profiles = { "eu-west-1" = "slow" }
+"""
+
+
+def test_the_nested_scenario_is_valid() -> None:
+    scenario = parse_scenario(NESTED)
+    assert scenario.model("acme.model-v2").regions["eu-west-1"].profile == "slow"
+    assert scenario.region("eu-west-1").faults.throttle == 0.5
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            ("throttle_rate = 0.5", "throttle_rate = 1.5"),
+            "bad.toml:9: regions[1].throttle_rate: expected a number ≥ 0 and ≤ 1, not 1.5",
+        ),
+        (
+            ("throttle_rate = 0.5", "throttle_rate = nan"),
+            "bad.toml:9: regions[1].throttle_rate: expected a number ≥ 0 and ≤ 1, not nan",
+        ),
+        (
+            ("first_token_ms = 900", "first_token_ms = -inf"),
+            "bad.toml:12: profiles.slow.first_token_ms: expected a number ≥ 0, not -inf",
+        ),
+        (
+            ('  "eu-west-1",\n]', '  "eu-west-1",\n  3,\n]'),
+            "bad.toml:23: models[1].profile_only: expected a list of strings",
+        ),
+        (
+            ('"eu-west-1" = "slow"', '"eu-west-1" = "fast"'),
+            "bad.toml:27: models[1].region_profiles.eu-west-1: unknown profile 'fast'",
+        ),
+        (
+            ('id = "acme.model-v2"', 'id = "acme.model-v1"'),
+            "bad.toml:21: models[1].id: model 'acme.model-v1' is listed twice",
+        ),
+    ],
+)
+def test_nested_errors_name_file_line_and_key_path(edit: tuple[str, str], expected: str) -> None:
+    assert NESTED.count(edit[0]) == 1
+    with pytest.raises(ScenarioError) as raised:
+        parse_scenario(NESTED.replace(*edit), source="bad.toml")
+    assert str(raised.value) == expected
 
 
 def test_a_missing_file_is_a_scenario_error(tmp_path: Path) -> None:
