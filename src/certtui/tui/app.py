@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -33,6 +32,8 @@ from certtui.tui.screens.matrix import MatrixScreen
 from certtui.tui.screens.models import ModelsScreen
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from certtui.engine.planning import JobRequest
 
 LIVE_REPAINT_SECONDS = 0.25  # engine events are applied at most four times a second
