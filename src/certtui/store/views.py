@@ -112,19 +112,22 @@ class Snapshot:
 
     def summarize(self, model_ids: set[str]) -> None:
         """Recount the regions passed and the best rating of these models from their cells."""
-        passed: dict[str, int] = defaultdict(int)
-        best: dict[str, str | None] = {}
-        for (model_id, _), cell in self.cells.items():
-            if model_id not in model_ids:
-                continue
-            passed[model_id] += counts_as_passed(cell)
-            best[model_id] = better_rating(best.get(model_id), cell.rating)
+        summaries: dict[str, tuple[int, str | None]] = {}
+        for model_id in model_ids:
+            passed, best = 0, None
+            for region in self.regions:
+                cell = self.cells.get((model_id, region))
+                if cell is not None:
+                    passed += counts_as_passed(cell)
+                    best = better_rating(best, cell.rating)
+            summaries[model_id] = (passed, best)
         self.models = [
-            replace(row, regions_passed=passed[row.model_id], best_rating=best.get(row.model_id))
-            if row.model_id in model_ids
+            replace(row, regions_passed=summaries[row.model_id][0],
+                    best_rating=summaries[row.model_id][1])
+            if row.model_id in summaries
             else row
             for row in self.models
-        ]
+        ]  # fmt: skip
 
 
 async def load_snapshot(session: AsyncSession) -> Snapshot:

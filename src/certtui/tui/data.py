@@ -7,8 +7,12 @@ reading the database again.
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from certtui.domain.events import JobProgress, JobStateChanged, UnitStateChanged
 from certtui.store.views import (
     READ_ERRORS,
     CellState,
@@ -19,6 +23,7 @@ from certtui.store.views import (
     cell_from_unit,
     job_units,
     load_detail,
+    load_job,
     load_jobs,
     load_snapshot,
 )
@@ -33,8 +38,12 @@ __all__ = [
     "JobView",
     "ModelRow",
     "Snapshot",
+    "add_job",
+    "apply_job_event",
+    "apply_unit_events",
     "cell_from_unit",
     "load_detail",
+    "load_job",
     "load_job_units",
     "load_jobs",
     "load_snapshot",
@@ -46,3 +55,49 @@ async def load_job_units(session: AsyncSession, job_id: str) -> list[tuple[str, 
     return [
         (unit.api_model_id, unit.region, unit.cell) for unit in await job_units(session, job_id)
     ]
+
+
+def apply_unit_events(
+    snapshot: Snapshot, events: Iterable[UnitStateChanged]
+) -> tuple[set[tuple[str, str]], bool]:
+    """Apply unit events to ``snapshot`` in order: (cells that changed, whether a region is new).
+
+    Each event replaces its cell (what discovery knows of the region stays); the models touched
+    get their regions passed and best rating recounted, as a reload would have shown them.
+    """
+    changed: set[tuple[str, str]] = set()
+    new_region = False
+    for event in events:
+        key = (event.model_id, event.region)
+        snapshot.cells[key] = cell_from_unit(
+            event.status, passed=event.passed, rating=event.rating, score=event.score,
+            error_category=event.error_category, certification_id=event.certification_id,
+            offered=snapshot.cell(*key).offered,
+        )  # fmt: skip
+        changed.add(key)
+        if event.region not in snapshot.regions:
+            bisect.insort(snapshot.regions, event.region)
+            new_region = True
+    snapshot.summarize({model_id for model_id, _ in changed})
+    return changed, new_region
+
+
+def apply_job_event(jobs: list[JobView], event: JobStateChanged | JobProgress) -> bool:
+    """Bring the job's view up to date with ``event``; False when the job is not in ``jobs``."""
+    for index, job in enumerate(jobs):
+        if job.job_id == event.job_id:
+            jobs[index] = replace(
+                job, status=event.status.value, total=event.total, processed=event.processed,
+                succeeded=event.succeeded, failed=event.failed,
+                live=job.live and not event.status.is_terminal,
+            )  # fmt: skip
+            return True
+    return False
+
+
+def add_job(jobs: list[JobView], job: JobView) -> None:
+    """Put a job the list did not have in its place (newest first), or replace it."""
+    jobs[:] = [j for j in jobs if j.job_id != job.job_id]
+    jobs.append(job)
+    jobs.sort(key=lambda j: j.job_id)
+    jobs.sort(key=lambda j: j.created_at, reverse=True)
