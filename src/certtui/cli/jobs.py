@@ -6,7 +6,6 @@ import json
 import sys
 
 import click
-import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
@@ -24,31 +23,25 @@ def jobs() -> None:
 @pass_context
 def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
     """Recent jobs, newest first."""
-    from certtui.engine.leases import lease_is_fresh
-    from certtui.store.models import CertificationJob
     from certtui.store.opening import open_database
+    from certtui.store.views import load_jobs
 
     async def go():  # type: ignore[no-untyped-def]
         async with open_database(ctx.settings) as database, database.sessions() as session:
-            rows = await session.scalars(
-                sa.select(CertificationJob)
-                .order_by(CertificationJob.created_at.desc(), CertificationJob.id)
-                .limit(limit)
-            )
             return [
                 {
-                    "id": job.id,
-                    "type": job.type.value,
-                    "status": job.status.value,
-                    "processed": job.processed_models,
-                    "total": job.total_models,
-                    "succeeded": job.success_count,
-                    "failed": job.failure_count,
-                    "live": lease_is_fresh(job.config),
+                    "id": job.job_id,
+                    "type": job.type,
+                    "status": job.status,
+                    "processed": job.processed,
+                    "total": job.total,
+                    "succeeded": job.succeeded,
+                    "failed": job.failed,
+                    "live": job.live,
                     "createdBy": job.created_by,
                     "createdAt": job.created_at.isoformat(timespec="seconds"),
                 }
-                for job in rows
+                for job in await load_jobs(session, limit)
             ]
 
     rows = run_async(go())
@@ -131,8 +124,8 @@ def resume(ctx: Context, job_id: str, as_json: bool) -> None:
     """Resume a paused or interrupted job (here, unless a live engine holds it)."""
     from certtui.cli.run import emit_report, load_suite_or_default, run_job
     from certtui.engine.control import recover_interrupted, resume_request
-    from certtui.store.models import CertificationJob
     from certtui.store.opening import open_database
+    from certtui.store.views import job_config
 
     async def go():  # type: ignore[no-untyped-def]
         async with open_database(ctx.settings, read_only=False) as database:
@@ -141,8 +134,7 @@ def resume(ctx: Context, job_id: str, as_json: bool) -> None:
             if request.live:
                 return None, request.job_id
             async with database.sessions() as session:
-                job = await session.get(CertificationJob, request.job_id)
-                config = dict(job.config or {}) if job else {}
+                config = await job_config(session, request.job_id)
             suite = load_suite_or_default(config.get("suitePath"))
             limits = config.get("limits") or {}
             return await run_job(database, ctx.settings, request.job_id, suite, limits), None

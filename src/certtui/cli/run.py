@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import sqlalchemy as sa
 from rich.console import Console
 
 from certtui.cli.context import Context, pass_context, run_async
@@ -163,46 +162,40 @@ async def run_job(database, settings, job_id, suite, limits) -> RunReport:  # ty
 
 async def job_report(sessions, job_id: str) -> RunReport:  # type: ignore[no-untyped-def]
     """The job row and its units, as plain data, with the exit code they earn."""
-    from certtui.store.models import AIModel, CertificationJob, ModelCertification
+    from certtui.store.views import job_units, load_job
 
     async with sessions() as session:
-        job = await session.get(CertificationJob, job_id)
+        job = await load_job(session, job_id)
         if job is None:
             raise CannotRunError(f"job {job_id} vanished from the database")
-        rows = await session.execute(
-            sa.select(ModelCertification, AIModel.api_model_id)
-            .join(AIModel, AIModel.id == ModelCertification.model_id)
-            .where(ModelCertification.job_id == job_id)
-            .order_by(AIModel.api_model_id, ModelCertification.region)
-        )
         units = [
             {
-                "model": api_model_id,
-                "region": cert.region,
-                "status": cert.status.value,
-                "passed": cert.passed,
-                "score": cert.score,
-                "rating": cert.rating,
-                "errorCategory": cert.error_category,
-                "errorMessage": cert.error_message,
-                "durationMs": cert.duration,
+                "model": unit.api_model_id,
+                "region": unit.region,
+                "status": unit.status,
+                "passed": unit.passed,
+                "score": unit.score,
+                "rating": unit.rating,
+                "errorCategory": unit.error_category,
+                "errorMessage": unit.error_message,
+                "durationMs": unit.duration_ms,
             }
-            for cert, api_model_id in rows
+            for unit in await job_units(session, job_id)
         ]
     job_data = {
-        "id": job.id,
-        "type": job.type.value,
-        "status": job.status.value,
-        "regions": job.regions,
-        "totalModels": job.total_models,
-        "processedModels": job.processed_models,
-        "successCount": job.success_count,
-        "failureCount": job.failure_count,
-        "durationMs": job.duration,
+        "id": job.job_id,
+        "type": job.type,
+        "status": job.status,
+        "regions": list(job.regions),
+        "totalModels": job.total,
+        "processedModels": job.processed,
+        "successCount": job.succeeded,
+        "failureCount": job.failed,
+        "durationMs": job.duration_ms,
         "createdBy": job.created_by,
     }
-    if job.status is JobStatus.COMPLETED:
-        code = EXIT_ALL_PASSED if job.failure_count == 0 else EXIT_SOME_NOT_PASSED
+    if job.status == JobStatus.COMPLETED:
+        code = EXIT_ALL_PASSED if job.failed == 0 else EXIT_SOME_NOT_PASSED
     else:
         code = EXIT_COULD_NOT_RUN
     return RunReport(job_data, units, code)

@@ -6,20 +6,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING, Any
 
 from certtui.domain.enums import CertificationStatus
 from certtui.domain.errors import ErrorCategory
-from certtui.store.models import (
-    AIModel,
-    CertificationJob,
-    ModelCertification,
-    ModelRegionAvailability,
-)
+from certtui.store.views import CertificationRecord, job_exists, load_certifications
 from certtui.suites.scoring import TestStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+__all__ = [
+    "ExportRow",
+    "Outcome",
+    "TestSummary",
+    "export_rows",
+    "format_timestamp",
+    "job_exists",
+    "remediation_hint",
+    "summarize_tests",
+]
 
 
 class Outcome(StrEnum):
@@ -93,35 +99,7 @@ async def export_rows(
     job_id: str | None = None,
 ) -> list[ExportRow]:
     """The certifications (optionally of some regions and one job), by model id then region."""
-    availability = ModelRegionAvailability
-    query = (
-        sa.select(
-            ModelCertification,
-            AIModel.api_model_id,
-            AIModel.name,
-            availability.provider_name,
-        )
-        .join(AIModel, AIModel.id == ModelCertification.model_id)
-        .outerjoin(
-            availability,
-            sa.and_(
-                availability.model_id == ModelCertification.model_id,
-                availability.region == ModelCertification.region,
-            ),
-        )
-    )
-    if regions:
-        query = query.where(ModelCertification.region.in_(list(regions)))
-    if job_id is not None:
-        query = query.where(ModelCertification.job_id == job_id)
-    result = await session.execute(query)
-    keyed = [
-        ((api_model_id, cert.region, cert.model_id), _row(cert, api_model_id, name, vendor))
-        for cert, api_model_id, name, vendor in result.all()
-    ]
-    # Sorted here, not in SQL: PostgreSQL's locale collation and SQLite's byte order disagree.
-    keyed.sort(key=lambda pair: pair[0])
-    return [row for _, row in keyed]
+    return [_row(record) for record in await load_certifications(session, regions, job_id)]
 
 
 def format_timestamp(moment: datetime | None) -> str | None:
@@ -133,14 +111,6 @@ def format_timestamp(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="milliseconds") + "Z"
 
 
-async def job_exists(session: AsyncSession, job_id: str) -> bool:
-    """True when a certification job with this id exists."""
-    found = await session.scalar(
-        sa.select(CertificationJob.id).where(CertificationJob.id == job_id)
-    )
-    return found is not None
-
-
 def remediation_hint(category: str | None) -> str:
     """The one-line hint of a known error category, else an empty string."""
     try:
@@ -149,26 +119,26 @@ def remediation_hint(category: str | None) -> str:
         return ""
 
 
-def _row(cert: ModelCertification, api_model_id: str, name: str, vendor: str | None) -> ExportRow:
-    document = cert.test_results if isinstance(cert.test_results, Mapping) else {}
+def _row(record: CertificationRecord) -> ExportRow:
+    document = record.test_results if isinstance(record.test_results, Mapping) else {}
     invoke_id = document.get("invokeId")
     return ExportRow(
-        model_id=api_model_id,
-        model_name=name,
-        vendor=vendor or "",
-        region=cert.region,
-        status=CertificationStatus(cert.status),
-        passed=cert.passed,
-        score=cert.score,
-        rating=cert.rating,
-        error_category=cert.error_category,
-        error_message=cert.error_message,
-        remediation_hint=remediation_hint(cert.error_category),
+        model_id=record.api_model_id,
+        model_name=record.model_name,
+        vendor=record.vendor or "",
+        region=record.region,
+        status=record.status,
+        passed=record.passed,
+        score=record.score,
+        rating=record.rating,
+        error_category=record.error_category,
+        error_message=record.error_message,
+        remediation_hint=remediation_hint(record.error_category),
         invoke_id=invoke_id if isinstance(invoke_id, str) else None,
-        duration_ms=cert.duration,
-        completed_at=cert.completed_at,
-        created_by=cert.created_by,
-        job_id=cert.job_id,
+        duration_ms=record.duration_ms,
+        completed_at=record.completed_at,
+        created_by=record.created_by,
+        job_id=record.job_id,
         tests=summarize_tests(document.get("tests")),
     )
 

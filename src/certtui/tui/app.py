@@ -5,15 +5,21 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from certtui.domain.events import EngineEvent, JobProgress, LogLine, UnitStateChanged
+from certtui.domain.events import (
+    EngineEvent,
+    JobProgress,
+    JobStateChanged,
+    LogLine,
+    UnitStateChanged,
+)
 from certtui.errors import CerttuiError
 from certtui.paths import styles_dir
 from certtui.store.opening import Database, translate_error
@@ -21,9 +27,12 @@ from certtui.tui.actions import ACTIONS, MUTATING_ACTIONS, bindings
 from certtui.tui.base import DataChanged, TopBar
 from certtui.tui.data import (
     READ_ERRORS,
-    CellState,
     JobView,
     Snapshot,
+    add_job,
+    apply_job_event,
+    apply_unit_events,
+    load_job,
     load_jobs,
     load_snapshot,
 )
@@ -33,6 +42,8 @@ from certtui.tui.screens.matrix import MatrixScreen
 from certtui.tui.screens.models import ModelsScreen
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from certtui.engine.planning import JobRequest
 
 LIVE_REPAINT_SECONDS = 0.25  # engine events are applied at most four times a second
@@ -75,9 +86,10 @@ class CerttuiApp(App[None]):
         self.last_refreshed: datetime | None = None
         self.loaded = False
         self.data_version = 0  # goes up whenever the data the screens show changes
+        self.reloads = 0  # whole-database reads so far; engine events never cause one
         self._pending_units: dict[tuple[str, str], UnitStateChanged] = {}
-        self._pending_jobs = False
-        self._finished_jobs: set[str] = set()
+        self._pending_jobs: dict[str, JobStateChanged | JobProgress] = {}
+        self._fetching: set[str] = set()
         self._reads: set[asyncio.Task[Any]] = set()
         self._read_problem: str | None = None
         self._others_live: set[str] = set()
@@ -159,6 +171,7 @@ class CerttuiApp(App[None]):
         if self._read_problem is not None:
             self._read_problem = None
             self.notify("the database can be read again")
+        self.reloads += 1
         self.snapshot, self.jobs = snapshot, jobs
         self.last_refreshed = datetime.now()
         first = not self.loaded
@@ -196,9 +209,10 @@ class CerttuiApp(App[None]):
     async def _follow_other_processes(self) -> None:
         """Show the jobs other processes run (a cron `certtui run`), as a monitor does.
 
-        Engine events only cover this session's jobs. While the database says a job it does
-        not run is live, everything is read again every ``refresh_seconds``, and once more
-        when that job stops; otherwise this costs one small query.
+        Engine events keep the screens current for this session's jobs; a job another process
+        runs is seen only in the database. While the database says such a job is live,
+        everything is read again every ``refresh_seconds``, and once more when that job
+        stops; otherwise this costs one small query.
         """
         if not self.loaded or self.service is None:
             return
@@ -210,6 +224,13 @@ class CerttuiApp(App[None]):
         others = {job.job_id for job in jobs if job.live and job.job_id not in ours}
         if others or self._others_live:
             self._others_live = others
+            self.reload()
+
+    def catch_up_after_control(self, job_id: str, *, ours: bool) -> None:
+        """Show the effect of a pause, resume or cancel (``ours``: this session runs the job)."""
+        # Events tell of a job this session runs; any other job (another process's, or one
+        # nobody runs) changed only in the database.
+        if not ours:
             self.reload()
 
     def report_read_error(self, exc: BaseException) -> None:
@@ -239,37 +260,51 @@ class CerttuiApp(App[None]):
         # Called for every engine event: only record it; the timer repaints.
         if isinstance(event, UnitStateChanged):
             self._pending_units[(event.model_id, event.region)] = event
+        elif isinstance(event, JobStateChanged):
+            self._pending_jobs[event.job_id] = event
+            live = self.progress.get(event.job_id)
+            if live is not None:
+                # The screen prefers live progress: it must not contradict the commit.
+                self.progress[event.job_id] = replace(
+                    live, status=event.status, total=event.total, processed=event.processed,
+                    succeeded=event.succeeded, failed=event.failed,
+                )  # fmt: skip
         elif isinstance(event, JobProgress):
             self.progress[event.job_id] = event
-            self._pending_jobs = True
-            if event.status.is_terminal:
-                self._finished_jobs.add(event.job_id)
+            self._pending_jobs[event.job_id] = event
         elif isinstance(event, LogLine) and event.level in ("warning", "error"):
             self.notify(event.message, severity="warning" if event.level == "warning" else "error")
 
     def _apply_engine_events(self) -> None:
         units, self._pending_units = self._pending_units, {}
-        changed: set[tuple[str, str]] = set()
-        for key, event in units.items():
-            old = self.snapshot.cell(*key)
-            self.snapshot.cells[key] = CellState(
-                status=event.status.value, passed=event.passed, rating=event.rating,
-                score=event.score, error_category=event.error_category,
-                certification_id=event.certification_id, offered=old.offered,
-            )  # fmt: skip
-            changed.add(key)
-        jobs = self._pending_jobs
-        self._pending_jobs = False
-        if changed or jobs:
-            self._broadcast(changed, jobs=jobs)
-        if self._finished_jobs or (jobs and not self.jobs_known()):
-            self._finished_jobs.clear()
-            self.reload()
+        jobs, self._pending_jobs = self._pending_jobs, {}
+        changed, new_region = apply_unit_events(self.snapshot, units.values())
+        for job_id, event in jobs.items():
+            if not apply_job_event(self.jobs, event):
+                self.fetch_job(job_id)
+        if new_region:
+            self._broadcast(None, jobs=bool(jobs))  # a new column: the matrix lays out again
+        elif changed or jobs:
+            self._broadcast(changed, jobs=bool(jobs))
 
-    def jobs_known(self) -> bool:
-        """Whether every job with live progress is in the job list."""
-        known = {job.job_id for job in self.jobs}
-        return all(job_id in known for job_id in self.progress)
+    @work(group="fetch-job")
+    async def fetch_job(self, job_id: str) -> None:
+        """Read the one job an event named that the list lacks (a new job), and show it."""
+        if job_id in self._fetching or not self.loaded:
+            return
+        self._fetching.add(job_id)
+        try:
+            job = await self.read(lambda session: load_job(session, job_id))
+        except READ_ERRORS as exc:
+            if self.is_running:
+                self.report_read_error(exc)
+            return
+        finally:
+            self._fetching.discard(job_id)
+        if job is None or not self.is_running:
+            return
+        add_job(self.jobs, job)
+        self._broadcast(set(), jobs=True)
 
     # Certifying ---------------------------------------------------------------------------
 
@@ -284,7 +319,7 @@ class CerttuiApp(App[None]):
             self.notify(str(exc), severity="error", timeout=8)
             return
         self.notify(f"job {planned.job_id[:8]} started: {planned.total} units")
-        self.reload()
+        self.fetch_job(planned.job_id)
 
     def certify(
         self,

@@ -142,13 +142,14 @@ class JobsScreen(CerttuiScreen):
         if job.status in ("COMPLETED", "FAILED", "CANCELLED"):
             self.notify(f"job {job.job_id[:8]} is {job.status}", severity="warning")
             return
+        ours = job.job_id in service.running
         try:
             status = await service.toggle_pause(job.job_id)
         except Exception as exc:
             self.notify(str(exc), severity="error")
             return
         self.notify(f"job {job.job_id[:8]}: {status.value}")
-        self.certtui.reload()
+        self.certtui.catch_up_after_control(job.job_id, ours=ours)
 
     def action_cancel_job(self) -> None:
         from certtui.tui.screens.dialogs import ConfirmScreen
@@ -163,9 +164,10 @@ class JobsScreen(CerttuiScreen):
 
         async def answer(yes: bool | None) -> None:
             if yes:
+                ours = job.job_id in service.running
                 await service.cancel(job.job_id)
                 self.notify(f"job {job.job_id[:8]} cancelled")
-                self.certtui.reload()
+                self.certtui.catch_up_after_control(job.job_id, ours=ours)
 
         self.app.push_screen(
             ConfirmScreen(f"Cancel job {job.job_id[:8]}? Unfinished units become CANCELLED.",

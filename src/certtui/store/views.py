@@ -1,0 +1,435 @@
+"""Every read the screens, the command line and the exports make, as plain data.
+
+The view dataclasses here are pure (no SQLAlchemy in them); the functions that fill them are
+the only queries the user interfaces run. A job is "live" in one sense everywhere:
+``certtui.domain.leases.job_is_live``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from certtui.domain.enums import CertificationStatus
+from certtui.domain.leases import job_is_live
+from certtui.store.models import (
+    AIModel,
+    CertificationJob,
+    ModelCertification,
+    ModelRegionAvailability,
+)
+
+READ_ERRORS = (SQLAlchemyError, OSError)  # what a read raises when the database goes away
+
+
+# Cells and the catalog ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellState:
+    """One (model, region) cell of the matrix."""
+
+    status: str | None = None  # a CertificationStatus value; None: never certified
+    passed: bool | None = None
+    rating: str | None = None
+    score: float | None = None
+    error_category: str | None = None
+    certification_id: str | None = None
+    offered: bool | None = None  # None: discovery knows nothing of this region
+
+
+def cell_from_unit(
+    status: CertificationStatus | str | None,
+    *,
+    passed: bool | None = None,
+    rating: str | None = None,
+    score: float | None = None,
+    error_category: str | None = None,
+    certification_id: str | None = None,
+    offered: bool | None = None,
+) -> CellState:
+    """The cell of a unit in ``status`` with its result fields: the one place cells are made."""
+    return CellState(
+        status=None if status is None else CertificationStatus(status).value,
+        passed=passed, rating=rating, score=score, error_category=error_category,
+        certification_id=certification_id, offered=offered,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One model of the catalog with its certification summary."""
+
+    model_id: str
+    api_model_id: str
+    name: str
+    vendor: str
+    input_modalities: tuple[str, ...]
+    output_modalities: tuple[str, ...]
+    streaming: bool
+    active: bool
+    regions_offered: tuple[str, ...]
+    regions_passed: int
+    best_rating: str | None
+
+    @property
+    def applicable(self) -> bool:
+        """Whether the chat suite applies (the model answers in text)."""
+        return not self.output_modalities or "TEXT" in self.output_modalities
+
+
+def counts_as_passed(cell: CellState) -> bool:
+    """Whether a cell counts as a region the model passed."""
+    return cell.status == CertificationStatus.COMPLETED.value and bool(cell.passed)
+
+
+def better_rating(best: str | None, rating: str | None) -> str | None:
+    """The better of two rating letters (A beats F); None when neither is set."""
+    if not rating:
+        return best
+    return rating if best is None or rating < best else best
+
+
+@dataclass
+class Snapshot:
+    """Everything the models and matrix screens show."""
+
+    models: list[ModelRow] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    cells: dict[tuple[str, str], CellState] = field(default_factory=dict)
+
+    def cell(self, model_id: str, region: str) -> CellState:
+        """The cell of (model, region), untested when there is none."""
+        return self.cells.get((model_id, region), CellState())
+
+    def summarize(self, model_ids: set[str]) -> None:
+        """Recount the regions passed and the best rating of these models from their cells."""
+        summaries: dict[str, tuple[int, str | None]] = {}
+        for model_id in model_ids:
+            passed, best = 0, None
+            for region in self.regions:
+                cell = self.cells.get((model_id, region))
+                if cell is not None:
+                    passed += counts_as_passed(cell)
+                    best = better_rating(best, cell.rating)
+            summaries[model_id] = (passed, best)
+        self.models = [
+            replace(row, regions_passed=summaries[row.model_id][0],
+                    best_rating=summaries[row.model_id][1])
+            if row.model_id in summaries
+            else row
+            for row in self.models
+        ]  # fmt: skip
+
+
+async def load_snapshot(session: AsyncSession) -> Snapshot:
+    """The catalog, the regions seen anywhere, and every certification."""
+    # Plain column reads through Core, not ORM objects: this runs on every refresh of a
+    # monitor, and reads tens of thousands of rows on a big catalog.
+    connection = await session.connection()
+    mra = ModelRegionAvailability
+
+    def labelled(*attributes: Any) -> sa.Select[Any]:
+        # Core names a result column as the database does ("modelId"): name it as Python does.
+        return sa.select(*(a.label(a.key) for a in attributes))
+
+    models = (
+        await connection.execute(
+            labelled(AIModel.id, AIModel.api_model_id, AIModel.name, AIModel.is_active)
+        )
+    ).all()
+    availability: dict[str, list[Any]] = defaultdict(list)
+    for row in await connection.execute(
+        labelled(mra.model_id, mra.region, mra.offered, mra.streaming_supported)
+    ):
+        availability[row.model_id].append(row)
+    # What a model is (vendor, modalities) is the same in most regions: read each once.
+    kinds: dict[str, list[Any]] = defaultdict(list)
+    for row in await connection.execute(
+        labelled(
+            mra.model_id, mra.provider_name, mra.input_modalities, mra.output_modalities
+        ).distinct()
+    ):
+        kinds[row.model_id].append(row)
+    certs = (
+        await connection.execute(
+            sa.select(
+                ModelCertification.model_id, ModelCertification.region, ModelCertification.status,
+                ModelCertification.passed, ModelCertification.rating, ModelCertification.score,
+                ModelCertification.error_category, ModelCertification.id,
+            )
+        )
+    ).all()  # fmt: skip
+    offered: dict[tuple[str, str], bool] = {}
+    regions: set[str] = set()
+    for model in models:
+        for row in availability[model.id]:
+            offered[(model.id, row.region)] = row.offered
+            regions.add(row.region)
+    discovered = set(regions)
+    cells: dict[tuple[str, str], CellState] = {}
+    for model_id, region, status, passed, rating, score, category, cert_id in certs:
+        regions.add(region)
+        cells[(model_id, region)] = cell_from_unit(
+            status, passed=passed, rating=rating, score=score, error_category=category,
+            certification_id=cert_id, offered=offered.get((model_id, region)),
+        )  # fmt: skip
+    for (model_id, region), is_offered in offered.items():
+        cells.setdefault((model_id, region), CellState(offered=is_offered))
+    for model in models:
+        for region in discovered:
+            cells.setdefault((model.id, region), CellState(offered=False))
+    rows = []
+    for model in models:
+        rows_of_model, kinds_of_model = availability[model.id], kinds[model.id]
+        vendor = min((k.provider_name for k in kinds_of_model if k.provider_name), default="")
+        inputs = sorted({m for k in kinds_of_model for m in (k.input_modalities or ())})
+        outputs = sorted({m for k in kinds_of_model for m in (k.output_modalities or ())})
+        rows.append(
+            ModelRow(
+                model_id=model.id, api_model_id=model.api_model_id, name=model.name,
+                vendor=vendor, input_modalities=tuple(inputs), output_modalities=tuple(outputs),
+                streaming=any(a.streaming_supported for a in rows_of_model),
+                active=model.is_active,
+                regions_offered=tuple(sorted(a.region for a in rows_of_model if a.offered)),
+                regions_passed=0, best_rating=None,
+            )
+        )  # fmt: skip
+    rows.sort(key=lambda r: (r.vendor.lower(), r.api_model_id))
+    snapshot = Snapshot(rows, sorted(regions), cells)
+    snapshot.summarize({row.model_id for row in rows})
+    return snapshot
+
+
+# Jobs -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobView:
+    """One job as the jobs screen and ``certtui jobs`` show it."""
+
+    job_id: str
+    type: str
+    status: str
+    total: int
+    processed: int
+    succeeded: int
+    failed: int
+    regions: tuple[str, ...]
+    created_by: str | None
+    created_at: datetime
+    started_at: datetime | None
+    live: bool  # a process holds it now (``job_is_live``)
+    duration_ms: int | None = None
+
+
+def _job_view(job: CertificationJob) -> JobView:
+    return JobView(
+        job_id=job.id, type=job.type.value, status=job.status.value, total=job.total_models,
+        processed=job.processed_models, succeeded=job.success_count,
+        failed=job.failure_count, regions=tuple(job.regions or ()),
+        created_by=job.created_by, created_at=job.created_at, started_at=job.started_at,
+        live=job_is_live(job.status, job.config), duration_ms=job.duration,
+    )  # fmt: skip
+
+
+async def load_jobs(session: AsyncSession, limit: int = 200) -> list[JobView]:
+    """Recent jobs, newest first."""
+    rows = await session.scalars(
+        sa.select(CertificationJob)
+        .order_by(CertificationJob.created_at.desc(), CertificationJob.id)
+        .limit(limit)
+    )
+    return [_job_view(job) for job in rows]
+
+
+async def load_job(session: AsyncSession, job_id: str) -> JobView | None:
+    """One job by its full id, or None."""
+    job = await session.get(CertificationJob, job_id)
+    return None if job is None else _job_view(job)
+
+
+async def job_exists(session: AsyncSession, job_id: str) -> bool:
+    """True when a certification job with this id exists."""
+    found = await session.scalar(
+        sa.select(CertificationJob.id).where(CertificationJob.id == job_id)
+    )
+    return found is not None
+
+
+async def job_config(session: AsyncSession, job_id: str) -> dict[str, Any]:
+    """A job's ``config`` document (empty when the job or its config is missing)."""
+    config = await session.scalar(
+        sa.select(CertificationJob.config).where(CertificationJob.id == job_id)
+    )
+    return dict(config or {})
+
+
+@dataclass(frozen=True)
+class JobUnit:
+    """One unit of a job, as ``certtui run`` / ``jobs show`` and the units screen show it."""
+
+    certification_id: str
+    api_model_id: str
+    region: str
+    status: str
+    passed: bool | None
+    score: float | None
+    rating: str | None
+    error_category: str | None
+    error_message: str | None
+    duration_ms: int | None
+
+    @property
+    def cell(self) -> CellState:
+        """The unit as a matrix cell (a unit of a job was offered where it ran)."""
+        return cell_from_unit(
+            self.status, passed=self.passed, rating=self.rating, score=self.score,
+            error_category=self.error_category, certification_id=self.certification_id,
+            offered=True,
+        )  # fmt: skip
+
+
+async def job_units(session: AsyncSession, job_id: str) -> list[JobUnit]:
+    """A job's units, by model id then region."""
+    rows = (
+        await session.execute(
+            sa.select(ModelCertification, AIModel.api_model_id)
+            .join(AIModel, AIModel.id == ModelCertification.model_id)
+            .where(ModelCertification.job_id == job_id)
+            .order_by(AIModel.api_model_id, ModelCertification.region)
+        )
+    ).all()
+    return [
+        JobUnit(
+            certification_id=cert.id, api_model_id=api_id, region=cert.region,
+            status=cert.status.value, passed=cert.passed, score=cert.score, rating=cert.rating,
+            error_category=cert.error_category, error_message=cert.error_message,
+            duration_ms=cert.duration,
+        )
+        for cert, api_id in rows
+    ]  # fmt: skip
+
+
+# One certification ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DetailView:
+    """A certification with its model, for the result detail screen."""
+
+    certification_id: str
+    model_id: str
+    api_model_id: str
+    model_name: str
+    region: str
+    status: str
+    passed: bool | None
+    score: float | None
+    rating: str | None
+    error_category: str | None
+    error_message: str | None
+    duration_ms: int | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    created_by: str | None
+    job_id: str | None
+    test_results: dict[str, Any] | None
+
+
+async def load_detail(session: AsyncSession, certification_id: str) -> DetailView | None:
+    """One certification with its model."""
+    cert = await session.scalar(
+        sa.select(ModelCertification)
+        .where(ModelCertification.id == certification_id)
+        .options(selectinload(ModelCertification.model))
+    )
+    if cert is None:
+        return None
+    return DetailView(
+        certification_id=cert.id, model_id=cert.model_id, api_model_id=cert.model.api_model_id,
+        model_name=cert.model.name, region=cert.region, status=cert.status.value,
+        passed=cert.passed, score=cert.score, rating=cert.rating,
+        error_category=cert.error_category, error_message=cert.error_message,
+        duration_ms=cert.duration, started_at=cert.started_at, completed_at=cert.completed_at,
+        created_by=cert.created_by, job_id=cert.job_id, test_results=cert.test_results,
+    )  # fmt: skip
+
+
+# Exports --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CertificationRecord:
+    """A certification joined with its model and the vendor discovery found, for the exports."""
+
+    api_model_id: str
+    model_name: str
+    vendor: str | None
+    region: str
+    status: CertificationStatus
+    passed: bool | None
+    score: float | None
+    rating: str | None
+    error_category: str | None
+    error_message: str | None
+    test_results: Any
+    duration_ms: int | None
+    completed_at: datetime | None
+    created_by: str | None
+    job_id: str | None
+
+
+async def load_certifications(
+    session: AsyncSession,
+    regions: Sequence[str] | None = None,
+    job_id: str | None = None,
+) -> list[CertificationRecord]:
+    """The certifications (optionally of some regions and one job), by model id then region."""
+    availability = ModelRegionAvailability
+    query = (
+        sa.select(
+            ModelCertification,
+            AIModel.api_model_id,
+            AIModel.name,
+            availability.provider_name,
+        )
+        .join(AIModel, AIModel.id == ModelCertification.model_id)
+        .outerjoin(
+            availability,
+            sa.and_(
+                availability.model_id == ModelCertification.model_id,
+                availability.region == ModelCertification.region,
+            ),
+        )
+    )
+    if regions:
+        query = query.where(ModelCertification.region.in_(list(regions)))
+    if job_id is not None:
+        query = query.where(ModelCertification.job_id == job_id)
+    result = await session.execute(query)
+    keyed = [
+        (
+            (api_model_id, cert.region, cert.model_id),
+            CertificationRecord(
+                api_model_id=api_model_id, model_name=name, vendor=vendor, region=cert.region,
+                status=CertificationStatus(cert.status), passed=cert.passed, score=cert.score,
+                rating=cert.rating, error_category=cert.error_category,
+                error_message=cert.error_message, test_results=cert.test_results,
+                duration_ms=cert.duration, completed_at=cert.completed_at,
+                created_by=cert.created_by, job_id=cert.job_id,
+            ),
+        )
+        for cert, api_model_id, name, vendor in result.all()
+    ]  # fmt: skip
+    # Sorted here, not in SQL: PostgreSQL's locale collation and SQLite's byte order disagree.
+    keyed.sort(key=lambda pair: pair[0])
+    return [record for _, record in keyed]

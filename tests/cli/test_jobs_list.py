@@ -1,0 +1,83 @@
+"""One meaning of a live job: ``certtui jobs list`` and the TUI's job views say the same.
+
+A job is live while a process holds it: a fresh lease on a job that has not ended (a paused job
+its engine still holds is live; a finished job whose last heartbeat is recent is not).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from certtui.domain.enums import CertificationJobType, JobStatus
+from certtui.domain.leases import job_is_live
+from certtui.store.models import CertificationJob
+from certtui.store.views import load_jobs
+from support.cli import run_certtui
+
+FRESH = {"owner": "ops-host:4242:abcd", "heartbeat": time.time(), "ttl": 1e12}
+STALE = {"owner": "gone:1:dead", "heartbeat": 1.0, "ttl": 15.0}  # renewed in 1970
+
+# (status, lease) -> live
+CASES = {
+    "running-held": (JobStatus.PROCESSING, FRESH, True),
+    "paused-held": (JobStatus.PAUSED, FRESH, True),
+    "running-abandoned": (JobStatus.PROCESSING, STALE, False),
+    "paused-released": (JobStatus.PAUSED, None, False),
+    "completed-recent-beat": (JobStatus.COMPLETED, FRESH, False),
+    "cancelled": (JobStatus.CANCELLED, None, False),
+}
+
+
+def test_job_is_live_pure() -> None:
+    for status, lease, live in CASES.values():
+        config: dict[str, Any] = {} if lease is None else {"lease": lease}
+        assert job_is_live(status, config) is live, status
+        assert job_is_live(status.value, config) is live  # a plain status string reads the same
+    assert job_is_live(JobStatus.PROCESSING, None) is False
+
+
+async def _seed(sessions: async_sessionmaker) -> dict[str, str]:
+    ids = {}
+    async with sessions.begin() as session:
+        for hour, (name, (status, lease, _)) in enumerate(CASES.items()):
+            job_id = f"{hour:08d}-0000-4000-8000-{name[:12]:0>12}"
+            created = datetime(2026, 1, 1, hour)
+            session.add(
+                CertificationJob(
+                    id=job_id, type=CertificationJobType.SINGLE_MODEL, status=status,
+                    regions=["us-east-1"], model_ids=[], created_by="tester@ci",
+                    config={} if lease is None else {"lease": lease},
+                    created_at=created, updated_at=created,
+                )
+            )  # fmt: skip
+            ids[name] = job_id
+    return ids
+
+
+async def test_the_store_and_the_cli_agree_on_live(
+    database_url: str, sessions: async_sessionmaker
+) -> None:
+    ids = await _seed(sessions)
+    async with sessions() as session:
+        views = {view.job_id: view for view in await load_jobs(session)}
+    expected = {ids[name]: live for name, (_, _, live) in CASES.items()}
+    assert {job_id: view.live for job_id, view in views.items()} == expected
+
+    url = database_url
+    listed = run_certtui("jobs", "list", "--json", env={"CERTTUI_DATABASE_URL": url})
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert {row["id"]: row["live"] for row in rows} == expected
+    assert [row["id"] for row in rows] == sorted(expected, reverse=True)  # newest first
+
+    table = run_certtui("jobs", "list", env={"CERTTUI_DATABASE_URL": url, "COLUMNS": "200"})
+    assert table.returncode == 0, table.stderr
+    live_lines = [line for line in table.stdout.splitlines() if "(live)" in line]
+    assert sorted(line.split()[0] for line in live_lines) == sorted(
+        ids[name][:8] for name in ("running-held", "paused-held")
+    )
