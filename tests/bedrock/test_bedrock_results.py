@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from certtui.bedrock.catalog import (
@@ -12,7 +15,7 @@ from certtui.bedrock.catalog import (
     model_id_from_arn,
 )
 from certtui.bedrock.errors import MalformedModelOutput
-from certtui.bedrock.runtime import (
+from certtui.bedrock.results import (
     ContentBlockDelta,
     ContentBlockStart,
     ContentBlockStop,
@@ -230,9 +233,28 @@ def test_unknown_stream_event_passes_through() -> None:
     [
         {"metadata": {"usage": {}}},
         {"contentBlockDelta": {"delta": {"text": "x"}, "contentBlockIndex": "first"}},
+        {"contentBlockStop": {}},
         {},
     ],
 )
 def test_malformed_stream_event(raw: dict) -> None:
     with pytest.raises(MalformedModelOutput):
         parse_stream_event(raw, elapsed_ms=1.0)
+
+
+def test_results_module_stays_pure() -> None:
+    # The suite checks read these types; importing them must not pull botocore in.
+    code = (
+        "import sys, certtui.bedrock.results;"
+        "print([m for m in ('botocore', 'aioboto3', 'aiohttp') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_errors_keeps_the_plain_types_importable_from_its_old_home() -> None:
+    from certtui.bedrock import errors, results
+
+    assert errors.ClassifiedError is results.ClassifiedError
+    assert errors.MalformedModelOutput is results.MalformedModelOutput
+    assert errors.normalize_code is results.normalize_code

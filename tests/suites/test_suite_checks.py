@@ -6,12 +6,13 @@ from typing import Any
 
 import pytest
 
+from certtui.bedrock.errors import MalformedModelOutput
+from certtui.bedrock.results import parse_stream_event
 from certtui.suites import (
-    ConverseOutcome,
+    Answer,
     InferenceSettings,
     TestKind,
     TestSpec,
-    ToolUse,
     Turn,
     evaluate,
 )
@@ -28,11 +29,7 @@ from certtui.suites.checks import (
     ToolCall,
     parse_json_reply,
 )
-
-
-def reply(text: str = "", **fields: Any) -> ConverseOutcome:
-    return ConverseOutcome(text=text, **fields)
-
+from support.answers import failure, reply, stream, tool_use
 
 CASES = [
     # (check, outcome, passes)
@@ -64,13 +61,25 @@ CASES = [
     (NonEmpty(), reply(" \n\t"), False),
     (OutputTokensGt(0), reply("hi", output_tokens=1), True),
     (OutputTokensGt(0), reply("hi", output_tokens=0), False),
-    (OutputTokensGt(0), reply("hi"), False),
+    # A stream that ended without its metadata event reported no usage.
+    (
+        OutputTokensGt(0),
+        stream(
+            [
+                {"messageStart": {"role": "assistant"}},
+                {"contentBlockDelta": {"delta": {"text": "hi"}, "contentBlockIndex": 0}},
+                {"contentBlockStop": {"contentBlockIndex": 0}},
+                {"messageStop": {"stopReason": "end_turn"}},
+            ]
+        ),
+        False,
+    ),
     (OutputTokensGt(10), reply("hi", output_tokens=10), False),
 ]
 
 
 @pytest.mark.parametrize(("check", "outcome", "passes"), CASES)
-def test_check(check: Any, outcome: ConverseOutcome, passes: bool) -> None:
+def test_check(check: Any, outcome: Answer, passes: bool) -> None:
     result = check.evaluate(outcome)
     assert result.passed is passes
     assert result.reason
@@ -83,8 +92,8 @@ def test_every_check_kind_has_cases() -> None:
     assert covered == set(CHECK_TYPES)
 
 
-def weather(**tool_input: Any) -> ConverseOutcome:
-    return reply(tool_uses=(ToolUse("get_weather", tool_input),), stop_reason="tool_use")
+def weather(**tool_input: Any) -> Answer:
+    return reply(tool_uses=(tool_use("get_weather", tool_input),), stop_reason="tool_use")
 
 
 @pytest.mark.parametrize(
@@ -104,7 +113,7 @@ def weather(**tool_input: Any) -> ConverseOutcome:
         (ToolCall("get_weather"), reply("It is sunny in Lisbon."), False),
         (
             ToolCall("get_weather", "city"),
-            reply(tool_uses=(ToolUse("get_weather", '{"city": "Lis'),)),
+            reply(tool_uses=(tool_use("get_weather", '{"city": "Lis'),)),
             False,
         ),
         (
@@ -112,15 +121,15 @@ def weather(**tool_input: Any) -> ConverseOutcome:
             ToolCall("get_weather", "city", contains="Lisbon"),
             reply(
                 tool_uses=(
-                    ToolUse("get_weather", {"city": "Madrid"}),
-                    ToolUse("get_weather", {"city": "Lisbon"}),
+                    tool_use("get_weather", {"city": "Madrid"}),
+                    tool_use("get_weather", {"city": "Lisbon"}),
                 )
             ),
             True,
         ),
     ],
 )
-def test_tool_call(check: ToolCall, outcome: ConverseOutcome, passes: bool) -> None:
+def test_tool_call(check: ToolCall, outcome: Answer, passes: bool) -> None:
     result = check.evaluate(outcome)
     assert result.passed is passes, result.reason
 
@@ -129,7 +138,7 @@ def test_tool_call_reasons_say_what_went_wrong() -> None:
     assert "not called (tools called: none)" in ToolCall("t").evaluate(reply("x")).reason
     missing = ToolCall("get_weather", "city").evaluate(weather(town="x")).reason
     assert "without argument 'city'" in missing
-    bad_input = ToolCall("get_weather").evaluate(reply(tool_uses=(ToolUse("get_weather", "[1"),)))
+    bad_input = ToolCall("get_weather").evaluate(reply(tool_uses=(tool_use("get_weather", "[1"),)))
     assert "not a JSON object" in bad_input.reason
 
 
@@ -174,14 +183,14 @@ def test_evaluate_passed_reason_counts_checks() -> None:
 
 def test_evaluate_failed_call_is_a_failed_test_with_the_error() -> None:
     spec = _test_spec(NonEmpty(), patterns=("tool use",))
-    result = evaluate(spec, ConverseOutcome.failure("modelErrorException", "boom"))
+    result = evaluate(spec, failure("modelErrorException", "boom"))
     assert not result.passed
     assert result.reason == "ModelErrorException: boom"
 
 
 def test_evaluate_unsupported_pattern_matches_ignoring_case_and_in_stream_form() -> None:
     spec = _test_spec(NonEmpty(), patterns=("tool use",))
-    result = evaluate(spec, ConverseOutcome.failure("validationException", "No TOOL USE here"))
+    result = evaluate(spec, failure("validationException", "No TOOL USE here"))
     assert not result.passed
     assert result.reason == "not supported by the model: No TOOL USE here"
 
@@ -239,7 +248,7 @@ VALID_STREAM = [START, delta("Hel"), delta("lo"), block_stop(), STOP, META]
     ],
 )
 def test_stream_valid_accepts_the_grammar(events: list[dict[str, Any]]) -> None:
-    result = StreamValid().evaluate(ConverseOutcome(stream_events=tuple(events)))
+    result = StreamValid().evaluate(stream(events))
     assert result.passed, result.reason
 
 
@@ -256,19 +265,14 @@ def test_stream_valid_accepts_the_grammar(events: list[dict[str, Any]]) -> None:
         ([START, delta("a"), block_stop(), STOP, STOP, META], "second messageStop"),
         ([START, block_stop(), STOP, META], "stopped before any start"),
         ([START, TOOL_START, TOOL_DELTA, block_stop(1), STOP, META], "no text delta"),
-        ([START, delta("a"), block_stop(), STOP, {"metadata": {"metrics": {}}}], "usage"),
         ([START, delta("a"), {"throttlingException": {"message": "slow down"}}], "slow down"),
         ([START, delta("a"), block_stop(), {"bogus": {}}, STOP, META], "unknown event"),
-        (
-            [START, {"contentBlockDelta": {"delta": {"text": "a"}}}, STOP, META],
-            "no contentBlockIndex",
-        ),
         ([START, delta("a"), block_stop()], "no messageStop"),
         ([], "no messageStart"),
     ],
 )
 def test_stream_valid_names_the_violation(events: list[dict[str, Any]], problem: str) -> None:
-    result = StreamValid().evaluate(ConverseOutcome(stream_events=tuple(events)))
+    result = StreamValid().evaluate(stream(events))
     assert not result.passed
     assert problem in result.reason
 
@@ -276,3 +280,18 @@ def test_stream_valid_names_the_violation(events: list[dict[str, Any]], problem:
 def test_stream_valid_without_events_fails() -> None:
     result = StreamValid().evaluate(reply("hi"))
     assert not result.passed and "no stream events" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("event", "problem"),
+    [
+        ({"contentBlockDelta": {"delta": {"text": "a"}}}, "contentBlockIndex"),
+        ({"metadata": {"metrics": {}}}, "usage"),
+    ],
+)
+def test_events_the_api_never_sends_are_malformed_output(
+    event: dict[str, Any], problem: str
+) -> None:
+    # The parser rejects them before any check runs (a MODEL_ERROR, as malformed output is).
+    with pytest.raises(MalformedModelOutput, match=problem):
+        parse_stream_event(event, elapsed_ms=1.0)

@@ -8,18 +8,17 @@ import sys
 import pytest
 
 from certtui.suites import (
+    Answer,
     Capability,
-    ConverseOutcome,
     TestKind,
-    ToolUse,
     build_request,
     capabilities_for,
     default_suite,
     evaluate,
     is_unsupported_error,
     next_history,
-    outcome_from_stream,
 )
+from support.answers import failure, reply, stream, tool_use
 
 # SPEC §3.1, copied by hand: id, weight, required.
 SPEC_BATTERY = [
@@ -87,14 +86,14 @@ def test_every_default_request_is_valid_for_botocore(test_id: str, validate_shap
     for _ in test.turns:
         request = build_request(test, "anthropic.claude-3-haiku-20240307-v1:0", history)
         validate_shape(request, operation)
-        history = next_history(request, ConverseOutcome(text="Noted."))
+        history = next_history(request, reply("Noted."))
 
 
-def _good_outcome(test_id: str) -> ConverseOutcome:
+def _good_outcome(test_id: str) -> Answer:
     """What a well-behaved model sends back to each default test."""
     usage = {"input_tokens": 20, "output_tokens": 8}
     if test_id == "streaming":
-        return outcome_from_stream(
+        return stream(
             [
                 {"messageStart": {"role": "assistant"}},
                 {"contentBlockDelta": {"delta": {"text": "1 2 3 4 5 "}, "contentBlockIndex": 0}},
@@ -110,18 +109,18 @@ def _good_outcome(test_id: str) -> ConverseOutcome:
             ]
         )
     replies = {
-        "respond": ConverseOutcome(text="Hi, I am an assistant.", **usage),
-        "repeatability": ConverseOutcome(text="Hello there.", **usage),
-        "instruction": ConverseOutcome(text="42\n", **usage),
-        "system_prompt": ConverseOutcome(text="[CERT-OK] Violet.", **usage),
-        "multi_turn": ConverseOutcome(text="Heron", **usage),
-        "max_tokens": ConverseOutcome(text="The printing", stop_reason="max_tokens"),
-        "tool_use": ConverseOutcome(
-            tool_uses=(ToolUse("get_weather", {"city": "Lisbon, Portugal"}),),
+        "respond": reply("Hi, I am an assistant.", **usage),
+        "repeatability": reply("Hello there.", **usage),
+        "instruction": reply("42\n", **usage),
+        "system_prompt": reply("[CERT-OK] Violet.", **usage),
+        "multi_turn": reply("Heron", **usage),
+        "max_tokens": reply("The printing", stop_reason="max_tokens"),
+        "tool_use": reply(
+            tool_uses=(tool_use("get_weather", {"city": "Lisbon, Portugal"}),),
             stop_reason="tool_use",
         ),
-        "json_output": ConverseOutcome(text='```json\n{"name": "Ana", "age": 31}\n```'),
-        "image_input": ConverseOutcome(text="Red."),
+        "json_output": reply('```json\n{"name": "Ana", "age": 31}\n```'),
+        "image_input": reply("Red."),
     }
     return replies[test_id]
 
@@ -149,7 +148,7 @@ def test_real_unsupported_messages_fail_the_test_with_that_reason(
 ) -> None:
     test = default_suite().test(test_id)
     assert is_unsupported_error(test, "ValidationException", message)
-    result = evaluate(test, ConverseOutcome.failure("ValidationException", message))
+    result = evaluate(test, failure("ValidationException", message))
     assert not result.passed
     assert "not supported" in result.reason and message in result.reason
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from certtui.suites import (
-    ConverseOutcome,
     ImageSpec,
     InferenceSettings,
     TestKind,
@@ -18,6 +17,7 @@ from certtui.suites import (
     next_history,
 )
 from certtui.suites.checks import NonEmpty
+from support.answers import reply
 
 SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
 
@@ -105,7 +105,7 @@ def test_multi_turn_walks_the_turns_with_the_replies_in_history(validate_shape) 
     )
     first = build_request(test, "m")
     assert [m["role"] for m in first["messages"]] == ["user"]
-    history = next_history(first, ConverseOutcome(text="Got it."))
+    history = next_history(first, reply("Got it."))
     second = build_request(test, "m", history)
     assert second["messages"] == [
         {"role": "user", "content": [{"text": "Remember: codename HERON."}]},
@@ -113,14 +113,14 @@ def test_multi_turn_walks_the_turns_with_the_replies_in_history(validate_shape) 
         {"role": "user", "content": [{"text": "Codename?"}]},
     ]
     validate_shape(second, "Converse")
-    third = build_request(test, "m", next_history(second, ConverseOutcome(text="HERON")))
+    third = build_request(test, "m", next_history(second, reply("HERON")))
     assert third["messages"][-1] == {"role": "user", "content": [{"text": "Again?"}]}
     assert len(third["messages"]) == 5
     with pytest.raises(ValueError, match="3 turn"):
-        build_request(test, "m", next_history(third, ConverseOutcome(text="HERON")))
+        build_request(test, "m", next_history(third, reply("HERON")))
 
 
 def test_an_empty_reply_still_makes_a_valid_history_message(validate_shape) -> None:
-    message = assistant_message(ConverseOutcome(text="  "))
+    message = assistant_message(reply("  "))
     assert message["content"][0]["text"].strip()
     validate_shape([message], "Messages")

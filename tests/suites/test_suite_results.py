@@ -6,16 +6,15 @@ import json
 
 from certtui.suites import (
     CheckResult,
-    ConverseOutcome,
     TestRecord,
     TestStatus,
-    ToolUse,
     build_test_results,
     default_suite,
     estimated_cost,
     evaluate,
     excerpt,
 )
+from support.answers import failure, reply, stream, tool_use
 
 
 def test_excerpt_caps_at_300_characters() -> None:
@@ -27,9 +26,7 @@ def test_excerpt_caps_at_300_characters() -> None:
 
 def test_record_from_outcome_carries_the_evidence() -> None:
     test = default_suite().test("instruction")
-    outcome = ConverseOutcome(
-        text="42", stop_reason="end_turn", input_tokens=18, output_tokens=2, latency_ms=230
-    )
+    outcome = reply("42", stop_reason="end_turn", input_tokens=18, output_tokens=2, latency_ms=230)
     record = TestRecord.from_outcome(
         test, outcome, evaluate(test, outcome), client_latency_ms=260, attempts=2
     )
@@ -51,21 +48,49 @@ def test_record_from_outcome_carries_the_evidence() -> None:
 
 def test_record_of_a_tool_answer_shows_the_call() -> None:
     test = default_suite().test("tool_use")
-    outcome = ConverseOutcome(tool_uses=(ToolUse("get_weather", {"city": "Lisbon"}),))
+    outcome = reply(tool_uses=(tool_use("get_weather", {"city": "Lisbon"}),))
     record = TestRecord.from_outcome(test, outcome, evaluate(test, outcome))
     assert record.answer_excerpt == 'get_weather({"city": "Lisbon"})'
 
 
 def test_record_of_a_failed_call_keeps_code_and_message() -> None:
     test = default_suite().test("system_prompt")
-    outcome = ConverseOutcome.failure(
-        "ValidationException", "This model doesn't support system messages."
-    )
-    record = TestRecord.from_outcome(test, outcome, evaluate(test, outcome), ttft_ms=None)
+    outcome = failure("ValidationException", "This model doesn't support system messages.")
+    record = TestRecord.from_outcome(test, outcome, evaluate(test, outcome))
     assert record.status is TestStatus.FAILED
     assert record.error_code == "ValidationException"
     assert record.error_message == "This model doesn't support system messages."
     assert record.reason.startswith("not supported by the model")
+
+
+def test_record_of_a_stream_takes_its_time_to_first_token() -> None:
+    test = default_suite().test("streaming")
+    outcome = stream(
+        [
+            {"messageStart": {"role": "assistant"}},
+            {"contentBlockDelta": {"delta": {"text": "1 2 3"}, "contentBlockIndex": 0}},
+            {"contentBlockStop": {"contentBlockIndex": 0}},
+            {"messageStop": {"stopReason": "end_turn"}},
+            {
+                "metadata": {
+                    "usage": {"inputTokens": 12, "outputTokens": 20, "totalTokens": 32},
+                    "metrics": {"latencyMs": 300},
+                }
+            },
+        ]
+    )
+    record = TestRecord.from_outcome(test, outcome, evaluate(test, outcome))
+    assert record.ttft_ms == 20  # the first delta, the second event at 10 ms each
+    assert (record.input_tokens, record.output_tokens, record.server_latency_ms) == (12, 20, 300)
+    assert record.answer_excerpt == "1 2 3"
+
+
+def test_record_of_a_broken_tool_call_shows_what_the_model_sent() -> None:
+    test = default_suite().test("tool_use")
+    outcome = reply(tool_uses=(tool_use("get_weather", '{"city": "Lis'),))
+    record = TestRecord.from_outcome(test, outcome, evaluate(test, outcome))
+    assert record.answer_excerpt == 'get_weather({"city": "Lis)'
+    assert record.status is TestStatus.FAILED
 
 
 def test_skipped_record() -> None:

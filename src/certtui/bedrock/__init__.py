@@ -1,5 +1,5 @@
 """Client side of AWS Bedrock: clients, discovery, Converse / ConverseStream, error classification.
 
 Import from the submodules; this package imports nothing so that the pure parts (`invoke`,
-`errors`) stay cheap to load.
+`results`) stay cheap to load and free of botocore.
 """

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from botocore import exceptions as boto_exc
 
+# The plain data lives in `results` (no botocore), so the suite checks can read it.
+from certtui.bedrock.results import (
+    ClassifiedError,
+    MalformedModelOutput,
+    MalformedResponse,
+    normalize_code,
+)
 from certtui.domain.errors import ErrorCategory
 from certtui.domain.regions import OPT_IN_REGIONS
 
-"""Regions an AWS account must enable before use; their endpoints reject tokens until then."""
+__all__ = [
+    "BedrockError",
+    "ClassifiedError",
+    "MalformedModelOutput",
+    "MalformedResponse",
+    "classify",
+    "is_on_demand_unsupported",
+    "normalize_code",
+]
 
 ON_DEMAND_UNSUPPORTED_CODE = "ValidationException"
 
@@ -77,16 +91,6 @@ _UNAVAILABLE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ClassifiedError:
-    """Why a Bedrock call failed: category, raw code and message, and whether to retry."""
-
-    category: ErrorCategory
-    code: str
-    message: str
-    retryable: bool
-
-
 class BedrockError(Exception):
     """A failed Bedrock call with its classification; the original exception is its cause."""
 
@@ -106,20 +110,6 @@ class BedrockError(Exception):
         super().__init__(
             f"{operation} {target}: {classified.category} {classified.code}: {classified.message}"
         )
-
-
-class MalformedResponse(Exception):
-    """The service answered, but the answer lacks what the API promises."""
-
-
-class MalformedModelOutput(MalformedResponse):
-    """A runtime answer (Converse, ConverseStream) lacks what the API promises."""
-
-
-def normalize_code(code: str) -> str:
-    """Return the Bedrock error code in its HTTP spelling (in-stream codes are lower-camel)."""
-    code = code.strip().rsplit("#", 1)[-1].split(":", 1)[0]
-    return code[:1].upper() + code[1:]
 
 
 def classify(

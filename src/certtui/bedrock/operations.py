@@ -20,7 +20,7 @@ from certtui.bedrock.catalog import (
 )
 from certtui.bedrock.clients import BedrockClients
 from certtui.bedrock.errors import BedrockError, ClassifiedError, MalformedResponse, classify
-from certtui.bedrock.runtime import ConverseResult, StreamEvent, StreamResult, parse_stream_event
+from certtui.bedrock.results import ConverseResult, StreamEvent, StreamResult, parse_stream_event
 
 __all__ = [
     "ConverseStream",
@@ -246,7 +246,6 @@ class ConverseStream:
             raise RuntimeError("iterate a ConverseStream inside `async with`")
         try:
             raw = await anext(self._iterator)
-            self.result.raw_events.append(raw)
             event = parse_stream_event(raw, _elapsed_ms(self._started))
         except StopAsyncIteration:
             self.result.finish(_elapsed_ms(self._started))

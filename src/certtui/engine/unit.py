@@ -20,7 +20,7 @@ from certtui.bedrock.invoke import (
     fallback_profile,
 )
 from certtui.bedrock.operations import converse, converse_stream
-from certtui.bedrock.runtime import ConverseResult
+from certtui.bedrock.results import ConverseResult, StreamResult
 from certtui.domain.enums import CertificationStatus
 from certtui.domain.errors import ErrorCategory
 from certtui.domain.events import RetryScheduled, Throttled
@@ -29,7 +29,7 @@ from certtui.engine.limits import CallLimiter
 from certtui.engine.retry import RetryPolicy
 from certtui.store.types import utcnow
 from certtui.suites import (
-    ConverseOutcome,
+    Outcome,
     Suite,
     TestKind,
     TestRecord,
@@ -41,8 +41,6 @@ from certtui.suites import (
     evaluate,
     is_unsupported_error,
     next_history,
-    outcome_from_response,
-    outcome_from_stream,
 )
 
 T = TypeVar("T")
@@ -263,14 +261,13 @@ class _UnitRunner:
                     await self.ctx.sleep(test.delay_seconds)
             started = time.perf_counter()
             urgent = probing or test.kind is TestKind.MULTI_TURN or test.repeat_of is not None
-            attempts, ttft_ms, outcome = await self._execute(test, probing=probing, urgent=urgent)
+            attempts, outcome = await self._execute(test, probing=probing, urgent=urgent)
             result = evaluate(test, outcome)
             self.records[test.id] = TestRecord.from_outcome(
                 test,
                 outcome,
                 result,
                 client_latency_ms=int((time.perf_counter() - started) * 1000),
-                ttft_ms=ttft_ms,
                 attempts=attempts,
             )
         finally:
@@ -278,17 +275,13 @@ class _UnitRunner:
 
     async def _execute(
         self, test: TestSpec, *, probing: bool, urgent: bool = False
-    ) -> tuple[int, int | None, ConverseOutcome]:
-        """Run a test's call(s); returns attempts, time to first token and the outcome."""
+    ) -> tuple[int, Outcome]:
+        """Run a test's call(s); returns the attempts and the outcome."""
         try:
             return await self._calls(test, urgent=urgent)
         except CallFailed as failed:
             if is_unsupported_error(test, failed.error.code, failed.error.message):
-                return (
-                    failed.attempts,
-                    None,
-                    ConverseOutcome.failure(failed.error.code, failed.error.message),
-                )
+                return failed.attempts, failed.error
             if probing and is_on_demand_unsupported(failed.error):
                 fallback = fallback_profile(self.choice, self.plan.availability)
                 if fallback is None:
@@ -305,46 +298,37 @@ class _UnitRunner:
                 + (f" (after {failed.attempts} attempts)" if failed.attempts > 1 else ""),
             ) from None
 
-    async def _calls(
-        self, test: TestSpec, *, urgent: bool
-    ) -> tuple[int, int | None, ConverseOutcome]:
+    async def _calls(self, test: TestSpec, *, urgent: bool) -> tuple[int, Outcome]:
         invoke_id = self.choice.invoke_id
         assert invoke_id is not None
         if test.kind is TestKind.STREAM:
             request = build_request(test, invoke_id)
-            attempts, (outcome, ttft) = await self._call(
-                test, lambda: self._stream(request), urgent=urgent
-            )
-            return attempts, ttft, outcome
+            return await self._call(test, lambda: self._stream(request), urgent=urgent)
         if test.kind is TestKind.MULTI_TURN:
             history: list[Any] = []
-            outcomes = []
+            replies = []
             total_attempts = 0
             for _ in test.turns:
                 request = build_request(test, invoke_id, history)
-                attempts, outcome = await self._call(
+                attempts, reply = await self._call(
                     test, lambda r=request: self._converse(r), urgent=urgent
                 )
                 total_attempts += attempts
-                outcomes.append(outcome)
-                history = next_history(request, outcome)
-            return total_attempts, None, combine_turns(outcomes)
+                replies.append(reply)
+                history = next_history(request, reply)
+            return total_attempts, combine_turns(replies)
         request = build_request(test, invoke_id)
-        attempts, outcome = await self._call(test, lambda: self._converse(request), urgent=urgent)
-        return attempts, None, outcome
+        return await self._call(test, lambda: self._converse(request), urgent=urgent)
 
-    async def _converse(self, request: dict[str, Any]) -> ConverseOutcome:
+    async def _converse(self, request: dict[str, Any]) -> ConverseResult:
         body = {k: v for k, v in request.items() if k != "modelId"}
-        result = await converse(self.ctx.clients, self.plan.region, request["modelId"], **body)
-        return _outcome_of(result)
+        return await converse(self.ctx.clients, self.plan.region, request["modelId"], **body)
 
-    async def _stream(self, request: dict[str, Any]) -> tuple[ConverseOutcome, int | None]:
+    async def _stream(self, request: dict[str, Any]) -> StreamResult:
         body = {k: v for k, v in request.items() if k != "modelId"}
         stream = converse_stream(self.ctx.clients, self.plan.region, request["modelId"], **body)
         async with stream:
-            result = await stream.collect()
-        ttft = None if result.ttft_ms is None else int(result.ttft_ms)
-        return outcome_from_stream(result.raw_events), ttft
+            return await stream.collect()
 
     async def _call(
         self, test: TestSpec, make: Callable[[], Awaitable[T]], *, urgent: bool = False
@@ -379,20 +363,6 @@ class _UnitRunner:
                                delay, error.code)
             )  # fmt: skip
             await ctx.sleep(delay)
-
-
-def _outcome_of(result: ConverseResult) -> ConverseOutcome:
-    return outcome_from_response(
-        {
-            "output": {"message": {"content": list(result.content)}},
-            "stopReason": result.stop_reason,
-            "usage": {
-                "inputTokens": result.usage.input_tokens,
-                "outputTokens": result.usage.output_tokens,
-            },
-            "metrics": {"latencyMs": result.server_latency_ms},
-        }
-    )
 
 
 __all__ = ["InvokeRoute", "UnitContext", "UnitPlan", "UnitResult", "certify_unit"]

@@ -1,8 +1,9 @@
 """The certification battery as data: suites, checks, requests, scoring and results.
 
 Pure Python: nothing here touches the network, the database or the terminal. The engine loads
-a suite, builds each test's Converse request with build_request, turns what came back into a
-ConverseOutcome, judges it with evaluate, and scores the TestRecords with score_tests.
+a suite, builds each test's Converse request with build_request, judges what came back (the
+Bedrock client's typed answer, or its classified error) with evaluate, and scores the
+TestRecords with score_tests.
 """
 
 from certtui.suites.checks import CHECK_TYPES, Check, CheckResult, evaluate, is_unsupported_error
@@ -20,13 +21,7 @@ from certtui.suites.model import (
     Turn,
     capabilities_for,
 )
-from certtui.suites.outcome import (
-    ConverseOutcome,
-    ToolUse,
-    combine_turns,
-    outcome_from_response,
-    outcome_from_stream,
-)
+from certtui.suites.outcome import Answer, Outcome, combine_turns
 from certtui.suites.requests import assistant_message, build_request, next_history
 from certtui.suites.results import TestRecord, build_test_results, estimated_cost, excerpt
 from certtui.suites.scoring import (
@@ -42,12 +37,13 @@ from certtui.suites.writer import dump_suite
 __all__ = [
     "CHECK_TYPES",
     "NAMED_COLOURS",
+    "Answer",
     "Capability",
     "Check",
     "CheckResult",
-    "ConverseOutcome",
     "ImageSpec",
     "InferenceSettings",
+    "Outcome",
     "Score",
     "Suite",
     "SuiteError",
@@ -56,7 +52,6 @@ __all__ = [
     "TestSpec",
     "TestStatus",
     "ToolSpec",
-    "ToolUse",
     "Turn",
     "assistant_message",
     "build_request",
@@ -74,8 +69,6 @@ __all__ = [
     "load_suite",
     "next_history",
     "not_applicable_reason",
-    "outcome_from_response",
-    "outcome_from_stream",
     "parse_suite",
     "rating_for",
     "score_tests",

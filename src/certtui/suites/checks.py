@@ -1,4 +1,4 @@
-"""Declarative checks on a test's outcome, and the rule that turns an outcome into a verdict.
+"""Declarative checks on a model's answer, and the rule that turns an outcome into a verdict.
 
 Every check is a small frozen dataclass whose fields are exactly the keys a suite file may set
 for that check kind; the loader reads them by introspection, so adding a check here is enough to
@@ -10,12 +10,25 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from certtui.suites.outcome import ConverseOutcome, normalise_error_code
+from certtui.bedrock.results import (
+    ClassifiedError,
+    ContentBlockDelta,
+    ContentBlockStart,
+    ContentBlockStop,
+    MessageStart,
+    MessageStop,
+    Metadata,
+    OtherEvent,
+    StreamEvent,
+    StreamResult,
+    ToolUse,
+)
+from certtui.suites.outcome import Answer, Outcome
 
 if TYPE_CHECKING:
     from certtui.suites.model import TestSpec
@@ -43,14 +56,14 @@ def _fold(text: str, ignore_case: bool) -> str:
 
 @dataclass(frozen=True)
 class Check(ABC):
-    """Base of all checks: a kind name and an evaluation of one outcome."""
+    """Base of all checks: a kind name and an evaluation of one answer."""
 
     kind: ClassVar[str]
     stream_only: ClassVar[bool] = False
 
     @abstractmethod
-    def evaluate(self, outcome: ConverseOutcome) -> CheckResult:
-        """Judge the outcome against this check."""
+    def evaluate(self, answer: Answer) -> CheckResult:
+        """Judge the answer against this check."""
 
     def _ok(self) -> CheckResult:
         return CheckResult(True, f"{self.kind} passed")
@@ -64,13 +77,11 @@ class Contains(Check):
     value: str
     ignore_case: bool = True
 
-    def evaluate(self, outcome: ConverseOutcome) -> CheckResult:
+    def evaluate(self, answer: Answer) -> CheckResult:
         """Pass when the value occurs in the reply."""
-        if _fold(self.value, self.ignore_case) in _fold(outcome.text, self.ignore_case):
+        if _fold(self.value, self.ignore_case) in _fold(answer.text, self.ignore_case):
             return self._ok()
-        return CheckResult(
-            False, f"reply does not contain {self.value!r}: {_short(outcome.text)!r}"
-        )
+        return CheckResult(False, f"reply does not contain {self.value!r}: {_short(answer.text)!r}")
 
 
 @dataclass(frozen=True)
@@ -81,11 +92,11 @@ class NotContains(Check):
     value: str
     ignore_case: bool = True
 
-    def evaluate(self, outcome: ConverseOutcome) -> CheckResult:
+    def evaluate(self, answer: Answer) -> CheckResult:
         """Pass when the value is absent from the reply."""
-        if _fold(self.value, self.ignore_case) not in _fold(outcome.text, self.ignore_case):
+        if _fold(self.value, self.ignore_case) not in _fold(answer.text, self.ignore_case):
             return self._ok()
-        return CheckResult(False, f"reply contains {self.value!r}: {_short(outcome.text)!r}")
+        return CheckResult(False, f"reply contains {self.value!r}: {_short(answer.text)!r}")
 
 
 @lru_cache(maxsize=256)
@@ -101,13 +112,11 @@ class Regex(Check):
     pattern: str
     ignore_case: bool = True
 
-    def evaluate(self, outcome: ConverseOutcome) -> CheckResult:
+    def evaluate(self, answer: Answer) -> CheckResult:
         """Pass when the pattern is found in the reply."""
-        if _compiled(self.pattern, self.ignore_case).search(outcome.text):
+        if _compiled(self.pattern, self.ignore_case).search(answer.text):
             return self._ok()
-        return CheckResult(
-            False, f"reply does not match /{self.pattern}/: {_short(outcome.text)!r}"
-        )
+        return CheckResult(False, f"reply does not match /{self.pattern}/: {_short(answer.text)!r}")
 
 
 @dataclass(frozen=True)
@@ -118,13 +127,13 @@ class Equals(Check):
     value: str
     ignore_case: bool = True
 
-    def evaluate(self, outcome: ConverseOutcome) -> CheckResult:
+    def evaluate(self, answer: Answer) -> CheckResult:
         """Pass when the stripped reply equals the stripped value."""
         want = _fold(self.value.strip(), self.ignore_case)
-        if _fold(outcome.text.strip(), self.ignore_case) == want:
+        if _fold(answer.text.strip(), self.ignore_case) == want:
             return self._ok()
         return CheckResult(
-            False, f"reply is not exactly {self.value.strip()!r}: {_short(outcome.text)!r}"
+            False, f"reply is not exactly {self.value.strip()!r}: {_short(answer.text)!r}"
         )
 
 
@@ -145,14 +154,14 @@ class JsonKeys(Check):
     kind: ClassVar[str] = "json_keys"
     keys: tuple[str, ...]
 
-    def evaluate(self, outcome: ConverseOutcome) -> CheckResult:
+    def evaluate(self, answer: Answer) -> CheckResult:
         """Pass when the reply parses as an object that has every key."""
         try:
-            value = parse_json_reply(outcome.text)
+            value = parse_json_reply(answer.text)
         except ValueError as exc:
-            return CheckResult(False, f"reply is not JSON ({exc}): {_short(outcome.text)!r}")
+            return CheckResult(False, f"reply is not JSON ({exc}): {_short(answer.text)!r}")
         if not isinstance(value, dict):
-            return CheckResult(False, f"reply is JSON but not an object: {_short(outcome.text)!r}")
+            return CheckResult(False, f"reply is JSON but not an object: {_short(answer.text)!r}")
         missing = [key for key in self.keys if key not in value]
         if missing:
             return CheckResult(False, f"JSON object lacks keys {', '.join(missing)}")
@@ -166,11 +175,11 @@ class StopReason(Check):
     kind: ClassVar[str] = "stop_reason"
     value: str
 
-    def evaluate(self, outcome: ConverseOutcome) -> CheckResult:
+    def evaluate(self, answer: Answer) -> CheckResult:
         """Pass when the stop reason is the expected one."""
-        if outcome.stop_reason == self.value:
+        if answer.stop_reason == self.value:
             return self._ok()
-        return CheckResult(False, f"stopReason is {outcome.stop_reason!r}, expected {self.value!r}")
+        return CheckResult(False, f"stopReason is {answer.stop_reason!r}, expected {self.value!r}")
 
 
 @dataclass(frozen=True)
@@ -184,21 +193,22 @@ class ToolCall(Check):
     equals: Any = None
     ignore_case: bool = True
 
-    def evaluate(self, outcome: ConverseOutcome) -> CheckResult:
+    def evaluate(self, answer: Answer) -> CheckResult:
         """Pass when any call of the tool satisfies the argument condition."""
-        calls = [use for use in outcome.tool_uses if use.name == self.tool]
+        calls = [use for use in answer.tool_uses if use.name == self.tool]
         if not calls:
-            called = ", ".join(use.name for use in outcome.tool_uses) or "none"
+            called = ", ".join(use.name for use in answer.tool_uses) or "none"
             return CheckResult(False, f"tool {self.tool!r} was not called (tools called: {called})")
-        problems = [self._problem(call.input) for call in calls]
+        problems = [self._problem(call) for call in calls]
         if None in problems:
             return self._ok()
         return CheckResult(False, problems[0] or "")
 
-    def _problem(self, tool_input: Any) -> str | None:
+    def _problem(self, call: ToolUse) -> str | None:
         """What is wrong with one call's input, or None if it satisfies the check."""
+        tool_input = call.input
         if not isinstance(tool_input, Mapping):
-            return f"tool {self.tool!r} input is not a JSON object: {_short(str(tool_input))!r}"
+            return f"tool {self.tool!r} input is not a JSON object: {_short(call.raw_input)!r}"
         if self.argument is None:
             return None
         if self.argument not in tool_input:
@@ -228,9 +238,9 @@ class NonEmpty(Check):
 
     kind: ClassVar[str] = "non_empty"
 
-    def evaluate(self, outcome: ConverseOutcome) -> CheckResult:
+    def evaluate(self, answer: Answer) -> CheckResult:
         """Pass when the reply is not blank."""
-        if outcome.text.strip():
+        if answer.text.strip():
             return self._ok()
         return CheckResult(False, "reply is empty")
 
@@ -242,14 +252,14 @@ class OutputTokensGt(Check):
     kind: ClassVar[str] = "output_tokens_gt"
     value: int = 0
 
-    def evaluate(self, outcome: ConverseOutcome) -> CheckResult:
+    def evaluate(self, answer: Answer) -> CheckResult:
         """Pass when the reported output tokens exceed the value."""
-        if outcome.output_tokens is None:
+        if answer.usage is None:
             return CheckResult(False, "usage.outputTokens was not reported")
-        if outcome.output_tokens > self.value:
+        if answer.usage.output_tokens > self.value:
             return self._ok()
         return CheckResult(
-            False, f"usage.outputTokens is {outcome.output_tokens}, expected > {self.value}"
+            False, f"usage.outputTokens is {answer.usage.output_tokens}, expected > {self.value}"
         )
 
 
@@ -260,20 +270,21 @@ class StreamValid(Check):
     kind: ClassVar[str] = "stream_valid"
     stream_only: ClassVar[bool] = True
 
-    def evaluate(self, outcome: ConverseOutcome) -> CheckResult:
+    def evaluate(self, answer: Answer) -> CheckResult:
         """Pass when stream_problem finds nothing wrong with the events."""
-        if outcome.stream_events is None:
+        if not isinstance(answer, StreamResult):
             return CheckResult(False, "no stream events were recorded")
-        problem = stream_problem(outcome.stream_events)
+        problem = stream_problem(answer.events)
         return CheckResult(False, problem) if problem else self._ok()
 
 
-def stream_problem(events: Any) -> str | None:
+def stream_problem(events: Iterable[StreamEvent]) -> str | None:
     """Describe the first violation of ConverseStream's event grammar, or None if it is valid.
 
     The grammar: messageStart; then per content block an optional contentBlockStart, its
-    deltas and one contentBlockStop; then messageStop; then a metadata event with usage, last.
-    At least one non-empty text delta must arrive.
+    deltas and one contentBlockStop; then messageStop; then a metadata event, last. At least one
+    non-empty text delta must arrive. (The parser already rejects a content block event without
+    its index and a metadata event without usage.)
     """
     started_message = stopped_message = False
     metadata_seen = False
@@ -281,59 +292,51 @@ def stream_problem(events: Any) -> str | None:
     closed_blocks: set[int] = set()
     text_deltas = 0
     for position, event in enumerate(events):
-        if not isinstance(event, Mapping) or len(event) != 1:
-            return f"event {position} is not a single-member event"
-        ((kind, body),) = event.items()
-        body = body if isinstance(body, Mapping) else {}
-        where = f"event {position} ({kind})"
-        if kind.endswith("Exception"):
-            return f"{where}: stream error {body.get('message', '')!r}".rstrip()
+        if isinstance(event, OtherEvent) and event.name.endswith("Exception"):
+            payload = event.payload if isinstance(event.payload, Mapping) else {}
+            message = payload.get("message", "")
+            return f"{_where(position, event)}: stream error {message!r}"
         if metadata_seen:
-            return f"{where} arrived after metadata"
-        if kind == "messageStart":
+            return f"{_where(position, event)} arrived after metadata"
+        if isinstance(event, MessageStart):
             if started_message:
-                return f"{where}: second messageStart"
+                return f"{_where(position, event)}: second messageStart"
             started_message = True
             continue
         if not started_message:
-            return f"{where} before messageStart"
-        if kind in ("contentBlockStart", "contentBlockDelta", "contentBlockStop"):
+            return f"{_where(position, event)} before messageStart"
+        if isinstance(event, (ContentBlockStart, ContentBlockDelta, ContentBlockStop)):
             if stopped_message:
-                return f"{where} after messageStop"
-            index = body.get("contentBlockIndex")
-            if not isinstance(index, int):
-                return f"{where} has no contentBlockIndex"
+                return f"{_where(position, event)} after messageStop"
+            index = event.index
             if index in closed_blocks:
-                return f"{where} for block {index} after its contentBlockStop"
-            if kind == "contentBlockStart":
+                return f"{_where(position, event)} for block {index} after its contentBlockStop"
+            if isinstance(event, ContentBlockStart):
                 if index in open_blocks:
-                    return f"{where}: block {index} already started"
+                    return f"{_where(position, event)}: block {index} already started"
                 open_blocks.add(index)
-            elif kind == "contentBlockDelta":
+            elif isinstance(event, ContentBlockDelta):
                 open_blocks.add(index)
-                text = body.get("delta", {}).get("text")
-                if isinstance(text, str) and text:
+                if event.text:
                     text_deltas += 1
             else:
                 if index not in open_blocks:
+                    where = _where(position, event)
                     return f"{where}: block {index} stopped before any start or delta"
                 open_blocks.discard(index)
                 closed_blocks.add(index)
-        elif kind == "messageStop":
+        elif isinstance(event, MessageStop):
             if stopped_message:
-                return f"{where}: second messageStop"
+                return f"{_where(position, event)}: second messageStop"
             if open_blocks:
-                return f"{where} while block {min(open_blocks)} is still open"
+                return f"{_where(position, event)} while block {min(open_blocks)} is still open"
             stopped_message = True
-        elif kind == "metadata":
+        elif isinstance(event, Metadata):
             if not stopped_message:
-                return f"{where} before messageStop"
-            usage = body.get("usage")
-            if not isinstance(usage, Mapping) or not isinstance(usage.get("outputTokens"), int):
-                return f"{where} has no usage.outputTokens"
+                return f"{_where(position, event)} before messageStop"
             metadata_seen = True
         else:
-            return f"{where}: unknown event type"
+            return f"{_where(position, event)}: unknown event type"
     if not started_message:
         return "no messageStart event"
     if not stopped_message:
@@ -343,6 +346,11 @@ def stream_problem(events: Any) -> str | None:
     if not text_deltas:
         return "no text delta"
     return None
+
+
+def _where(position: int, event: StreamEvent) -> str:
+    kind = event.name if isinstance(event, OtherEvent) else event.kind
+    return f"event {position} ({kind})"
 
 
 CHECK_TYPES: dict[str, type[Check]] = {
@@ -368,8 +376,9 @@ def is_unsupported_error(test: TestSpec, code: str | None, message: str | None) 
 
     Only a ValidationException qualifies (SPEC §3.1), and only when its message matches one of
     the test's unsupported_error_patterns; such an error is a failed test, not a failed unit.
+    `code` is as `ClassifiedError.code` has it: normalised once, when the error was classified.
     """
-    if code is None or normalise_error_code(code) != "ValidationException":
+    if code != "ValidationException":
         return False
     return any(
         _compiled(pattern, True).search(message or "")
@@ -377,18 +386,18 @@ def is_unsupported_error(test: TestSpec, code: str | None, message: str | None) 
     )
 
 
-def evaluate(test: TestSpec, outcome: ConverseOutcome) -> CheckResult:
+def evaluate(test: TestSpec, outcome: Outcome) -> CheckResult:
     """Judge a test's outcome: every check must pass; a failed call fails the test.
 
     The engine decides beforehand whether an error ends the whole unit (access denied,
     throttled after every retry …); whatever error reaches this function fails the test, with
     "not supported" named when is_unsupported_error recognises it.
     """
-    if outcome.failed:
-        message = outcome.error_message or ""
-        if is_unsupported_error(test, outcome.error_code, message):
+    if isinstance(outcome, ClassifiedError):
+        message = outcome.message
+        if is_unsupported_error(test, outcome.code, message):
             return CheckResult(False, f"not supported by the model: {message}")
-        return CheckResult(False, f"{outcome.error_code}: {message}".rstrip(": "))
+        return CheckResult(False, f"{outcome.code}: {message}".rstrip(": "))
     failures = [
         r.reason for r in (check.evaluate(outcome) for check in test.checks) if not r.passed
     ]

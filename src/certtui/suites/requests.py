@@ -8,7 +8,7 @@ from typing import Any
 
 from certtui.suites.images import colour_png
 from certtui.suites.model import TestSpec, ToolSpec, Turn
-from certtui.suites.outcome import ConverseOutcome
+from certtui.suites.outcome import Answer
 
 Message = dict[str, Any]
 
@@ -34,9 +34,9 @@ def user_message(turn: Turn) -> Message:
     return {"role": "user", "content": content}
 
 
-def assistant_message(outcome: ConverseOutcome) -> Message:
+def assistant_message(answer: Answer) -> Message:
     """The assistant message that carries a reply into the next turn's history."""
-    text = outcome.text if outcome.text.strip() else EMPTY_REPLY_PLACEHOLDER
+    text = answer.text if answer.text.strip() else EMPTY_REPLY_PLACEHOLDER
     return {"role": "assistant", "content": [{"text": text}]}
 
 
@@ -82,6 +82,6 @@ def _tool_spec(tool: ToolSpec) -> dict[str, Any]:
     return spec
 
 
-def next_history(request: Mapping[str, Any], outcome: ConverseOutcome) -> list[Message]:
+def next_history(request: Mapping[str, Any], answer: Answer) -> list[Message]:
     """The history for the following turn: this request's messages plus the model's reply."""
-    return [*request["messages"], assistant_message(outcome)]
+    return [*request["messages"], assistant_message(answer)]

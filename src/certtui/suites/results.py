@@ -20,9 +20,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from certtui.bedrock.results import ClassifiedError, StreamResult
 from certtui.suites.checks import CheckResult
 from certtui.suites.model import Suite, TestSpec
-from certtui.suites.outcome import ConverseOutcome
+from certtui.suites.outcome import Answer, Outcome
 from certtui.suites.scoring import Score, TestStatus, score_tests
 
 ANSWER_EXCERPT_CHARS = 300
@@ -72,33 +73,45 @@ class TestRecord:
     def from_outcome(
         cls,
         test: TestSpec,
-        outcome: ConverseOutcome,
+        outcome: Outcome,
         result: CheckResult,
         *,
         client_latency_ms: int | None = None,
-        ttft_ms: int | None = None,
         attempts: int = 1,
     ) -> TestRecord:
-        """The record of a test that ran: its verdict plus the evidence from the outcome."""
+        """The record of a test that ran: its verdict plus the evidence from the outcome.
+
+        `client_latency_ms` is the engine's, around every call and retry of the test; the time
+        to first token comes from a stream's own result.
+        """
+        status = TestStatus.PASSED if result.passed else TestStatus.FAILED
+        if isinstance(outcome, ClassifiedError):
+            return cls(
+                id=test.id,
+                weight=test.weight,
+                required=test.required,
+                status=status,
+                reason=result.reason,
+                client_latency_ms=client_latency_ms,
+                error_code=outcome.code,
+                error_message=excerpt(outcome.message, ERROR_MESSAGE_CHARS),
+                attempts=attempts,
+            )
+        usage = outcome.usage
+        ttft = outcome.ttft_ms if isinstance(outcome, StreamResult) else None
         return cls(
             id=test.id,
             weight=test.weight,
             required=test.required,
-            status=TestStatus.PASSED if result.passed else TestStatus.FAILED,
+            status=status,
             reason=result.reason,
             client_latency_ms=client_latency_ms,
-            server_latency_ms=outcome.latency_ms,
-            ttft_ms=ttft_ms,
-            input_tokens=outcome.input_tokens,
-            output_tokens=outcome.output_tokens,
+            server_latency_ms=outcome.server_latency_ms,
+            ttft_ms=None if ttft is None else int(ttft),
+            input_tokens=None if usage is None else usage.input_tokens,
+            output_tokens=None if usage is None else usage.output_tokens,
             stop_reason=outcome.stop_reason,
             answer_excerpt=excerpt(_answer_text(outcome)),
-            error_code=outcome.error_code,
-            error_message=(
-                None
-                if outcome.error_message is None
-                else excerpt(outcome.error_message, ERROR_MESSAGE_CHARS)
-            ),
             attempts=attempts,
         )
 
@@ -126,13 +139,20 @@ class TestRecord:
         }
 
 
-def _answer_text(outcome: ConverseOutcome) -> str:
+def _answer_text(answer: Answer) -> str:
     """The reply as evidence: its text, or the tool calls when the model answered with tools."""
-    if outcome.text.strip() or not outcome.tool_uses:
-        return outcome.text
+    text = answer.text
+    if text.strip() or not answer.tool_uses:
+        return text
     return "; ".join(
-        f"{use.name}({json.dumps(use.input, ensure_ascii=False, default=str)})"
-        for use in outcome.tool_uses
+        f"{use.name}("
+        + (
+            use.raw_input  # not JSON: show what the model sent
+            if use.input is None
+            else json.dumps(use.input, ensure_ascii=False, default=str)
+        )
+        + ")"
+        for use in answer.tool_uses
     )
 
 
