@@ -170,6 +170,30 @@ async def test_create_job_and_count_progress_atomically(sessions: async_sessionm
     assert row.regions == ["us-east-1", "us-west-2"] and row.model_ids == []
 
 
+async def test_finishing_a_job_follows_the_table_from_wherever_it_stands(
+    sessions: async_sessionmaker,
+) -> None:
+    model_id, *_ = await _catalog(sessions)
+    paused = await _job(sessions, [(model_id, "us-east-1")])
+    cancelled = await _job(sessions, [(model_id, "eu-west-1")])
+    async with sessions.begin() as session:
+        await jobs.set_job_status(session, paused, JobStatus.PAUSED)
+        await jobs.set_job_status(session, cancelled, JobStatus.CANCELLED)
+    async with sessions.begin() as session:
+        # Paused while its last unit finished: it still ends COMPLETED, through PROCESSING.
+        done = await jobs.finish_job(session, paused, JobStatus.COMPLETED, None, {"a": 1})
+        # Cancelled by another process: the completion is recorded, the status stays.
+        also = await jobs.finish_job(session, cancelled, JobStatus.CANCELLED, None, {})
+        refused = await jobs.finish_job(session, cancelled, JobStatus.COMPLETED, None, {})
+    assert done is not None and done.status is JobStatus.COMPLETED and done.total == 1
+    assert also is not None and also.status is JobStatus.CANCELLED and refused is None
+    async with sessions() as session:
+        rows = {j: await session.get(CertificationJob, j) for j in (paused, cancelled)}
+    assert (rows[paused].status, rows[paused].config) == (JobStatus.COMPLETED, {"a": 1})
+    assert rows[cancelled].status == JobStatus.CANCELLED
+    assert all(row.completed_at is not None for row in rows.values())
+
+
 async def test_queue_units_recertifies_the_same_row(sessions: async_sessionmaker) -> None:
     model_id, other_id, _ = await _catalog(sessions)
     first_job = await _job(sessions, [(model_id, "us-east-1")])

@@ -152,7 +152,8 @@ async def finish_job(
 ) -> JobStateChanged | None:
     """Give a job its final status, completion time and duration (ms); the change, or None.
 
-    A job another process already moved to ``status`` (``certtui jobs cancel`` while this one
+    A job paused meanwhile passes through PROCESSING where the table asks it to. A job another
+    process already moved to ``status`` (``certtui jobs cancel`` while this one
     ran it) gets its completion recorded here, and that change is returned.
     """
     now = utcnow()
@@ -163,6 +164,14 @@ async def finish_job(
         "duration": int((now - started_at).total_seconds() * 1000) if started_at else None,
     }
     change = await set_job_status(session, job_id, status, **values)
+    # Paused while its last units finished: nothing is left to resume, so it takes the
+    # table's way to the end (PAUSED → PROCESSING → COMPLETED) in this transaction.
+    if (
+        change is None
+        and J.PAUSED not in job_sources(status)
+        and await set_job_status(session, job_id, J.PROCESSING, only_from=(J.PAUSED,))
+    ):
+        change = await set_job_status(session, job_id, status, **values)
     if change is not None:
         return change
     row = (
