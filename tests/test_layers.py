@@ -20,7 +20,7 @@ FORBIDDEN = {
               "aioboto3", "botocore"),
     "bedrock": ("certtui.store", "certtui.engine", "certtui.tui", "certtui.cli", "textual"),
     "standin": ("certtui.store", "certtui.engine", "certtui.tui", "textual"),
-    "engine": ("certtui.tui", "certtui.cli", "textual"),
+    "engine": ("certtui.tui", "certtui.cli", "textual", "sqlalchemy"),
     "tui": ("aioboto3", "botocore", "certtui.bedrock", "certtui.cli", "certtui.standin"),
     "export": ("certtui.bedrock", "certtui.engine", "certtui.tui", "certtui.cli", "textual",
                "aioboto3", "botocore"),

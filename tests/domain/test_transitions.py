@@ -14,8 +14,10 @@ from certtui.domain.transitions import (
     IllegalTransition,
     can_transition_certification,
     can_transition_job,
+    certification_sources,
     check_certification_transition,
     check_job_transition,
+    job_sources,
 )
 
 
@@ -97,3 +99,23 @@ def test_checks_agree_with_predicates(current: C, target: C) -> None:
     else:
         with pytest.raises(IllegalTransition):
             check_certification_transition(current, target)
+
+
+@given(st.sampled_from(list(C)))
+def test_certification_sources_are_the_states_that_may_move_there(target: C) -> None:
+    expected = {s for s in C if can_transition_certification(s, target)}
+    if expected:
+        assert certification_sources(target) == expected
+        assert certification_sources(target, expected) == expected
+    else:
+        with pytest.raises(IllegalTransition):
+            certification_sources(target)
+
+
+@given(st.sampled_from(list(J)), st.sets(st.sampled_from(list(J)), min_size=1))
+def test_job_sources_refuse_a_state_that_may_not_move_there(target: J, wanted: set[J]) -> None:
+    if all(can_transition_job(s, target) for s in wanted):
+        assert job_sources(target, wanted) == wanted
+    else:
+        with pytest.raises(IllegalTransition, match=f"-> {target}"):
+            job_sources(target, wanted)

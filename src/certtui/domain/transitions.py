@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import TypeVar
 
 from certtui.domain.enums import CertificationStatus as C
 from certtui.domain.enums import JobStatus as J
+
+S = TypeVar("S", bound=StrEnum)
 
 
 class IllegalTransition(ValueError):
@@ -64,3 +68,30 @@ def check_job_transition(current: J | str, target: J | str) -> J:
     if not can_transition_job(current, target):
         raise IllegalTransition("job", str(current), str(target))
     return J(target)
+
+
+def certification_sources(target: C | str, wanted: Iterable[C] | None = None) -> frozenset[C]:
+    """The states a certification may leave for ``target`` (all, or the ``wanted`` ones).
+
+    Raises IllegalTransition when a wanted state may not move to ``target``, or when no state
+    may: a store write asks here which rows its UPDATE may touch.
+    """
+    return _sources("certification", CERTIFICATION_TRANSITIONS, C(target), wanted)
+
+
+def job_sources(target: J | str, wanted: Iterable[J] | None = None) -> frozenset[J]:
+    """The states a job may leave for ``target`` (all, or the ``wanted`` ones); see above."""
+    return _sources("job", JOB_TRANSITIONS, J(target), wanted)
+
+
+def _sources(kind: str, table: Mapping[S, frozenset[S]], target: S, wanted: Iterable[S] | None
+             ) -> frozenset[S]:  # fmt: skip
+    allowed = frozenset(state for state, targets in table.items() if target in targets)
+    if wanted is not None:
+        asked = frozenset(wanted)
+        for state in sorted(asked - allowed):
+            raise IllegalTransition(kind, str(state), str(target))
+        allowed = asked
+    if not allowed:
+        raise IllegalTransition(kind, "any state", str(target))
+    return allowed

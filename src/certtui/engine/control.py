@@ -1,63 +1,61 @@
-"""Job control through the database: recover orphans, pause / resume / cancel from anywhere."""
+"""Job control through the database: recover orphans, pause / resume / cancel from anywhere.
+
+Each function takes an optional ``bus``: what it changed is published there after the commit.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from typing import TYPE_CHECKING
 
 from certtui.domain.enums import JobStatus
 from certtui.engine.leases import lease_is_fresh
-from certtui.engine.persistence import (
-    cancel_unfinished,
-    finish_job,
-    requeue_processing,
-    set_job_status,
-)
 from certtui.errors import UsageError
-from certtui.store.models import CertificationJob
+from certtui.store import jobs
+from certtui.store.certifications import requeue_units
+from certtui.store.jobs import find_job
+
+if TYPE_CHECKING:
+    from certtui.domain.events import EngineEvent
+    from certtui.engine.events import EventBus
+    from certtui.store.sessions import Sessions
+
+__all__ = ["ControlResult", "cancel_job", "find_job", "pause_job", "recover_interrupted",
+           "resume_request"]  # fmt: skip
 
 J = JobStatus
 LIVE = (J.PENDING, J.QUEUED, J.PROCESSING)
 
 
-async def find_job(session: AsyncSession, job_ref: str) -> CertificationJob:
-    """A job by id or unique id prefix, or a UsageError naming the problem."""
-    ref = job_ref.strip()
-    if len(ref) < 4:
-        raise UsageError(f"job id {job_ref!r} is too short: give at least 4 characters")
-    rows = list(
-        await session.scalars(
-            sa.select(CertificationJob).where(CertificationJob.id.startswith(ref)).limit(2)
-        )
-    )
-    if not rows:
-        raise UsageError(f"no job {job_ref!r}: see `certtui jobs list`")
-    if len(rows) > 1:
-        raise UsageError(f"job id {job_ref!r} is ambiguous: give more characters")
-    return rows[0]
+def _publish(bus: EventBus | None, events: Sequence[EngineEvent | None]) -> None:
+    for event in events if bus is not None else ():
+        if event is not None:
+            bus.publish(event)  # type: ignore[union-attr]
 
 
-async def recover_interrupted(sessions: async_sessionmaker, now: float | None = None) -> list[str]:
+async def recover_interrupted(
+    sessions: Sessions, now: float | None = None, *, bus: EventBus | None = None
+) -> list[str]:
     """Jobs left PROCESSING by a dead owner become PAUSED; their running units go back to QUEUED."""
     now = time.time() if now is None else now
     recovered = []
+    events: list[EngineEvent | None] = []
     async with sessions.begin() as session:
-        jobs = await session.scalars(
-            sa.select(CertificationJob).where(CertificationJob.status == J.PROCESSING)
-        )
-        for job in jobs:
+        for job in await jobs.jobs_in(session, J.PROCESSING):
             if lease_is_fresh(job.config, now):
                 continue
             config = {k: v for k, v in (job.config or {}).items() if k != "lease"}
             config["interrupted"] = True
-            if await set_job_status(
+            paused = await jobs.set_job_status(
                 session, job.id, J.PAUSED, only_from=(J.PROCESSING,), config=config
-            ):
-                await requeue_processing(session, job.id)
+            )
+            if paused is not None:
+                events += await requeue_units(session, job.id)
+                events.append(paused)
                 recovered.append(job.id)
+    _publish(bus, events)
     return recovered
 
 
@@ -70,7 +68,9 @@ class ControlResult:
     live: bool
 
 
-async def pause_job(sessions: async_sessionmaker, job_ref: str) -> ControlResult:
+async def pause_job(
+    sessions: Sessions, job_ref: str, *, bus: EventBus | None = None
+) -> ControlResult:
     """Pause a job; a running engine stops dispatching within a heartbeat."""
     async with sessions.begin() as session:
         job = await find_job(session, job_ref)
@@ -78,27 +78,38 @@ async def pause_job(sessions: async_sessionmaker, job_ref: str) -> ControlResult
             raise UsageError(f"job {job.id} is already PAUSED")
         if job.status not in LIVE:
             raise UsageError(f"job {job.id} is {job.status}: only a running job can be paused")
-        await set_job_status(session, job.id, J.PAUSED, only_from=LIVE)
-        return ControlResult(job.id, J.PAUSED, lease_is_fresh(job.config))
+        paused = await jobs.set_job_status(session, job.id, J.PAUSED, only_from=LIVE)
+        result = ControlResult(job.id, J.PAUSED, lease_is_fresh(job.config))
+    _publish(bus, [paused])
+    return result
 
 
-async def cancel_job(sessions: async_sessionmaker, job_ref: str) -> ControlResult:
+async def cancel_job(
+    sessions: Sessions, job_ref: str, *, bus: EventBus | None = None
+) -> ControlResult:
     """Cancel a job: a running engine cancels its calls; otherwise it is cancelled here."""
+    events: list[EngineEvent | None] = []
     async with sessions.begin() as session:
         job = await find_job(session, job_ref)
         if job.status.is_terminal:
             raise UsageError(f"job {job.id} is already {job.status}")
         live = lease_is_fresh(job.config)
         if live:
-            await set_job_status(session, job.id, J.CANCELLED)
+            events.append(await jobs.set_job_status(session, job.id, J.CANCELLED))
         else:
-            await cancel_unfinished(session, job.id)
+            events += await jobs.cancel_unfinished(session, job.id)
             config = {k: v for k, v in (job.config or {}).items() if k != "lease"}
-            await finish_job(session, job.id, J.CANCELLED, job.started_at, config)
-        return ControlResult(job.id, J.CANCELLED, live)
+            events.append(
+                await jobs.finish_job(session, job.id, J.CANCELLED, job.started_at, config)
+            )
+        result = ControlResult(job.id, J.CANCELLED, live)
+    _publish(bus, events)
+    return result
 
 
-async def resume_request(sessions: async_sessionmaker, job_ref: str) -> ControlResult:
+async def resume_request(
+    sessions: Sessions, job_ref: str, *, bus: EventBus | None = None
+) -> ControlResult:
     """Resume a job held by a live engine, or say (``live`` false) that it must run here."""
     async with sessions.begin() as session:
         job = await find_job(session, job_ref)
@@ -106,8 +117,13 @@ async def resume_request(sessions: async_sessionmaker, job_ref: str) -> ControlR
             raise UsageError(f"job {job.id} is {job.status}: nothing to resume")
         live = lease_is_fresh(job.config)
         if live and job.status is J.PAUSED:
-            await set_job_status(session, job.id, J.PROCESSING, only_from=(J.PAUSED,))
-            return ControlResult(job.id, J.PROCESSING, True)
-        if live:
+            resumed = await jobs.set_job_status(
+                session, job.id, J.PROCESSING, only_from=(J.PAUSED,)
+            )
+            result = ControlResult(job.id, J.PROCESSING, True)
+        elif live:
             raise UsageError(f"job {job.id} is already running ({job.status})")
-        return ControlResult(job.id, job.status, False)
+        else:
+            return ControlResult(job.id, job.status, False)
+    _publish(bus, [resumed])
+    return result

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from typing import TYPE_CHECKING
 
 from certtui.bedrock.catalog import DiscoveryResult
 from certtui.bedrock.clients import BedrockClients
 from certtui.bedrock.errors import ClassifiedError
 from certtui.bedrock.operations import discover
 from certtui.store.catalog import ModelObservation, SyncReport, apply_discovery
+
+if TYPE_CHECKING:
+    from certtui.store.sessions import Sessions
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def observations(discovery: DiscoveryResult) -> list[ModelObservation]:
 
 
 async def sync_catalog(
-    sessions: async_sessionmaker, clients: BedrockClients, regions: Sequence[str]
+    sessions: Sessions, clients: BedrockClients, regions: Sequence[str]
 ) -> SyncOutcome:
     """Discover ``regions`` concurrently and record what answered in one transaction."""
     discovery = await discover(clients, regions)

@@ -6,32 +6,34 @@ import asyncio
 import contextlib
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from typing import TYPE_CHECKING, Any
 
 from certtui.bedrock.clients import BedrockClients
 from certtui.domain.enums import CertificationStatus, JobStatus
-from certtui.domain.events import JobProgress, LogLine, UnitStateChanged
+from certtui.domain.events import (
+    EngineEvent,
+    JobProgress,
+    JobStateChanged,
+    LogLine,
+    UnitStateChanged,
+)
 from certtui.engine.events import EventBus
 from certtui.engine.leases import lease_is_fresh, new_owner
 from certtui.engine.limits import CallLimiter
-from certtui.engine.persistence import (
-    Commit,
-    JobWriter,
-    cancel_unfinished,
-    finish_job,
-    requeue_processing,
-    set_job_status,
-)
+from certtui.engine.persistence import Commit, JobWriter
 from certtui.engine.planning import load_units
 from certtui.engine.retry import RetryPolicy
 from certtui.engine.unit import UnitContext, UnitPlan, UnitResult, certify_unit
-from certtui.store.models import CertificationJob
+from certtui.store import jobs
+from certtui.store.certifications import requeue_units
+from certtui.store.sessions import SQLAlchemyError
 from certtui.store.types import utcnow
 from certtui.suites import Suite
+
+if TYPE_CHECKING:
+    from certtui.store.sessions import Session, Sessions
 
 J = JobStatus
 C = CertificationStatus
@@ -78,7 +80,7 @@ class JobRunner:
 
     def __init__(
         self,
-        sessions: async_sessionmaker,
+        sessions: Sessions,
         clients: BedrockClients,
         suite: Suite,
         job_id: str,
@@ -120,6 +122,7 @@ class JobRunner:
         self._processed_at_start = 0
         self._auth_failures = 0
         self._plans_by_id: dict[str, UnitPlan] = {}
+        self._published_status: JobStatus | None = None
 
     # Control, from this process (TUI keys, signals) ------------------------------------
 
@@ -240,8 +243,7 @@ class JobRunner:
             self._tasks[task] = plan
 
     async def _unit(self, plan: UnitPlan) -> None:
-        self.writer.mark_started(plan.certification_id)
-        self._publish_unit(plan, C.PROCESSING)
+        self.writer.mark_started(plan.certification_id)  # published once committed
         result = await certify_unit(self.context, plan)
         self.writer.mark_finished(plan.certification_id, result)
 
@@ -254,45 +256,71 @@ class JobRunner:
             self._tasks.clear()
         await self.writer.close()
         interrupted = False
+        events: list[EngineEvent | None] = []
         async with self.writer.lock, self.sessions.begin() as session:
             if self._cancelled:
-                cancelled = await cancel_unfinished(session, self.job_id)
-                self.processed += cancelled
-                self.failed += cancelled
-                await self._close_job(session, J.CANCELLED)
+                cancelled = await jobs.cancel_unfinished(session, self.job_id)
+                self.processed += len(cancelled)
+                self.failed += len(cancelled)
+                events += cancelled
+                events.append(await self._close_job(session, J.CANCELLED))
             elif self._interrupted or (self._paused and any(queues.values())):
                 interrupted = self._interrupted
-                await requeue_processing(
+                events += await requeue_units(
                     session, self.job_id, [p.certification_id for p in in_flight]
                 )
-                await set_job_status(
-                    session, self.job_id, J.PAUSED, only_from=(J.PROCESSING, J.PAUSED),
-                    config=self._config_without_lease(interrupted=interrupted),
-                )  # fmt: skip
+                config = self._config_without_lease(interrupted=interrupted)
+                paused = await jobs.set_job_status(
+                    session, self.job_id, J.PAUSED, only_from=(J.PROCESSING,), config=config
+                )
+                if paused is None and await jobs.write_config(
+                    session, self.job_id, config, if_status=J.PAUSED
+                ):
+                    # The heartbeat wrote the pause already; only the lease goes now.
+                    paused = self._unpublished(J.PAUSED)
+                events.append(paused)
                 self.status = J.PAUSED
             else:
                 failed_everywhere = self.total > 0 and self._authentication_failed_everywhere
-                await self._close_job(session, J.FAILED if failed_everywhere else J.COMPLETED)
-        for plan in in_flight if self.status is J.CANCELLED else ():
-            self._publish_unit(plan, C.CANCELLED)
+                events.append(
+                    await self._close_job(session, J.FAILED if failed_everywhere else J.COMPLETED)
+                )
+        self._publish(events)
         self._publish_progress()
         return JobOutcome(
             self.job_id, self.status, self.total, self.processed, self.succeeded, self.failed,
             interrupted,
         )  # fmt: skip
 
-    async def _close_job(self, session: Any, status: JobStatus) -> None:
-        started = await session.scalar(
-            sa.select(CertificationJob.started_at).where(CertificationJob.id == self.job_id)
+    async def _close_job(self, session: Session, status: JobStatus) -> JobStateChanged | None:
+        started = await jobs.job_started_at(session, self.job_id)
+        change = await jobs.finish_job(
+            session, self.job_id, status, started, self._config_without_lease()
         )
-        await finish_job(session, self.job_id, status, started, self._config_without_lease())
         self.status = status
+        return change
+
+    def _publish(self, events: Sequence[EngineEvent | None]) -> None:
+        """Publish what a transaction changed, once it has committed."""
+        for event in events:
+            if event is not None:
+                if isinstance(event, JobStateChanged):
+                    self._published_status = event.status
+                self.bus.publish(event)
+
+    def _unpublished(self, status: JobStatus) -> JobStateChanged | None:
+        """The job's move to ``status`` if no event said so yet (its beat was cut short)."""
+        if self._published_status is status:
+            return None
+        return JobStateChanged(
+            self.job_id, status, self.total, self.processed, self.succeeded, self.failed
+        )
 
     # Leases, heartbeats, control from other processes -------------------------------------
 
     async def _claim(self) -> None:
         async with self.writer.lock, self.sessions.begin() as session:
-            job = await session.get(CertificationJob, self.job_id)
+            job = await jobs.get_job(session, self.job_id)
             if job is None or job.status not in RUNNABLE:
                 state = "does not exist" if job is None else f"is {job.status}"
                 raise JobNotRunnable(f"job {self.job_id} {state}")
@@ -305,17 +333,26 @@ class JobRunner:
             config["lease"] = self._lease()
             config.pop("interrupted", None)
             self._job_config = config
-            claimed = await set_job_status(
-                session, self.job_id, J.PROCESSING, only_from=(job.status,),
-                config=config, startedAt=job.started_at or utcnow(),
-            )  # fmt: skip
-            if not claimed:
-                raise JobBusy(f"job {self.job_id} changed while claiming it; try again")
+            # A job already PROCESSING (a dead owner's, its lease expired) just changes hands.
+            if job.status is J.PROCESSING:
+                if not await jobs.write_config(
+                    session, self.job_id, config, if_status=J.PROCESSING
+                ):
+                    raise JobBusy(f"job {self.job_id} changed while claiming it; try again")
+                claimed: JobStateChanged | None = None
+            else:
+                claimed = await jobs.set_job_status(
+                    session, self.job_id, J.PROCESSING, only_from=(job.status,),
+                    config=config, startedAt=job.started_at or utcnow(),
+                )  # fmt: skip
+                if claimed is None:
+                    raise JobBusy(f"job {self.job_id} changed while claiming it; try again")
             # Units a dead owner left running go back to the queue; we hold the lease now.
-            await requeue_processing(session, self.job_id)
+            requeued = await requeue_units(session, self.job_id)
             self.total = job.total_models
             self.processed = self._processed_at_start = job.processed_models
             self.succeeded, self.failed = job.success_count, job.failure_count
+        self._publish([*requeued, claimed])
 
     def _lease(self) -> dict[str, Any]:
         return {"owner": self.owner, "heartbeat": time.time(), "ttl": self.config.lease_ttl}
@@ -333,27 +370,23 @@ class JobRunner:
             self._beat_now.clear()
             version = self._control_version
             desired, self._desired = self._desired, None
+            change = None
             try:
                 async with self.writer.lock, self.sessions.begin() as session:
                     if desired is not None:
-                        await set_job_status(
+                        change = await jobs.set_job_status(
                             session, self.job_id, desired,
                             only_from=(J.PROCESSING,) if desired is J.PAUSED else (J.PAUSED,),
                         )  # fmt: skip
                     self._job_config["lease"] = self._lease()
-                    status = await session.scalar(
-                        sa.select(CertificationJob.status).where(CertificationJob.id == self.job_id)
-                    )
-                    await session.execute(
-                        CertificationJob.__table__.update()
-                        .where(CertificationJob.__table__.c.id == self.job_id)
-                        .values(config=self._job_config)
-                    )
-            except sa.exc.SQLAlchemyError as exc:
+                    status = await jobs.job_status(session, self.job_id)
+                    await jobs.write_config(session, self.job_id, self._job_config)
+            except SQLAlchemyError as exc:
                 if self._desired is None:
                     self._desired = desired  # not written: try again next beat
                 self.bus.publish(LogLine(self.job_id, "warning", f"heartbeat failed: {exc}"))
                 continue
+            self._publish([change])
             # A read that raced with a local pause / resume is stale: the next beat rereads.
             if version == self._control_version:
                 self._apply_external(status)
@@ -378,6 +411,10 @@ class JobRunner:
     # Events -------------------------------------------------------------------------------
 
     def _committed(self, commit: Commit) -> None:
+        for certification_id in commit.started:
+            plan = self._plans_by_id.get(certification_id)
+            if plan is not None:
+                self._publish_unit(plan, C.PROCESSING)
         self.processed += commit.succeeded + commit.failed
         self.succeeded += commit.succeeded
         self.failed += commit.failed

@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from certtui.domain.enums import CertificationStatus, JobStatus
-from certtui.store.models import CertificationJob, ModelCertification
+from certtui.domain.enums import CertificationStatus
+from certtui.store import certifications, jobs
+from certtui.store.sessions import SQLAlchemyError
 from certtui.store.types import utcnow
 
 if TYPE_CHECKING:
     from certtui.engine.unit import UnitResult
-
-C = CertificationStatus
-CERTS = ModelCertification.__table__
-JOBS = CertificationJob.__table__
-UNFINISHED = (C.PENDING, C.QUEUED, C.PROCESSING)
-# Spelled as equalities, not IN: the statement then compiles once and is reused from the cache.
-IS_UNFINISHED = sa.or_(*(CERTS.c.status == status for status in UNFINISHED))
+    from certtui.store.sessions import Session, Sessions
 
 
 @dataclass(frozen=True)
@@ -39,6 +30,7 @@ class Finished:
 class Commit:
     """What one transaction changed, handed to the commit listener."""
 
+    started: list[str] = field(default_factory=list)
     finished: list[Finished] = field(default_factory=list)
     succeeded: int = 0
     failed: int = 0
@@ -59,7 +51,7 @@ class JobWriter:
 
     def __init__(
         self,
-        sessions: async_sessionmaker,
+        sessions: Sessions,
         job_id: str,
         *,
         on_commit: Callable[[Commit], None] | None = None,
@@ -136,124 +128,35 @@ class JobWriter:
 
     async def _apply(
         self,
-        session: AsyncSession,
+        session: Session,
         started: dict[str, datetime],
         finished: list[Finished],
     ) -> Commit:
-        now = utcnow()
-        if started:
-            await session.execute(
-                CERTS.update()
-                .where(
-                    CERTS.c.id == sa.bindparam("cid"),
-                    CERTS.c.jobId == self.job_id,
-                    CERTS.c.status == C.QUEUED,
-                )
-                .values(status=C.PROCESSING, startedAt=sa.bindparam("at"), updatedAt=now),
-                [{"cid": cid, "at": at} for cid, at in started.items()],
-            )
-        commit = Commit()
+        # A unit finishing in this batch whose start is still queued (a later batch) starts
+        # here first: a unit reaches its terminal state from PROCESSING only (SPEC §2.3).
+        starts = {
+            **{f.certification_id: self._started[f.certification_id] for f in finished
+               if f.certification_id in self._started},
+            **started,
+        }  # fmt: skip
+        commit = Commit(started=await certifications.start_units(session, self.job_id, starts))
         for item in finished:
             result = item.result
-            applied = await session.execute(
-                CERTS.update()
-                .where(
-                    CERTS.c.id == item.certification_id,
-                    CERTS.c.jobId == self.job_id,
-                    IS_UNFINISHED,
-                )
-                .values(
-                    status=result.status,
-                    passed=result.passed,
-                    score=result.score,
-                    rating=result.rating,
-                    testResults=result.test_results,
-                    errorCategory=result.error_category,
-                    errorMessage=result.error_message,
-                    startedAt=result.started_at,
-                    completedAt=result.completed_at,
-                    duration=result.duration_ms,
-                    updatedAt=now,
-                )
-            )
-            if applied.rowcount == 1:
+            applied = await certifications.finish_unit(
+                session, self.job_id, item.certification_id, result.status,
+                passed=result.passed, score=result.score, rating=result.rating,
+                testResults=result.test_results, errorCategory=result.error_category,
+                errorMessage=result.error_message, startedAt=result.started_at,
+                completedAt=result.completed_at, duration=result.duration_ms,
+            )  # fmt: skip
+            if applied:
                 commit.finished.append(item)
                 if counts_as_success(result.status, result.passed):
                     commit.succeeded += 1
                 else:
                     commit.failed += 1
         if commit.succeeded or commit.failed:
-            await increment_counters(session, self.job_id, commit.succeeded, commit.failed, now)
+            await jobs.increment_counters(
+                session, self.job_id, commit.succeeded, commit.failed, utcnow()
+            )
         return commit
-
-
-async def increment_counters(
-    session: AsyncSession, job_id: str, succeeded: int, failed: int, now: datetime
-) -> None:
-    """Move a job's counters in the database itself (no read-modify-write)."""
-    await session.execute(
-        JOBS.update()
-        .where(JOBS.c.id == job_id)
-        .values(
-            processedModels=JOBS.c.processedModels + succeeded + failed,
-            successCount=JOBS.c.successCount + succeeded,
-            failureCount=JOBS.c.failureCount + failed,
-            updatedAt=now,
-        )
-    )
-
-
-async def cancel_unfinished(session: AsyncSession, job_id: str) -> int:
-    """Make every unfinished unit of a job CANCELLED and count them; returns how many."""
-    now = utcnow()
-    rows = await session.execute(
-        CERTS.update()
-        .where(CERTS.c.jobId == job_id, IS_UNFINISHED)
-        .values(status=C.CANCELLED, passed=False, completedAt=now, updatedAt=now)
-        .returning(CERTS.c.id)
-    )
-    cancelled = len(rows.all())
-    if cancelled:
-        await increment_counters(session, job_id, 0, cancelled, now)
-    return cancelled
-
-
-async def set_job_status(
-    session: AsyncSession,
-    job_id: str,
-    status: JobStatus,
-    *,
-    only_from: Sequence[JobStatus] | None = None,
-    **values: Any,
-) -> bool:
-    """Compare-and-set a job's status; returns whether it applied."""
-    statement = JOBS.update().where(JOBS.c.id == job_id)
-    if only_from is not None:
-        statement = statement.where(JOBS.c.status.in_(list(only_from)))
-    result = await session.execute(statement.values(status=status, updatedAt=utcnow(), **values))
-    return result.rowcount == 1
-
-
-async def requeue_processing(
-    session: AsyncSession, job_id: str, certification_ids: Sequence[str] | None = None
-) -> None:
-    """Put a job's PROCESSING units (all, or the given ones) back to QUEUED, uncounted."""
-    statement = CERTS.update().where(CERTS.c.jobId == job_id, CERTS.c.status == C.PROCESSING)
-    if certification_ids is not None:
-        if not certification_ids:
-            return
-        statement = statement.where(CERTS.c.id.in_(list(certification_ids)))
-    await session.execute(statement.values(status=C.QUEUED, updatedAt=utcnow()))
-
-
-async def finish_job(
-    session: AsyncSession,
-    job_id: str,
-    status: JobStatus,
-    started_at: datetime | None,
-    config: dict[str, Any],
-) -> None:
-    """Give a job its final status, completion time and duration (ms)."""
-    now = utcnow()
-    duration = int((now - started_at).total_seconds() * 1000) if started_at else None
-    await set_job_status(session, job_id, status, completedAt=now, duration=duration, config=config)

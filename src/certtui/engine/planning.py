@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import load_only, selectinload
+from typing import TYPE_CHECKING, Any
 
 from certtui.domain.enums import CertificationJobType, CertificationStatus, JobStatus
 from certtui.engine.unit import UnitPlan
 from certtui.errors import UsageError
-from certtui.store import repo
-from certtui.store.models import (
-    AIModel,
-    CertificationJob,
-    ModelCertification,
-    ModelRegionAvailability,
-)
+from certtui.store import planning as queries
+from certtui.store.certifications import queue_units
+from certtui.store.jobs import create_job, job_created
 from certtui.suites import Suite, chat_applicable
+
+if TYPE_CHECKING:
+    from certtui.engine.events import EventBus
+    from certtui.store.models import AIModel, ModelCertification
+    from certtui.store.sessions import Session, Sessions
 
 C = CertificationStatus
 UNFINISHED = (C.PENDING, C.QUEUED, C.PROCESSING)
@@ -59,8 +56,13 @@ class PlannedJob:
     busy_elsewhere: int
 
 
-async def plan_job(sessions: async_sessionmaker, request: JobRequest, suite: Suite) -> PlannedJob:
-    """Create the job and queue its units in one transaction, or refuse with a clear error."""
+async def plan_job(
+    sessions: Sessions, request: JobRequest, suite: Suite, *, bus: EventBus | None = None
+) -> PlannedJob:
+    """Create the job and queue its units in one transaction, or refuse with a clear error.
+
+    After the commit, ``bus`` (if given) hears the job and each of its units become QUEUED.
+    """
     async with sessions.begin() as session:
         models = await _chosen_models(session, request)
         chat_models, not_applicable = [], []
@@ -74,16 +76,14 @@ async def plan_job(sessions: async_sessionmaker, request: JobRequest, suite: Sui
                 "nothing to certify: the chosen models are not chat models (embedding or image "
                 "generation only)"
             )
-        discovered = set(
-            await session.scalars(sa.select(ModelRegionAvailability.region).distinct())
-        )
+        discovered = await queries.discovered_regions(session)
         units = _units(chat_models, request, discovered)
-        previous = await _current(session, units)
+        previous = await queries.current_units(session, units)
         if request.recertify_failed:
             units = [u for u in units if _did_not_pass(previous.get(u))]
         busy = [u for u in units if previous.get(u) is not None and previous[u].status in UNFINISHED
                 and previous[u].job_id is not None]  # fmt: skip
-        busy_jobs = await _active_job_ids(session, {previous[u].job_id for u in busy})
+        busy_jobs = await queries.live_job_ids(session, {previous[u].job_id for u in busy})
         busy = [u for u in busy if previous[u].job_id in busy_jobs]
         units = [u for u in units if u not in set(busy)]
         if not units:
@@ -96,7 +96,7 @@ async def plan_job(sessions: async_sessionmaker, request: JobRequest, suite: Sui
             "apiModelIds": sorted({m.api_model_id for m in chat_models}),
             **request.config,
         }
-        job = await repo.create_job(
+        job = await create_job(
             session,
             request.job_type,
             list(request.regions),
@@ -106,27 +106,28 @@ async def plan_job(sessions: async_sessionmaker, request: JobRequest, suite: Sui
             created_by=request.created_by,
             config=config,
         )
-        await repo.upsert_certifications(
-            session, units, status=C.QUEUED, job_id=job.id, created_by=request.created_by
-        )
+        created = job_created(job)
+        queued = await queue_units(session, units, job_id=job.id, created_by=request.created_by)
+    if bus is not None:
+        bus.publish(created)
+        for event in queued:
+            bus.publish(event)
     return PlannedJob(job.id, len(units), tuple(m.api_model_id for m in not_applicable), len(busy))
 
 
-async def _chosen_models(session: AsyncSession, request: JobRequest) -> list[AIModel]:
-    query = sa.select(AIModel).options(selectinload(AIModel.availability))
+async def _chosen_models(session: Session, request: JobRequest) -> list[AIModel]:
     if request.all_models or (request.recertify_failed and not request.api_model_ids):
-        models = list(await session.scalars(query.where(AIModel.is_active.is_(True))))
+        models = await queries.active_models(session)
         if not models:
             raise UsageError("the catalog is empty: run `certtui models sync` first")
         return sorted(models, key=lambda m: m.api_model_id)
     wanted = list(dict.fromkeys(request.api_model_ids))
     if not wanted:
         raise UsageError("choose models with --model ID (repeatable) or --all")
-    found = {m.api_model_id: m for m in await session.scalars(
-        query.where(AIModel.api_model_id.in_(wanted)))}  # fmt: skip
+    found = {m.api_model_id: m for m in await queries.models_by_api_id(session, wanted)}
     unknown = [w for w in wanted if w not in found]
     if unknown:
-        total = await session.scalar(sa.select(sa.func.count()).select_from(AIModel))
+        total = await queries.count_models(session)
         hint = ("the catalog is empty: run `certtui models sync` first" if not total
                 else "see `certtui models list`")  # fmt: skip
         raise UsageError(f"unknown model id {', '.join(map(repr, unknown))}: {hint}")
@@ -151,40 +152,6 @@ def _units(
     return units
 
 
-async def _current(
-    session: AsyncSession, units: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], ModelCertification]:
-    model_ids = {m for m, _ in units}
-    # Only the columns planning reads: the evidence (testResults) can be megabytes in all.
-    rows = await session.scalars(
-        sa.select(ModelCertification)
-        .where(ModelCertification.model_id.in_(model_ids))
-        .options(
-            load_only(
-                ModelCertification.model_id, ModelCertification.region,
-                ModelCertification.status, ModelCertification.passed, ModelCertification.job_id,
-            )
-        )
-    )  # fmt: skip
-    wanted = set(units)
-    return {(r.model_id, r.region): r for r in rows if (r.model_id, r.region) in wanted}
-
-
-async def _active_job_ids(session: AsyncSession, job_ids: set[str | None]) -> set[str]:
-    ids = {j for j in job_ids if j}
-    if not ids:
-        return set()
-    rows = await session.scalars(
-        sa.select(CertificationJob.id).where(
-            CertificationJob.id.in_(ids),
-            CertificationJob.status.in_(
-                [JobStatus.PENDING, JobStatus.QUEUED, JobStatus.PROCESSING, JobStatus.PAUSED]
-            ),
-        )
-    )
-    return set(rows)
-
-
 def _did_not_pass(previous: ModelCertification | None) -> bool:
     return (
         previous is not None
@@ -193,21 +160,11 @@ def _did_not_pass(previous: ModelCertification | None) -> bool:
     )
 
 
-async def load_units(sessions: async_sessionmaker, job_id: str) -> list[UnitPlan]:
+async def load_units(sessions: Sessions, job_id: str) -> list[UnitPlan]:
     """The job's units that still have to run, with what discovery knows about each."""
     async with sessions() as session:
-        rows = await session.scalars(
-            sa.select(ModelCertification)
-            .where(
-                ModelCertification.job_id == job_id,
-                ModelCertification.status.in_([C.PENDING, C.QUEUED]),
-            )
-            .options(selectinload(ModelCertification.model).selectinload(AIModel.availability))
-            .order_by(ModelCertification.region, ModelCertification.id)
-        )
-        discovered = set(
-            await session.scalars(sa.select(ModelRegionAvailability.region).distinct())
-        )
+        rows = await queries.units_to_run(session, job_id, (C.PENDING, C.QUEUED))
+        discovered = await queries.discovered_regions(session)
         plans = []
         for cert in rows:
             model = cert.model

@@ -11,8 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-
 from certtui.config import Settings
 from certtui.domain.enums import JobStatus
 from certtui.domain.events import EngineEvent, LogLine
@@ -24,6 +22,7 @@ if TYPE_CHECKING:
     from certtui.engine.discovery import SyncOutcome
     from certtui.engine.job import JobOutcome, JobRunner
     from certtui.engine.planning import JobRequest, PlannedJob
+    from certtui.store.sessions import Sessions
     from certtui.suites import Suite
 
 # The engine proper (jobs, units, the suite, the Bedrock client) is imported on first use:
@@ -36,7 +35,7 @@ class CertificationService:
     """Owns the Bedrock clients and the running jobs of one interactive session."""
 
     settings: Settings
-    sessions: async_sessionmaker
+    sessions: Sessions
     suite: Suite | None = None  # None: the default suite, loaded when the first job starts
     bus: EventBus = field(default_factory=EventBus)
     runners: dict[str, JobRunner] = field(default_factory=dict)
@@ -51,7 +50,7 @@ class CertificationService:
         """Jobs left PROCESSING by a process that died become PAUSED (and resumable)."""
         from certtui.engine.control import recover_interrupted
 
-        return await recover_interrupted(self.sessions)
+        return await recover_interrupted(self.sessions, bus=self.bus)
 
     async def clients(self) -> BedrockClients:
         """The Bedrock clients, opened on first use: a session that only looks pays nothing."""
@@ -90,7 +89,7 @@ class CertificationService:
         """Plan a job and start running it in the background."""
         from certtui.engine.planning import plan_job
 
-        planned = await plan_job(self.sessions, request, self._suite())
+        planned = await plan_job(self.sessions, request, self._suite(), bus=self.bus)
         await self._start(planned.job_id)
         return planned
 
@@ -134,11 +133,11 @@ class CertificationService:
             job = await find_job(session, job_id)
             status, live = job.status, lease_is_fresh(job.config)
         if status is JobStatus.PAUSED or not live:
-            result = await resume_request(self.sessions, job_id)
+            result = await resume_request(self.sessions, job_id, bus=self.bus)
             if not result.live:
                 await self._start(result.job_id)
             return JobStatus.PROCESSING
-        await pause_job(self.sessions, job_id)
+        await pause_job(self.sessions, job_id, bus=self.bus)
         return JobStatus.PAUSED
 
     async def pause(self, job_id: str) -> None:
@@ -149,7 +148,7 @@ class CertificationService:
         if runner is not None:
             runner.pause()
         else:
-            await pause_job(self.sessions, job_id)
+            await pause_job(self.sessions, job_id, bus=self.bus)
 
     async def cancel(self, job_id: str) -> None:
         """Cancel a job (ours now, another process's through the database)."""
@@ -160,7 +159,7 @@ class CertificationService:
             runner.cancel()
             await asyncio.gather(self._tasks[job_id], return_exceptions=True)
         else:
-            await cancel_job(self.sessions, job_id)
+            await cancel_job(self.sessions, job_id, bus=self.bus)
 
     async def pause_all_and_wait(self) -> None:
         """Leave every running job PAUSED and resumable (used when quitting)."""
