@@ -21,11 +21,13 @@ FORBIDDEN = {
     "bedrock": ("certtui.store", "certtui.engine", "certtui.tui", "certtui.cli", "textual"),
     "standin": ("certtui.store", "certtui.engine", "certtui.tui", "textual"),
     "engine": ("certtui.tui", "certtui.cli", "textual", "sqlalchemy"),
-    "tui": ("aioboto3", "botocore", "certtui.bedrock", "certtui.cli", "certtui.standin"),
+    "tui": ("aioboto3", "botocore", "certtui.bedrock", "certtui.cli", "certtui.standin",
+            "sqlalchemy"),
     "export": ("certtui.bedrock", "certtui.engine", "certtui.tui", "certtui.cli", "textual",
-               "aioboto3", "botocore"),
-    # the top layer may use every other; test_only_the_entry_point_imports_cli guards its callers
-    "cli": (),
+               "aioboto3", "botocore", "sqlalchemy"),
+    # the top layer may use every other layer of certtui (test_only_the_entry_point_imports_cli
+    # guards its callers), but SQL stays in store
+    "cli": ("sqlalchemy",),
 }  # fmt: skip
 
 
@@ -101,3 +103,15 @@ def test_relative_imports_are_resolved() -> None:
     assert _package_of(PACKAGE / "cli" / "__init__.py") == "certtui.cli"
     assert _package_of(PACKAGE / "cli" / "db.py") == "certtui.cli"
     assert _package_of(PACKAGE / "__main__.py") == "certtui"
+
+
+def test_only_store_imports_sqlalchemy() -> None:
+    """Every SQL statement lives in store (STYLE.md 11); others name sessions via store.sessions."""
+    outside = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.relative_to(PACKAGE).parts[0] != "store"
+        for name in _imports(path)
+        if _within(name, ("sqlalchemy", "alembic", "aiosqlite", "asyncpg"))
+    ]
+    assert outside == []

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from certtui.domain.enums import JobStatus
-from certtui.engine.leases import lease_is_fresh
+from certtui.domain.leases import lease_is_fresh
 from certtui.errors import UsageError
 from certtui.store import jobs
 from certtui.store.certifications import requeue_units

@@ -19,8 +19,9 @@ from certtui.domain.events import (
     LogLine,
     UnitStateChanged,
 )
+from certtui.domain.leases import lease_is_fresh
 from certtui.engine.events import EventBus
-from certtui.engine.leases import lease_is_fresh, new_owner
+from certtui.engine.leases import new_owner
 from certtui.engine.limits import CallLimiter
 from certtui.engine.persistence import Commit, JobWriter
 from certtui.engine.planning import load_units

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from certtui.config import Settings
 from certtui.domain.enums import JobStatus
 from certtui.domain.events import EngineEvent, LogLine
+from certtui.domain.leases import lease_is_fresh
 from certtui.engine.events import EventBus
-from certtui.engine.leases import lease_is_fresh
 
 if TYPE_CHECKING:
     from certtui.bedrock.clients import BedrockClients

@@ -14,7 +14,7 @@ from certtui.store.views import CertificationRecord, job_exists, load_certificat
 from certtui.suites.scoring import TestStatus
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from certtui.store.sessions import Session
 
 __all__ = [
     "ExportRow",
@@ -94,7 +94,7 @@ class ExportRow:
 
 
 async def export_rows(
-    session: AsyncSession,
+    session: Session,
     regions: Sequence[str] | None = None,
     job_id: str | None = None,
 ) -> list[ExportRow]:

@@ -42,9 +42,8 @@ from certtui.tui.screens.matrix import MatrixScreen
 from certtui.tui.screens.models import ModelsScreen
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from certtui.engine.planning import JobRequest
+    from certtui.store.sessions import Session
 
 LIVE_REPAINT_SECONDS = 0.25  # engine events are applied at most four times a second
 
@@ -123,7 +122,7 @@ class CerttuiApp(App[None]):
 
     # Data ---------------------------------------------------------------------------------
 
-    async def read(self, query: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def read(self, query: Callable[[Session], Awaitable[T]]) -> T:
         """Run one read of the database to its end, even if the worker that asked is cancelled.
 
         A query cancelled half-way (workers are cancelled when the app quits) can leave an
@@ -155,7 +154,7 @@ class CerttuiApp(App[None]):
         if not self.is_running:
             return
 
-        async def everything(session: AsyncSession) -> tuple[Snapshot, list[JobView]]:
+        async def everything(session: Session) -> tuple[Snapshot, list[JobView]]:
             return await load_snapshot(session), await load_jobs(session)
 
         try:

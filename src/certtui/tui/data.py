@@ -29,7 +29,7 @@ from certtui.store.views import (
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from certtui.store.sessions import Session
 
 __all__ = [
     "READ_ERRORS",
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 
-async def load_job_units(session: AsyncSession, job_id: str) -> list[tuple[str, str, CellState]]:
+async def load_job_units(session: Session, job_id: str) -> list[tuple[str, str, CellState]]:
     """A job's units: (model id, region, cell), by model then region."""
     return [
         (unit.api_model_id, unit.region, unit.cell) for unit in await job_units(session, job_id)
