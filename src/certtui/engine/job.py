@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ from certtui.engine.leases import lease_is_fresh, new_owner
 from certtui.engine.limits import CallLimiter
 from certtui.engine.persistence import (
     Commit,
+    DatabaseOutage,
     JobWriter,
+    Outage,
     cancel_unfinished,
     finish_job,
     requeue_processing,
@@ -29,6 +32,7 @@ from certtui.engine.persistence import (
 from certtui.engine.planning import load_units
 from certtui.engine.retry import RetryPolicy
 from certtui.engine.unit import UnitContext, UnitPlan, UnitResult, certify_unit
+from certtui.errors import CannotRunError
 from certtui.store.models import CertificationJob
 from certtui.store.types import utcnow
 from certtui.suites import Suite
@@ -47,6 +51,10 @@ class JobNotRunnable(RuntimeError):
     """The job is finished or does not exist."""
 
 
+class DatabaseUnreachable(CannotRunError):
+    """The run ended while the database was gone: its end could not be recorded."""
+
+
 @dataclass(frozen=True)
 class EngineConfig:
     """Limits, retries and timings of the engine."""
@@ -58,6 +66,10 @@ class EngineConfig:
     heartbeat: float = 1.0
     progress_interval: float = 0.5
     pass_threshold: float | None = None
+    # One database transaction gives up after this long; a database gone for the whole
+    # outage limit pauses the job (what it finished meanwhile is written when it is back).
+    db_attempt_timeout: float = 15.0
+    db_outage_limit: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -104,7 +116,11 @@ class JobRunner:
             bus=self.bus,
             pass_threshold=self.config.pass_threshold,
         )
-        self.writer = JobWriter(sessions, job_id, on_commit=self._committed)
+        self.writer = JobWriter(
+            sessions, job_id, on_commit=self._committed, on_outage=self._outage,
+            attempt_timeout=self.config.db_attempt_timeout,
+            outage_limit=self.config.db_outage_limit,
+        )  # fmt: skip
         self.status = J.QUEUED
         self.total = self.processed = self.succeeded = self.failed = 0
         self._paused = False
@@ -252,27 +268,42 @@ class JobRunner:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._tasks.clear()
-        await self.writer.close()
-        interrupted = False
-        async with self.writer.lock, self.sessions.begin() as session:
-            if self._cancelled:
+        # During an outage this gives up after one attempt: what it could not write stays
+        # unfinished in the database, and resuming runs it again.
+        unwritten = await self.writer.close()
+        requeue = [p.certification_id for p in in_flight] + unwritten
+        if self._cancelled:
+            ending = J.CANCELLED
+        elif self._interrupted or (self._paused and any(queues.values())) or unwritten:
+            ending = J.PAUSED
+        elif self.total > 0 and self._authentication_failed_everywhere:
+            ending = J.FAILED
+        else:
+            ending = J.COMPLETED
+        interrupted = ending is J.PAUSED and self._interrupted
+
+        async def record(session: Any) -> int:
+            if ending is J.CANCELLED:
                 cancelled = await cancel_unfinished(session, self.job_id)
-                self.processed += cancelled
-                self.failed += cancelled
                 await self._close_job(session, J.CANCELLED)
-            elif self._interrupted or (self._paused and any(queues.values())):
-                interrupted = self._interrupted
-                await requeue_processing(
-                    session, self.job_id, [p.certification_id for p in in_flight]
-                )
+                return cancelled
+            if ending is J.PAUSED:
+                await requeue_processing(session, self.job_id, requeue)
                 await set_job_status(
                     session, self.job_id, J.PAUSED, only_from=(J.PROCESSING, J.PAUSED),
                     config=self._config_without_lease(interrupted=interrupted),
                 )  # fmt: skip
-                self.status = J.PAUSED
-            else:
-                failed_everywhere = self.total > 0 and self._authentication_failed_everywhere
-                await self._close_job(session, J.FAILED if failed_everywhere else J.COMPLETED)
+                return 0
+            await self._close_job(session, ending)
+            return 0
+
+        try:
+            cancelled = await self.writer.attempt(record)
+        except DatabaseOutage as exc:
+            raise DatabaseUnreachable(self._unreachable(ending)) from exc
+        self.status = ending
+        self.processed += cancelled
+        self.failed += cancelled
         for plan in in_flight if self.status is J.CANCELLED else ():
             self._publish_unit(plan, C.CANCELLED)
         self._publish_progress()
@@ -280,6 +311,15 @@ class JobRunner:
             self.job_id, self.status, self.total, self.processed, self.succeeded, self.failed,
             interrupted,
         )  # fmt: skip
+
+    def _unreachable(self, ending: JobStatus) -> str:
+        seconds = max(1, math.ceil(self.writer.outage_seconds))
+        gone = f"database unreachable for {seconds} s; job {self.job_id}"
+        if ending is J.CANCELLED:
+            return f"{gone} not cancelled, cancel it with `certtui jobs cancel {self.job_id}`"
+        if ending is J.PAUSED:
+            return f"{gone} paused, resume with `certtui jobs resume {self.job_id}`"
+        return f"{gone} not finished, resume with `certtui jobs resume {self.job_id}`"
 
     async def _close_job(self, session: Any, status: JobStatus) -> None:
         started = await session.scalar(
@@ -333,26 +373,32 @@ class JobRunner:
             self._beat_now.clear()
             version = self._control_version
             desired, self._desired = self._desired, None
+
+            async def beat(session: Any, desired: JobStatus | None = desired) -> JobStatus | None:
+                if desired is not None:
+                    await set_job_status(
+                        session, self.job_id, desired,
+                        only_from=(J.PROCESSING,) if desired is J.PAUSED else (J.PAUSED,),
+                    )  # fmt: skip
+                self._job_config["lease"] = self._lease()
+                status = await session.scalar(
+                    sa.select(CertificationJob.status).where(CertificationJob.id == self.job_id)
+                )
+                await session.execute(
+                    CertificationJob.__table__.update()
+                    .where(CertificationJob.__table__.c.id == self.job_id)
+                    .values(config=self._job_config)
+                )
+                return status
+
             try:
-                async with self.writer.lock, self.sessions.begin() as session:
-                    if desired is not None:
-                        await set_job_status(
-                            session, self.job_id, desired,
-                            only_from=(J.PROCESSING,) if desired is J.PAUSED else (J.PAUSED,),
-                        )  # fmt: skip
-                    self._job_config["lease"] = self._lease()
-                    status = await session.scalar(
-                        sa.select(CertificationJob.status).where(CertificationJob.id == self.job_id)
-                    )
-                    await session.execute(
-                        CertificationJob.__table__.update()
-                        .where(CertificationJob.__table__.c.id == self.job_id)
-                        .values(config=self._job_config)
-                    )
-            except sa.exc.SQLAlchemyError as exc:
+                # One attempt, bounded: the writer reports an outage, and the next beat retries.
+                status = await self.writer.attempt(beat)
+            except Exception as exc:
                 if self._desired is None:
                     self._desired = desired  # not written: try again next beat
-                self.bus.publish(LogLine(self.job_id, "warning", f"heartbeat failed: {exc}"))
+                if not isinstance(exc, DatabaseOutage):
+                    self.bus.publish(LogLine(self.job_id, "warning", f"heartbeat failed: {exc}"))
                 continue
             # A read that raced with a local pause / resume is stale: the next beat rereads.
             if version == self._control_version:
@@ -370,6 +416,28 @@ class JobRunner:
             self.bus.publish(LogLine(self.job_id, "info", "resumed from another process"))
             self.resume()
         self.status = J.PAUSED if self._paused else self.status
+
+    def _outage(self, outage: Outage) -> None:
+        """Say what the database is doing, and pause the job once it has been gone too long."""
+        seconds = max(1, math.ceil(outage.seconds))
+        if outage.state == "begun":
+            limit = self.config.db_outage_limit
+            text = (
+                f"database unreachable ({outage.error}); retrying, the job pauses after {limit:g} s"
+            )
+            self.bus.publish(LogLine(self.job_id, "warning", text))
+        elif outage.state == "limit":
+            text = (
+                f"database unreachable for {seconds} s; job paused, resume with "
+                f"`certtui jobs resume {self.job_id}`"
+            )
+            self.bus.publish(LogLine(self.job_id, "error", text))
+            if not self._paused:
+                self.pause()  # the heartbeat records PAUSED once the database is back
+        else:
+            self.bus.publish(
+                LogLine(self.job_id, "info", f"database reachable again after {seconds} s")
+            )
 
     def _set_status(self, status: JobStatus) -> None:
         self.status = status
