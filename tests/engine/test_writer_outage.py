@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 
 import asyncpg
 import pytest
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from certtui.bedrock.clients import BedrockClients
@@ -28,6 +30,7 @@ from certtui.engine.planning import JobRequest, plan_job
 from certtui.standin.server import serve
 from certtui.store import migrate
 from certtui.store.database import create_engine, parse_database_url, session_factory
+from certtui.store.outage import is_database_outage
 from certtui.suites import default_suite
 from support.engine import REGIONS, JobState, assert_consistent, clients_for, healthy_scenario
 from support.engine import job_state as read_job_state
@@ -279,3 +282,36 @@ async def test_an_outage_past_its_limit_pauses_the_job_and_says_so(
         final = await outage.state(job_id)
         assert final.units == {"COMPLETED": UNITS}
         assert_consistent(final)
+
+
+def _wrapped(error: BaseException, *, invalidated: bool = False) -> BaseException:
+    """An error as SQLAlchemy raises it mid-statement: a DBAPIError caused by the driver's."""
+    try:
+        raise sa_exc.DBAPIError("UPDATE ...", {}, error, connection_invalidated=invalidated) from (
+            error
+        )
+    except sa_exc.DBAPIError as wrapped:
+        return wrapped
+
+
+@pytest.mark.parametrize(
+    ("error", "outage"),
+    [
+        (ConnectionRefusedError(111, "Connect call failed"), True),  # asyncpg, while connecting
+        (TimeoutError(), True),
+        (asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"), True),
+        (asyncpg.exceptions.CannotConnectNowError("the database system is starting up"), True),
+        (asyncpg.exceptions.AdminShutdownError("terminating connection"), True),
+        (_wrapped(RuntimeError("connection is closed"), invalidated=True), True),
+        (_wrapped(asyncpg.exceptions.ConnectionDoesNotExistError("closed")), True),
+        (
+            sa_exc.OperationalError("COMMIT", {}, sqlite3.OperationalError("database is locked")),
+            True,
+        ),
+        (_wrapped(asyncpg.exceptions.UniqueViolationError("duplicate key")), False),
+        (sa_exc.IntegrityError("INSERT ...", {}, sqlite3.IntegrityError("UNIQUE")), False),
+        (ValueError("a bug"), False),
+    ],
+)
+def test_what_counts_as_the_database_being_away(error: BaseException, outage: bool) -> None:
+    assert is_database_outage(error) is outage

@@ -220,10 +220,14 @@ class JobRunner:
                     return
             self._wake.clear()
             waiter = asyncio.create_task(self._wake.wait())
+            # A writer that stopped on an error (a bug, not an outage) stops the job too.
+            writer = [self.writer.task] if self.writer.task is not None else []
             done, _ = await asyncio.wait(
-                [waiter, *self._tasks], return_when=asyncio.FIRST_COMPLETED
+                [waiter, *writer, *self._tasks], return_when=asyncio.FIRST_COMPLETED
             )
             waiter.cancel()
+            if writer and writer[0] in done:
+                raise writer[0].exception() or RuntimeError("the job writer stopped")
             for task in done:
                 plan = self._tasks.pop(task, None)  # type: ignore[call-overload]
                 if plan is not None:

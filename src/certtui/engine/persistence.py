@@ -128,6 +128,11 @@ class JobWriter:
         self._pending.set()
 
     @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The flush loop while it runs; it ends early only on an error that is not an outage."""
+        return self._task
+
+    @property
     def queued(self) -> int:
         """How many unit updates wait to be written."""
         return len(self._started) + len(self._finished)
@@ -163,6 +168,8 @@ class JobWriter:
                 failure: BaseException = TimeoutError(
                     f"no answer from the database within {self.attempt_timeout:g} s"
                 )
+            elif transaction.cancelled():
+                failure = TimeoutError("the database transaction was cancelled")
             elif transaction.exception() is None:
                 result = transaction.result()
                 if committed is not None:
