@@ -136,9 +136,11 @@ async def _eventually_state(
 
 
 @contextlib.asynccontextmanager
-async def _world(outage: Outage) -> AsyncIterator[tuple[async_sessionmaker, str, BedrockClients]]:
-    """Sessions on the outage database, the stand-in, and clients talking to it."""
-    engine = create_engine(parse_database_url(outage.url))
+async def _world(
+    outage: Outage, url: str | None = None
+) -> AsyncIterator[tuple[async_sessionmaker, str, BedrockClients]]:
+    """Sessions on the outage database (or ``url``), the stand-in, and clients talking to it."""
+    engine = create_engine(parse_database_url(url or outage.url))
     try:
         async with (
             serve(healthy_scenario(6), latency_ms=150) as standin,
@@ -282,6 +284,73 @@ async def test_an_outage_past_its_limit_pauses_the_job_and_says_so(
         final = await outage.state(job_id)
         assert final.units == {"COMPLETED": UNITS}
         assert_consistent(final)
+
+
+class HangingNetwork:
+    """A TCP relay to the server that can stop passing bytes: a link that hangs, not refuses."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.flowing = asyncio.Event()
+        self.flowing.set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def __aenter__(self) -> HangingNetwork:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        self.listen_port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._server.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def url(self, database_url: str) -> str:
+        return database_url.replace(f":{self.port}/", f":{self.listen_port}/")
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self.flowing.wait()  # a new connection is accepted, then never answered
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.port)
+        for source, sink in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(self._pump(source, sink))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _pump(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        try:
+            while data := await source.read(65536):
+                await self.flowing.wait()
+                sink.write(data)
+                await sink.drain()
+        except OSError:
+            pass
+        finally:
+            sink.close()
+
+
+async def test_quitting_while_the_link_hangs_is_bounded_by_the_attempt_timeout(
+    outage: Outage,
+) -> None:
+    async with (
+        HangingNetwork(outage.server.port) as network,
+        _world(outage, network.url(outage.url)) as (sessions, standin_url, clients),
+    ):
+        job = await _start_job(sessions, standin_url, clients, _config(),
+                               exit_on_pause=False)  # fmt: skip
+        job_id = job.runner.job_id
+        network.flowing.clear()  # statements and connections in progress now wait forever
+        await _until(
+            lambda: job.said(f"no answer from the database within {ATTEMPT:g} s"),
+            "an attempt given up at its timeout",
+            timeout=PROMPT,
+        )
+        job.runner.interrupt()
+        with pytest.raises(DatabaseUnreachable):
+            await asyncio.wait_for(job.task, PROMPT)
+        network.flowing.set()
+        assert_consistent(await outage.state(job_id))
+        await _resume_to_the_end(outage, sessions, clients, job_id)
 
 
 def _wrapped(error: BaseException, *, invalidated: bool = False) -> BaseException:
