@@ -80,7 +80,7 @@ class JobWriter:
     ``attempt``: it holds ``lock`` for that attempt only and gives up after
     ``attempt_timeout``, so a database that is gone never holds up the others. Batches are
     retried with backoff outside the lock; an outage is reported through ``on_outage`` when
-    it begins, once it has lasted ``outage_limit`` seconds, and when it is over.
+    it begins, each time it has lasted another ``outage_limit`` seconds, and when it is over.
     """
 
     def __init__(
@@ -111,7 +111,7 @@ class JobWriter:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._outage_since: float | None = None
-        self._outage_limit_told = False
+        self._limits_told = 0
 
     def start(self) -> None:
         """Start the background flush loop."""
@@ -191,15 +191,16 @@ class JobWriter:
         if self._outage_since is not None:
             seconds = self.outage_seconds
             self._outage_since = None
-            self._outage_limit_told = False
+            self._limits_told = 0
             self._tell(Outage("over", seconds, ""))
 
     def _failed(self, error: BaseException) -> None:
         if self._outage_since is None:
             self._outage_since = time.monotonic()
             self._tell(Outage("begun", 0.0, _describe(error)))
-        elif self.outage_seconds >= self.outage_limit and not self._outage_limit_told:
-            self._outage_limit_told = True
+        elif self.outage_seconds >= self.outage_limit * (self._limits_told + 1):
+            # Told again each further limit: a job resumed while it lasts pauses again.
+            self._limits_told += 1
             self._tell(Outage("limit", self.outage_seconds, _describe(error)))
 
     def _tell(self, outage: Outage) -> None:
