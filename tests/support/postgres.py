@@ -70,6 +70,10 @@ class PostgresServer:
         )  # fmt: skip
         if init.returncode != 0:
             raise PostgresUnavailable(f"initdb failed: {init.stderr.strip()[-500:]}")
+        self.run()
+
+    def run(self) -> None:
+        """Start the server on its existing data directory."""
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
@@ -81,6 +85,12 @@ class PostgresServer:
         if started.returncode != 0:
             log = (self.root / "log").read_text(errors="replace")[-800:]
             raise PostgresUnavailable(f"pg_ctl start failed: {started.stderr.strip()} {log}")
+
+    def halt(self) -> None:
+        """Stop the server as an operator would (sessions are terminated); ``run`` restarts it."""
+        stopped = self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
+        if stopped.returncode != 0:
+            raise PostgresUnavailable(f"pg_ctl stop failed: {stopped.stderr.strip()}")
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -23,13 +24,13 @@ from certtui.domain.leases import lease_is_fresh
 from certtui.engine.events import EventBus
 from certtui.engine.leases import new_owner
 from certtui.engine.limits import CallLimiter
-from certtui.engine.persistence import Commit, JobWriter
+from certtui.engine.persistence import Commit, DatabaseOutage, JobWriter, Outage
 from certtui.engine.planning import load_units
 from certtui.engine.retry import RetryPolicy
 from certtui.engine.unit import UnitContext, UnitPlan, UnitResult, certify_unit
+from certtui.errors import CannotRunError
 from certtui.store import jobs
 from certtui.store.certifications import requeue_units
-from certtui.store.sessions import SQLAlchemyError
 from certtui.store.types import utcnow
 from certtui.suites import Suite
 
@@ -50,6 +51,10 @@ class JobNotRunnable(RuntimeError):
     """The job is finished or does not exist."""
 
 
+class DatabaseUnreachable(CannotRunError):
+    """The run ended while the database was gone: its end could not be recorded."""
+
+
 @dataclass(frozen=True)
 class EngineConfig:
     """Limits, retries and timings of the engine."""
@@ -61,6 +66,10 @@ class EngineConfig:
     heartbeat: float = 1.0
     progress_interval: float = 0.5
     pass_threshold: float | None = None
+    # One database transaction gives up after this long; a database gone for the whole
+    # outage limit pauses the job (what it finished meanwhile is written when it is back).
+    db_attempt_timeout: float = 15.0
+    db_outage_limit: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -107,7 +116,11 @@ class JobRunner:
             bus=self.bus,
             pass_threshold=self.config.pass_threshold,
         )
-        self.writer = JobWriter(sessions, job_id, on_commit=self._committed)
+        self.writer = JobWriter(
+            sessions, job_id, on_commit=self._committed, on_outage=self._outage,
+            attempt_timeout=self.config.db_attempt_timeout,
+            outage_limit=self.config.db_outage_limit,
+        )  # fmt: skip
         self.status = J.QUEUED
         self.total = self.processed = self.succeeded = self.failed = 0
         self._paused = False
@@ -208,10 +221,14 @@ class JobRunner:
                     return
             self._wake.clear()
             waiter = asyncio.create_task(self._wake.wait())
+            # A writer that stopped on an error (a bug, not an outage) stops the job too.
+            writer = [self.writer.task] if self.writer.task is not None else []
             done, _ = await asyncio.wait(
-                [waiter, *self._tasks], return_when=asyncio.FIRST_COMPLETED
+                [waiter, *writer, *self._tasks], return_when=asyncio.FIRST_COMPLETED
             )
             waiter.cancel()
+            if writer and writer[0] in done:
+                raise writer[0].exception() or RuntimeError("the job writer stopped")
             for task in done:
                 plan = self._tasks.pop(task, None)  # type: ignore[call-overload]
                 if plan is not None:
@@ -255,21 +272,28 @@ class JobRunner:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._tasks.clear()
-        await self.writer.close()
-        interrupted = False
-        events: list[EngineEvent | None] = []
-        async with self.writer.lock, self.sessions.begin() as session:
-            if self._cancelled:
-                cancelled = await jobs.cancel_unfinished(session, self.job_id)
-                self.processed += len(cancelled)
-                self.failed += len(cancelled)
-                events += cancelled
-                events.append(await self._close_job(session, J.CANCELLED))
-            elif self._interrupted or (self._paused and any(queues.values())):
-                interrupted = self._interrupted
-                events += await requeue_units(
-                    session, self.job_id, [p.certification_id for p in in_flight]
-                )
+        # During an outage this gives up after one attempt: what it could not write stays
+        # unfinished in the database, and resuming runs it again.
+        unwritten = await self.writer.close()
+        requeue = [p.certification_id for p in in_flight] + unwritten
+        if self._cancelled:
+            ending = J.CANCELLED
+        elif self._interrupted or (self._paused and any(queues.values())) or unwritten:
+            ending = J.PAUSED
+        elif self.total > 0 and self._authentication_failed_everywhere:
+            ending = J.FAILED
+        else:
+            ending = J.COMPLETED
+        interrupted = ending is J.PAUSED and self._interrupted
+
+        async def record(session: Session) -> list[EngineEvent | None]:
+            if ending is J.CANCELLED:
+                cancelled: list[EngineEvent | None] = []
+                cancelled += await jobs.cancel_unfinished(session, self.job_id)
+                return [*cancelled, await self._close_job(session, J.CANCELLED)]
+            if ending is J.PAUSED:
+                events: list[EngineEvent | None] = []
+                events += await requeue_units(session, self.job_id, requeue)
                 config = self._config_without_lease(interrupted=interrupted)
                 paused = await jobs.set_job_status(
                     session, self.job_id, J.PAUSED, only_from=(J.PROCESSING,), config=config
@@ -279,19 +303,33 @@ class JobRunner:
                 ):
                     # The heartbeat wrote the pause already; only the lease goes now.
                     paused = self._unpublished(J.PAUSED)
-                events.append(paused)
-                self.status = J.PAUSED
-            else:
-                failed_everywhere = self.total > 0 and self._authentication_failed_everywhere
-                events.append(
-                    await self._close_job(session, J.FAILED if failed_everywhere else J.COMPLETED)
-                )
+                return [*events, paused]
+            return [await self._close_job(session, ending)]
+
+        try:
+            events = await self.writer.attempt(record)
+        except DatabaseOutage as exc:
+            raise DatabaseUnreachable(self._unreachable(ending)) from exc
+        self.status = ending
+        if ending is J.CANCELLED:
+            cancelled_units = sum(isinstance(event, UnitStateChanged) for event in events)
+            self.processed += cancelled_units
+            self.failed += cancelled_units
         self._publish(events)
         self._publish_progress()
         return JobOutcome(
             self.job_id, self.status, self.total, self.processed, self.succeeded, self.failed,
             interrupted,
         )  # fmt: skip
+
+    def _unreachable(self, ending: JobStatus) -> str:
+        seconds = max(1, math.ceil(self.writer.outage_seconds))
+        gone = f"database unreachable for {seconds} s; job {self.job_id}"
+        if ending is J.CANCELLED:
+            return f"{gone} not cancelled, cancel it with `certtui jobs cancel {self.job_id}`"
+        if ending is J.PAUSED:
+            return f"{gone} paused, resume with `certtui jobs resume {self.job_id}`"
+        return f"{gone} not finished, resume with `certtui jobs resume {self.job_id}`"
 
     async def _close_job(self, session: Session, status: JobStatus) -> JobStateChanged | None:
         started = await jobs.job_started_at(session, self.job_id)
@@ -371,21 +409,29 @@ class JobRunner:
             self._beat_now.clear()
             version = self._control_version
             desired, self._desired = self._desired, None
-            change = None
+
+            async def beat(
+                session: Session, desired: JobStatus | None = desired
+            ) -> tuple[JobStatus | None, JobStateChanged | None]:
+                change = None
+                if desired is not None:
+                    change = await jobs.set_job_status(
+                        session, self.job_id, desired,
+                        only_from=(J.PROCESSING,) if desired is J.PAUSED else (J.PAUSED,),
+                    )  # fmt: skip
+                self._job_config["lease"] = self._lease()
+                status = await jobs.job_status(session, self.job_id)
+                await jobs.write_config(session, self.job_id, self._job_config)
+                return status, change
+
             try:
-                async with self.writer.lock, self.sessions.begin() as session:
-                    if desired is not None:
-                        change = await jobs.set_job_status(
-                            session, self.job_id, desired,
-                            only_from=(J.PROCESSING,) if desired is J.PAUSED else (J.PAUSED,),
-                        )  # fmt: skip
-                    self._job_config["lease"] = self._lease()
-                    status = await jobs.job_status(session, self.job_id)
-                    await jobs.write_config(session, self.job_id, self._job_config)
-            except SQLAlchemyError as exc:
+                # One attempt, bounded: the writer reports an outage, and the next beat retries.
+                status, change = await self.writer.attempt(beat)
+            except Exception as exc:
                 if self._desired is None:
                     self._desired = desired  # not written: try again next beat
-                self.bus.publish(LogLine(self.job_id, "warning", f"heartbeat failed: {exc}"))
+                if not isinstance(exc, DatabaseOutage):
+                    self.bus.publish(LogLine(self.job_id, "warning", f"heartbeat failed: {exc}"))
                 continue
             self._publish([change])
             # A read that raced with a local pause / resume is stale: the next beat rereads.
@@ -404,6 +450,28 @@ class JobRunner:
             self.bus.publish(LogLine(self.job_id, "info", "resumed from another process"))
             self.resume()
         self.status = J.PAUSED if self._paused else self.status
+
+    def _outage(self, outage: Outage) -> None:
+        """Say what the database is doing, and pause the job once it has been gone too long."""
+        seconds = max(1, math.ceil(outage.seconds))
+        if outage.state == "begun":
+            limit = self.config.db_outage_limit
+            text = (
+                f"database unreachable ({outage.error}); retrying, the job pauses after {limit:g} s"
+            )
+            self.bus.publish(LogLine(self.job_id, "warning", text))
+        elif outage.state == "limit":
+            text = (
+                f"database unreachable for {seconds} s; job paused, resume with "
+                f"`certtui jobs resume {self.job_id}`"
+            )
+            self.bus.publish(LogLine(self.job_id, "error", text))
+            if not self._paused:
+                self.pause()  # the heartbeat records PAUSED once the database is back
+        else:
+            self.bus.publish(
+                LogLine(self.job_id, "info", f"database reachable again after {seconds} s")
+            )
 
     def _set_status(self, status: JobStatus) -> None:
         self.status = status

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from certtui.domain.enums import CertificationStatus
 from certtui.store import certifications, jobs
-from certtui.store.sessions import SQLAlchemyError
+from certtui.store.outage import is_database_outage
 from certtui.store.types import utcnow
 
 if TYPE_CHECKING:
     from certtui.engine.unit import UnitResult
     from certtui.store.sessions import Session, Sessions
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,12 +45,35 @@ def counts_as_success(status: CertificationStatus, passed: bool | None) -> bool:
     return status is CertificationStatus.COMPLETED and bool(passed)
 
 
+class DatabaseOutage(Exception):
+    """One attempt at a transaction failed because the database is gone or busy for now."""
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A database outage as the writer saw it: ``begun``, past its ``limit``, or ``over``."""
+
+    state: Literal["begun", "limit", "over"]
+    seconds: float
+    error: str
+
+
+BACKOFF_FIRST = 0.2
+BACKOFF_CAP = 5.0
+
+
 class JobWriter:
     """The single writer of a running job: batches unit updates into few transactions.
 
     A terminal update only applies to a unit of this job that is still unfinished, and the
     job's counters move by what was applied, in the same transaction: a unit is counted
     exactly once, whatever retries, crashes and resumptions happen around it.
+
+    Every transaction of the job (the batches, the heartbeat, the final status) is one
+    ``attempt``: it holds ``lock`` for that attempt only and gives up after
+    ``attempt_timeout``, so a database that is gone never holds up the others. Batches are
+    retried with backoff outside the lock; an outage is reported through ``on_outage`` when
+    it begins, each time it has lasted another ``outage_limit`` seconds, and when it is over.
     """
 
     def __init__(
@@ -55,20 +82,29 @@ class JobWriter:
         job_id: str,
         *,
         on_commit: Callable[[Commit], None] | None = None,
+        on_outage: Callable[[Outage], None] | None = None,
         interval: float = 0.05,
         max_batch: int = 512,
+        attempt_timeout: float = 15.0,
+        outage_limit: float = 60.0,
     ) -> None:
         self.sessions = sessions
         self.job_id = job_id
         self.on_commit = on_commit
+        self.on_outage = on_outage
         self.interval = interval
         self.max_batch = max_batch
-        self.lock = asyncio.Lock()  # also taken by the job's own status writes
+        self.attempt_timeout = attempt_timeout
+        self.outage_limit = outage_limit
+        self.lock = asyncio.Lock()  # one transaction of this job at a time
         self._started: dict[str, datetime] = {}
         self._finished: list[Finished] = []
         self._pending = asyncio.Event()
+        self._closing_now = asyncio.Event()  # cuts a backoff sleep short
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._outage_since: float | None = None
+        self._limits_told = 0
 
     def start(self) -> None:
         """Start the background flush loop."""
@@ -84,47 +120,153 @@ class JobWriter:
         self._finished.append(Finished(certification_id, result))
         self._pending.set()
 
-    async def flush(self) -> None:
-        """Commit everything queued so far."""
-        async with self.lock:
-            await self._flush_locked()
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The flush loop while it runs; it ends early only on an error that is not an outage."""
+        return self._task
 
-    async def close(self) -> None:
-        """Flush and stop the loop."""
+    @property
+    def queued(self) -> int:
+        """How many unit updates wait to be written."""
+        return len(self._started) + len(self._finished)
+
+    @property
+    def outage_seconds(self) -> float:
+        """How long the current outage has lasted (0 while the database answers)."""
+        if self._outage_since is None:
+            return 0.0
+        return time.monotonic() - self._outage_since
+
+    async def attempt(
+        self,
+        work: Callable[[Session], Awaitable[T]],
+        committed: Callable[[T], None] | None = None,
+    ) -> T:
+        """Run ``work`` in one transaction under the lock, bounded by the attempt timeout.
+
+        ``committed`` runs after the commit, still under the lock. Raises DatabaseOutage when
+        the database is gone or busy; other errors are bugs and propagate as they are.
+        """
+        async with self.lock:
+            transaction = asyncio.ensure_future(self._transaction(work))
+            try:
+                done, _ = await asyncio.wait({transaction}, timeout=self.attempt_timeout)
+            except asyncio.CancelledError:
+                transaction.cancel()
+                raise
+            if not done:
+                # A connection that hangs may hang its rollback too: leave it to end on its own.
+                transaction.cancel()
+                transaction.add_done_callback(_forget)
+                failure: BaseException = TimeoutError(
+                    f"no answer from the database within {self.attempt_timeout:g} s"
+                )
+            elif transaction.cancelled():
+                failure = TimeoutError("the database transaction was cancelled")
+            elif transaction.exception() is None:
+                result = transaction.result()
+                if committed is not None:
+                    committed(result)
+                self._answered()
+                return result
+            else:
+                failure = transaction.exception()  # type: ignore[assignment]
+                if not is_database_outage(failure):
+                    raise failure
+        self._failed(failure)
+        raise DatabaseOutage(_describe(failure)) from failure
+
+    async def _transaction(self, work: Callable[[Session], Awaitable[T]]) -> T:
+        async with self.sessions.begin() as session:
+            return await work(session)
+
+    def _answered(self) -> None:
+        if self._outage_since is not None:
+            seconds = self.outage_seconds
+            self._outage_since = None
+            self._limits_told = 0
+            self._tell(Outage("over", seconds, ""))
+
+    def _failed(self, error: BaseException) -> None:
+        if self._outage_since is None:
+            self._outage_since = time.monotonic()
+            self._tell(Outage("begun", 0.0, _describe(error)))
+        elif self.outage_seconds >= self.outage_limit * (self._limits_told + 1):
+            # Told again each further limit: a job resumed while it lasts pauses again.
+            self._limits_told += 1
+            self._tell(Outage("limit", self.outage_seconds, _describe(error)))
+
+    def _tell(self, outage: Outage) -> None:
+        if self.on_outage is not None:
+            self.on_outage(outage)
+
+    async def flush(self) -> None:
+        """Commit everything queued so far, waiting out an outage."""
+        await self._drain()
+
+    async def close(self) -> list[str]:
+        """Stop the loop and write what is queued; returns the units left unwritten.
+
+        During an outage this makes one attempt and gives up: the units it could not write
+        stay unfinished in the database (resuming the job runs them again).
+        """
         self._closing = True
         self._pending.set()
+        self._closing_now.set()
         if self._task is not None:
             await self._task
             self._task = None
-        await self.flush()
+        while self._started or self._finished:
+            try:
+                await self._write_batch()
+            except DatabaseOutage:
+                break
+        unwritten = list(
+            dict.fromkeys([*self._started, *(f.certification_id for f in self._finished)])
+        )
+        self._started.clear()
+        self._finished.clear()
+        return unwritten
 
     async def _loop(self) -> None:
         while not self._closing:
             await self._pending.wait()
             if not self._closing:
                 await asyncio.sleep(self.interval)  # let a batch gather
-            async with self.lock:
-                await self._flush_locked()
+            await self._drain()
 
-    async def _flush_locked(self) -> None:
+    async def _drain(self) -> None:
+        """Write queued batches, backing off outside the lock while the database is out."""
         self._pending.clear()
-        delay = 0.2
-        while self._started or self._finished:
-            started = dict(list(self._started.items())[: self.max_batch])
-            finished = self._finished[: self.max_batch]
+        delay = BACKOFF_FIRST
+        while (self._started or self._finished) and not self._closing:
             try:
-                async with self.sessions.begin() as session:
-                    commit = await self._apply(session, started, finished)
-            except SQLAlchemyError:
-                # The database went away: keep everything queued and try again shortly.
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                continue
+                await self._write_batch()
+            except DatabaseOutage:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing_now.wait(), delay)
+                delay = min(delay * 2, BACKOFF_CAP)
+            else:
+                delay = BACKOFF_FIRST
+
+    async def _write_batch(self) -> None:
+        started: dict[str, datetime] = {}
+        finished: list[Finished] = []
+
+        async def apply(session: Session) -> Commit:
+            # Taken under the lock, so two flushers never write the same batch.
+            started.update(list(self._started.items())[: self.max_batch])
+            finished.extend(self._finished[: self.max_batch])
+            return await self._apply(session, started, finished)
+
+        def committed(commit: Commit) -> None:
             for key in started:
                 self._started.pop(key, None)
             del self._finished[: len(finished)]
             if self.on_commit is not None:
                 self.on_commit(commit)
+
+        await self.attempt(apply, committed)
 
     async def _apply(
         self,
@@ -160,3 +302,20 @@ class JobWriter:
                 session, self.job_id, commit.succeeded, commit.failed, utcnow()
             )
         return commit
+
+
+def _forget(task: asyncio.Task[Any]) -> None:
+    # Retrieve the outcome of an abandoned attempt so asyncio does not log it as lost.
+    if not task.cancelled():
+        task.exception()
+
+
+def _describe(error: BaseException) -> str:
+    # The driver's own error says it best ("connection refused"); wrappers add SQL and noise.
+    while True:
+        inner = getattr(error, "orig", None) or error.__cause__
+        if not isinstance(inner, BaseException):
+            break
+        error = inner
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__

@@ -1,0 +1,64 @@
+"""Telling a database that is gone or busy for now (retry later) from a bug (fail loudly)."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+
+from sqlalchemy import exc as sa_exc
+
+# SQLSTATE classes that say the server or the link is unavailable, not that the statement is
+# wrong: connection exception, insufficient resources (disk full, too many connections),
+# operator intervention (shutdown, restart, "the database system is starting up"), and
+# transaction rollback (serialization failure, deadlock: run it again).
+TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57", "40")
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """Whether an error means the database cannot be reached or used right now.
+
+    asyncpg raises ``OSError`` (connection refused) and its own exceptions without
+    SQLAlchemy's wrapping when a connection is being opened, and wrapped ones mid-statement:
+    the whole cause chain is examined.
+    """
+    for cause in _chain(error):
+        if isinstance(cause, OSError):  # ConnectionError and TimeoutError included
+            return True
+        if isinstance(cause, sa_exc.DBAPIError) and cause.connection_invalidated:
+            return True
+        if isinstance(
+            cause,
+            sa_exc.OperationalError
+            | sa_exc.InterfaceError
+            | sa_exc.DisconnectionError
+            | sa_exc.TimeoutError,  # no pooled connection came free in time
+        ):
+            return True
+        if isinstance(cause, sqlite3.OperationalError):  # locked, busy, disk full, I/O error
+            return True
+        if _is_asyncpg_outage(cause):
+            return True
+    return False
+
+
+def _is_asyncpg_outage(error: BaseException) -> bool:
+    asyncpg = sys.modules.get("asyncpg")
+    if asyncpg is None:  # never imported: none of its exceptions can be in flight
+        return False
+    if isinstance(error, asyncpg.InterfaceError):  # ConnectionDoesNotExistError and kin
+        return True
+    if isinstance(error, asyncpg.PostgresError):
+        return str(getattr(error, "sqlstate", "") or "")[:2] in TRANSIENT_SQLSTATE_CLASSES
+    return False
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+    return chain
