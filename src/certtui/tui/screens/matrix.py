@@ -45,6 +45,18 @@ class MatrixScreen(FilteredModelsScreen):
     def table(self) -> LiveTable:
         return self.query_one("#matrix", LiveTable)
 
+    def on_mount(self) -> None:
+        # Cell colours are Rich styles made from the theme's variables, kept per look: a theme
+        # picked from the command palette must make them again, or the cells keep the old ones.
+        self.app.theme_changed_signal.subscribe(self, self._recolour)
+
+    def _recolour(self, _theme: object) -> None:
+        self._styles = role_styles(self.app)
+        self._texts.clear()
+        self._shown.clear()  # every cell is set again, in its new colour
+        if self.certtui.loaded:
+            self.show_data(None)
+
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         if not self._styles:
             self._styles = role_styles(self.app)
