@@ -22,7 +22,12 @@ from certtui.domain.errors import ErrorCategory
 from certtui.engine.unit import _quality_summary
 from certtui.store import migrate
 from certtui.store.catalog import BEDROCK_NAME, BEDROCK_SLUG, ModelObservation, apply_discovery
-from certtui.store.database import create_engine, session_factory, sqlite_target
+from certtui.store.database import (
+    create_engine,
+    read_session_factory,
+    session_factory,
+    sqlite_target,
+)
 from certtui.store.models import (
     AIModel,
     AIProvider,
@@ -365,7 +370,9 @@ def open_database(path: str, *, read_only: bool) -> Database:
     """The database as certtui opens it (read-only at the driver level when asked)."""
     target = sqlite_target(Path(path))
     engine = create_engine(target, read_only=read_only)
-    return Database(target, engine, session_factory(engine), read_only)
+    return Database(
+        target, engine, session_factory(engine), read_only, read_session_factory(engine)
+    )
 
 
 class LoopResources:

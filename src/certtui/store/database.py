@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from certtui.errors import CannotRunError, UsageError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+DEFERRED_OPTION = "certtui_deferred_begin"
 URL_HELP = "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
 
 
@@ -113,7 +114,12 @@ def _sqlite_engine(target: DatabaseTarget, *, read_only: bool) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN")
+        # A deferred BEGIN that reads and then writes cannot wait for another writer: SQLite
+        # answers "database is locked" at once instead of waiting the busy timeout. So a
+        # transaction takes the write lock when it begins (waiting its turn), except reads that
+        # asked not to (``read_session_factory``) and every transaction of a read-only file.
+        deferred = read_only or connection.get_execution_options().get(DEFERRED_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -121,6 +127,13 @@ def _sqlite_engine(target: DatabaseTarget, *, read_only: bool) -> AsyncEngine:
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def read_session_factory(engine: AsyncEngine) -> async_sessionmaker:
+    """Sessions for reads only: on SQLite they do not take the write lock when they begin."""
+    return async_sessionmaker(
+        engine.execution_options(**{DEFERRED_OPTION: True}), expire_on_commit=False
+    )
 
 
 def explain_database_error(exc: BaseException, target: DatabaseTarget) -> CannotRunError | None:

@@ -20,6 +20,7 @@ from certtui.store.database import (
     explain_database_error,
     parse_database_url,
     ping,
+    read_session_factory,
     session_factory,
     sqlite_target,
 )
@@ -35,6 +36,7 @@ class Database:
     engine: AsyncEngine
     sessions: async_sessionmaker
     read_only: bool
+    reads: async_sessionmaker  # sessions that only read (on SQLite they leave writers be)
 
 
 def resolve_target(settings: Settings) -> DatabaseTarget:
@@ -55,7 +57,9 @@ async def open_database(
     engine = create_engine(target, read_only=read_only)
     try:
         await _check(engine, target, check_schema=check_schema, read_only=read_only)
-        yield Database(target, engine, session_factory(engine), read_only)
+        yield Database(
+            target, engine, session_factory(engine), read_only, read_session_factory(engine)
+        )
     except (SQLAlchemyError, OSError, sqlite3.Error) as exc:
         raise translate_error(exc, target) from exc
     finally:

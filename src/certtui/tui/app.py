@@ -132,7 +132,7 @@ class CerttuiApp(App[None]):
         """
 
         async def run() -> T:
-            async with self.database.sessions() as session:
+            async with self.database.reads() as session:
                 return await query(session)
 
         task = asyncio.ensure_future(run())
