@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from certtui.domain.enums import CertificationStatus, JobStatus
 from certtui.domain.events import JobProgress, RetryScheduled, Throttled, UnitStateChanged
-from certtui.engine.control import pause_job
+from certtui.engine.control import cancel_job, pause_job
 from certtui.engine.job import EngineConfig, JobRunner
 from certtui.engine.planning import JobRequest, plan_job
 from certtui.engine.retry import RetryPolicy
@@ -190,6 +190,37 @@ async def test_pause_from_another_process_then_resume_in_a_new_runner(
     assert again.status is JobStatus.COMPLETED
     final = await job_state(sessions, job_id)
     assert final.units == {"COMPLETED": 18}
+    assert_consistent(final)
+
+
+async def test_a_cancel_from_another_process_wins_over_a_local_interrupt(
+    sessions: async_sessionmaker,
+) -> None:
+    # The cancel lands between two heartbeats, and the runner is interrupted (SIGTERM) before
+    # it has read it: the job must end CANCELLED with every unit finished, not CANCELLED with
+    # its units put back in the queue.
+    async with serve(healthy_scenario(6), latency_ms=100) as server:
+        await sync(sessions, server.url)
+        job_id = await _plan(sessions)
+        async with clients_for(server.url) as clients:
+            config = EngineConfig(concurrency=2, region_concurrency=1, heartbeat=3600)
+            runner = JobRunner(sessions, clients, default_suite(), job_id, config)
+            first_done = asyncio.Event()
+            runner.bus.subscribe(
+                lambda e: first_done.set()
+                if isinstance(e, UnitStateChanged) and e.status.is_terminal else None
+            )  # fmt: skip
+            task = asyncio.create_task(runner.run())
+            await asyncio.wait_for(first_done.wait(), 30)
+            control = await cancel_job(sessions, job_id[:8])
+            assert control.live  # the engine holds the lease: only the job row changed
+            runner.interrupt()
+            outcome = await asyncio.wait_for(task, 30)
+    assert outcome.status is JobStatus.CANCELLED and not outcome.interrupted
+    final = await job_state(sessions, job_id)
+    assert final.status == "CANCELLED"
+    assert set(final.units) <= {"COMPLETED", "CANCELLED"} and "CANCELLED" in final.units
+    assert final.processed == final.total == outcome.processed
     assert_consistent(final)
 
 

@@ -12,9 +12,11 @@ import asyncio
 import contextlib
 import itertools
 import sqlite3
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -362,6 +364,26 @@ def _wrapped(error: BaseException, *, invalidated: bool = False) -> BaseExceptio
         return wrapped
 
 
+def _sqlite_error(kind: str) -> sqlite3.Error:
+    """A real error from SQLite (it carries SQLite's result code), not one built by hand."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "db"
+        holder = sqlite3.connect(path, isolation_level=None)
+        other = sqlite3.connect(path, isolation_level=None, timeout=0)
+        try:
+            if kind == "locked":
+                holder.execute("BEGIN IMMEDIATE")
+                other.execute("BEGIN IMMEDIATE")
+            else:
+                other.execute("SELECT * FROM no_such_table")
+        except sqlite3.Error as error:
+            return error
+        finally:
+            holder.close()
+            other.close()
+    raise AssertionError(f"SQLite raised nothing for {kind}")
+
+
 @pytest.mark.parametrize(
     ("error", "outage"),
     [
@@ -372,10 +394,8 @@ def _wrapped(error: BaseException, *, invalidated: bool = False) -> BaseExceptio
         (asyncpg.exceptions.AdminShutdownError("terminating connection"), True),
         (_wrapped(RuntimeError("connection is closed"), invalidated=True), True),
         (_wrapped(asyncpg.exceptions.ConnectionDoesNotExistError("closed")), True),
-        (
-            sa_exc.OperationalError("COMMIT", {}, sqlite3.OperationalError("database is locked")),
-            True,
-        ),
+        (sa_exc.OperationalError("COMMIT", {}, _sqlite_error("locked")), True),
+        (sa_exc.OperationalError("SELECT ...", {}, _sqlite_error("no such table")), False),
         (_wrapped(asyncpg.exceptions.UniqueViolationError("duplicate key")), False),
         (sa_exc.IntegrityError("INSERT ...", {}, sqlite3.IntegrityError("UNIQUE")), False),
         (ValueError("a bug"), False),

@@ -58,7 +58,7 @@ def export(
         check_output_path(output)
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings) as database, database.sessions() as session:
+        async with open_database(ctx.settings) as database, database.reads() as session:
             if job_id is not None and not await job_exists(session, job_id):
                 raise UsageError(f"no certification job {job_id!r} in {database.target.describe()}")
             return await export_rows(session, regions=chosen or None, job_id=job_id)

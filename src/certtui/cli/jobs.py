@@ -27,7 +27,7 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
     from certtui.store.views import load_jobs
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings) as database, database.sessions() as session:
+        async with open_database(ctx.settings) as database, database.reads() as session:
             return [
                 {
                     "id": job.job_id,
@@ -75,9 +75,9 @@ def show(ctx: Context, job_id: str, as_json: bool) -> None:
 
     async def go():  # type: ignore[no-untyped-def]
         async with open_database(ctx.settings) as database:
-            async with database.sessions() as session:
+            async with database.reads() as session:
                 job = await find_job(session, job_id)
-            return await job_report(database.sessions, job.id)
+            return await job_report(database.reads, job.id)
 
     emit_report(run_async(go()), as_json)
 
@@ -133,7 +133,7 @@ def resume(ctx: Context, job_id: str, as_json: bool) -> None:
             request = await resume_request(database.sessions, job_id)
             if request.live:
                 return None, request.job_id
-            async with database.sessions() as session:
+            async with database.reads() as session:
                 config = await job_config(session, request.job_id)
             suite = load_suite_or_default(config.get("suitePath"))
             limits = config.get("limits") or {}

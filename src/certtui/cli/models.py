@@ -69,7 +69,7 @@ def list_models(ctx: Context, include_inactive: bool) -> None:
     from certtui.store.opening import open_database
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings) as database, database.sessions() as session:
+        async with open_database(ctx.settings) as database, database.reads() as session:
             return await catalog(session, include_inactive=include_inactive)
 
     rows = run_async(go())

@@ -152,7 +152,7 @@ async def run_job(database, settings, job_id, suite, limits) -> RunReport:  # ty
         finally:
             for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                 loop.remove_signal_handler(signum)
-    report = await job_report(database.sessions, job_id)
+    report = await job_report(database.reads, job_id)
     if outcome.status is JobStatus.PAUSED:
         reason = "interrupted by a signal" if outcome.interrupted else "paused"
         report.note = f"job {job_id} {reason}; resume with `certtui jobs resume {job_id}`"

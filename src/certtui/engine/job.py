@@ -194,15 +194,15 @@ class JobRunner:
             await self._dispatch(queues)
         except BaseException:
             # Cancelled from outside, or a bug: leave the job PAUSED and resumable, not
-            # PROCESSING under a lease nobody renews.
+            # PROCESSING under a lease nobody renews. The heartbeat stops first, so it cannot
+            # write the lease back after the finish let it go.
             self._interrupted = True
+            await _stop(background)
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._finish(queues))
             raise
         finally:
-            for task in background:
-                task.cancel()
-            await asyncio.gather(*background, return_exceptions=True)
+            await _stop(background)
         return await self._finish(queues)
 
     async def _dispatch(self, queues: dict[str, deque[UnitPlan]]) -> None:
@@ -286,12 +286,20 @@ class JobRunner:
             ending = J.COMPLETED
         interrupted = ending is J.PAUSED and self._interrupted
 
-        async def record(session: Session) -> list[EngineEvent | None]:
-            if ending is J.CANCELLED:
+        async def record(session: Session) -> tuple[JobStatus, list[EngineEvent | None]]:
+            # Cancelled by another process since the last beat: the cancel wins over a pause
+            # or a finish here, so no unit is left unfinished under a terminal job.
+            final = (
+                J.CANCELLED
+                if await jobs.job_status(session, self.job_id) is J.CANCELLED
+                else ending
+            )
+            if final is J.CANCELLED:
                 cancelled: list[EngineEvent | None] = []
                 cancelled += await jobs.cancel_unfinished(session, self.job_id)
-                return [*cancelled, await self._close_job(session, J.CANCELLED)]
-            if ending is J.PAUSED:
+                change = await self._close_job(session, J.CANCELLED)
+                return J.CANCELLED, [*cancelled, change]
+            if final is J.PAUSED:
                 events: list[EngineEvent | None] = []
                 events += await requeue_units(session, self.job_id, requeue)
                 config = self._config_without_lease(interrupted=interrupted)
@@ -303,15 +311,16 @@ class JobRunner:
                 ):
                     # The heartbeat wrote the pause already; only the lease goes now.
                     paused = self._unpublished(J.PAUSED)
-                return [*events, paused]
-            return [await self._close_job(session, ending)]
+                return await jobs.job_status(session, self.job_id) or J.PAUSED, [*events, paused]
+            change = await self._close_job(session, final)
+            return await jobs.job_status(session, self.job_id) or final, [change]
 
         try:
-            events = await self.writer.attempt(record)
+            final, events = await self.writer.attempt(record)
         except DatabaseOutage as exc:
             raise DatabaseUnreachable(self._unreachable(ending)) from exc
-        self.status = ending
-        if ending is J.CANCELLED:
+        self.status = final
+        if final is J.CANCELLED:
             cancelled_units = sum(isinstance(event, UnitStateChanged) for event in events)
             self.processed += cancelled_units
             self.failed += cancelled_units
@@ -319,7 +328,7 @@ class JobRunner:
         self._publish_progress()
         return JobOutcome(
             self.job_id, self.status, self.total, self.processed, self.succeeded, self.failed,
-            interrupted,
+            interrupted and final is J.PAUSED,
         )  # fmt: skip
 
     def _unreachable(self, ending: JobStatus) -> str:
@@ -333,11 +342,9 @@ class JobRunner:
 
     async def _close_job(self, session: Session, status: JobStatus) -> JobStateChanged | None:
         started = await jobs.job_started_at(session, self.job_id)
-        change = await jobs.finish_job(
+        return await jobs.finish_job(
             session, self.job_id, status, started, self._config_without_lease()
         )
-        self.status = status
-        return change
 
     def _publish(self, events: Sequence[EngineEvent | None]) -> None:
         """Publish what a transaction changed, once it has committed."""
@@ -544,3 +551,10 @@ class JobRunner:
                 eta_seconds=eta,
             )
         )
+
+
+async def _stop(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel background tasks and wait until they are gone (again is harmless)."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

@@ -213,13 +213,16 @@ class JobWriter:
         self._closing = True
         self._pending.set()
         self._closing_now.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is not None:
+            # A loop that stopped on a bug has stopped the job already (the runner saw it);
+            # closing still tries what is queued, so the job can be left PAUSED, not PROCESSING.
+            with contextlib.suppress(Exception):
+                await task
         while self._started or self._finished:
             try:
                 await self._write_batch()
-            except DatabaseOutage:
+            except Exception:  # an outage, or the bug again: leave the rest unfinished
                 break
         unwritten = list(
             dict.fromkeys([*self._started, *(f.certification_id for f in self._finished)])

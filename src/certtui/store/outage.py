@@ -13,6 +13,10 @@ from sqlalchemy import exc as sa_exc
 # transaction rollback (serialization failure, deadlock: run it again).
 TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57", "40")
 
+# SQLite's primary result codes for "busy or unavailable now": BUSY, LOCKED, READONLY (a file
+# whose permissions changed under us), IOERR, FULL (disk full), CANTOPEN, PROTOCOL (WAL lock race).
+SQLITE_TRANSIENT = frozenset({5, 6, 8, 10, 13, 14, 15})
+
 
 def is_database_outage(error: BaseException) -> bool:
     """Whether an error means the database cannot be reached or used right now.
@@ -28,14 +32,15 @@ def is_database_outage(error: BaseException) -> bool:
             return True
         if isinstance(
             cause,
-            sa_exc.OperationalError
-            | sa_exc.InterfaceError
+            sa_exc.InterfaceError
             | sa_exc.DisconnectionError
             | sa_exc.TimeoutError,  # no pooled connection came free in time
         ):
             return True
-        if isinstance(cause, sqlite3.OperationalError):  # locked, busy, disk full, I/O error
-            return True
+        if isinstance(cause, sqlite3.Error):
+            # By SQLite's own result code: "no such table" or a syntax error is a bug to fail
+            # on, not an outage to wait out.
+            return (getattr(cause, "sqlite_errorcode", 0) & 0xFF) in SQLITE_TRANSIENT
         if _is_asyncpg_outage(cause):
             return True
     return False
