@@ -56,8 +56,15 @@ class Terminal:
         )
 
     def screen(self) -> str:
-        """What the terminal shows now."""
-        return self.tmux("capture-pane", "-p", "-t", SESSION).stdout
+        """What the terminal shows now ("" once the session has ended)."""
+        # The session can end between a check that it lives and this capture (certtui quits,
+        # its shell exits, tmux goes with it): a gone session shows nothing, not an error.
+        captured = self.tmux("capture-pane", "-p", "-t", SESSION, check=False)
+        if captured.returncode != 0:
+            if self.session_alive():
+                captured.check_returncode()
+            return ""
+        return captured.stdout
 
     def keys(self, *keys: str) -> None:
         """Press keys (tmux key names: Right, Enter, Escape, or single characters)."""
@@ -76,7 +83,7 @@ class Terminal:
         deadline = time.monotonic() + PATIENCE_SECONDS
         screen = ""
         while time.monotonic() < deadline:
-            screen = self.screen() if self.session_alive() else ""
+            screen = self.screen()
             found = find(screen)
             if found is not None:
                 return found
