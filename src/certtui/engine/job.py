@@ -85,6 +85,10 @@ class JobOutcome:
     interrupted: bool = False
 
 
+# How often a session holding results through an outage checks that they were written.
+HOLDING_POLL_SECONDS = 0.2
+
+
 class JobRunner:
     """Runs one job to a terminal state, a pause, or an interruption."""
 
@@ -214,17 +218,25 @@ class JobRunner:
             if not self._paused:
                 self._start_units(queues, regions, per_region)
             queued = any(queues.values())
+            holding = False
             if not self._tasks:
-                if not queued:
-                    return
                 if self._paused and self.exit_on_pause:
                     return
+                if not queued:
+                    if self.exit_on_pause or not self.writer.queued:
+                        return
+                    # An interactive session whose work is done while the database is away
+                    # keeps the results until it is back (the writer drains them), unless the
+                    # operator quits or cancels first; a headless run ends and pauses instead.
+                    holding = True
             self._wake.clear()
             waiter = asyncio.create_task(self._wake.wait())
             # A writer that stopped on an error (a bug, not an outage) stops the job too.
             writer = [self.writer.task] if self.writer.task is not None else []
             done, _ = await asyncio.wait(
-                [waiter, *writer, *self._tasks], return_when=asyncio.FIRST_COMPLETED
+                [waiter, *writer, *self._tasks],
+                timeout=HOLDING_POLL_SECONDS if holding else None,
+                return_when=asyncio.FIRST_COMPLETED,
             )
             waiter.cancel()
             if writer and writer[0] in done:
