@@ -106,7 +106,8 @@ async def test_resume_refuses_a_job_whose_owner_is_alive(
             await asyncio.sleep(0.05)
         resumed = run_certtui("jobs", "resume", job.id, env=env)
         assert resumed.returncode == 2
-        assert "is already running (PROCESSING)" in resumed.stderr
+        assert f"job {job.id} is running in another process (" in resumed.stderr
+        assert f"`certtui jobs resume {job.id} --wait`" in resumed.stderr
         paused = run_certtui("jobs", "pause", job.id, env=env)
         assert paused.returncode == 0 and "its engine will stop dispatching" in paused.stdout
         assert run.wait(60) == 3  # the headless run stops once paused, and says so

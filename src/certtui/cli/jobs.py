@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 
@@ -10,6 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from certtui.cli.context import Context, pass_context, run_async
+
+# How often ``jobs resume --wait`` looks whether the holder let the job go (or died).
+WAIT_POLL_SECONDS = 1.0
 
 
 @click.group()
@@ -119,18 +123,35 @@ def cancel(ctx: Context, job_id: str) -> None:
 @jobs.command()
 @click.argument("job_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="If another process runs it, wait until that process lets it go or dies, then run it.",
+)
 @pass_context
-def resume(ctx: Context, job_id: str, as_json: bool) -> None:
+def resume(ctx: Context, job_id: str, as_json: bool, wait: bool) -> None:
     """Resume a paused or interrupted job (here, unless a live engine holds it)."""
     from certtui.cli.run import emit_report, load_suite_or_default, run_job
-    from certtui.engine.control import recover_interrupted, resume_request
+    from certtui.engine.control import JobRunningElsewhere, recover_interrupted, resume_request
     from certtui.store.opening import open_database
     from certtui.store.views import job_config
 
     async def go():  # type: ignore[no-untyped-def]
         async with open_database(ctx.settings, read_only=False) as database:
-            await recover_interrupted(database.sessions)
-            request = await resume_request(database.sessions, job_id)
+            told = False
+            while True:
+                await recover_interrupted(database.sessions)
+                try:
+                    request = await resume_request(database.sessions, job_id)
+                except JobRunningElsewhere as exc:
+                    if not wait:
+                        raise
+                    if not told:
+                        click.echo(f"certtui: {exc}; waiting", err=True)
+                        told = True
+                    await asyncio.sleep(WAIT_POLL_SECONDS)
+                    continue
+                break
             if request.live:
                 return None, request.job_id
             async with database.reads() as session:

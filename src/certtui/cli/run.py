@@ -125,6 +125,8 @@ async def _plan_and_run(settings, request, suite, limits, as_json) -> RunReport:
                 highlight=False,
             )
         err.print(f"job {planned.job_id}: {planned.total} units", highlight=False)
+        if planned.held_note:
+            err.print(planned.held_note, highlight=False, markup=False)
         return await run_job(database, settings, planned.job_id, suite, limits)
 
 
@@ -194,7 +196,7 @@ async def job_report(sessions, job_id: str) -> RunReport:  # type: ignore[no-unt
         "durationMs": job.duration_ms,
         "createdBy": job.created_by,
     }
-    if job.status == JobStatus.COMPLETED:
+    if job.status == JobStatus.COMPLETED and job.processed == job.total:
         code = EXIT_ALL_PASSED if job.failed == 0 else EXIT_SOME_NOT_PASSED
     else:
         code = EXIT_COULD_NOT_RUN

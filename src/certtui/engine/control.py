@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from certtui.domain.enums import JobStatus
-from certtui.domain.leases import lease_is_fresh
+from certtui.domain.leases import describe_lease, job_lease
+from certtui.engine import leases
 from certtui.errors import UsageError
 from certtui.store import jobs
 from certtui.store.certifications import requeue_units
@@ -38,25 +39,60 @@ def _publish(bus: EventBus | None, events: Sequence[EngineEvent | None]) -> None
 async def recover_interrupted(
     sessions: Sessions, now: float | None = None, *, bus: EventBus | None = None
 ) -> list[str]:
-    """Jobs left PROCESSING by a dead owner become PAUSED; their running units go back to QUEUED."""
+    """Jobs whose holder is gone become PAUSED (and resumable); their running units requeue.
+
+    A holder is gone when its lease expired, or at once when it was a process on this host that
+    died. That covers a job left PROCESSING by a dead engine and one left QUEUED (or PENDING)
+    by a creator that died before claiming it. Each decision is compare-and-set: the rows are
+    read locked, so a concurrent claim is either seen or waits for this to commit.
+    """
     now = time.time() if now is None else now
     recovered = []
     events: list[EngineEvent | None] = []
     async with sessions.begin() as session:
-        for job in await jobs.jobs_in(session, J.PROCESSING):
-            if lease_is_fresh(job.config, now):
+        for status in (J.PROCESSING, J.QUEUED, J.PENDING):
+            for job in await jobs.jobs_in(session, status, lock=True):
+                if leases.held(job.config, now):
+                    continue
+                config = {k: v for k, v in (job.config or {}).items() if k != "lease"}
+                config["interrupted"] = True
+                paused = await jobs.set_job_status(
+                    session, job.id, J.PAUSED, only_from=(status,), config=config
+                )
+                if paused is not None:
+                    events += await requeue_units(session, job.id)
+                    events.append(paused)
+                    recovered.append(job.id)
+        # Cancelled from another process while its engine ran, and that engine died before
+        # cancelling the units: finish the cancel here.
+        for job in await jobs.jobs_in(session, J.CANCELLED, lock=True):
+            if job_lease(job.config) is None or leases.held(job.config, now):
                 continue
+            events += await jobs.cancel_unfinished(session, job.id)
             config = {k: v for k, v in (job.config or {}).items() if k != "lease"}
-            config["interrupted"] = True
-            paused = await jobs.set_job_status(
-                session, job.id, J.PAUSED, only_from=(J.PROCESSING,), config=config
+            events.append(
+                await jobs.finish_job(session, job.id, J.CANCELLED, job.started_at, config)
             )
-            if paused is not None:
-                events += await requeue_units(session, job.id)
-                events.append(paused)
-                recovered.append(job.id)
     _publish(bus, events)
     return recovered
+
+
+def running_elsewhere(job_id: str, config: dict | None) -> str:
+    """Who runs a job and until when its lease holds, and what the operator can do."""
+    lease = job_lease(config) or {}
+    return (
+        f"job {job_id} is running in another process ({describe_lease(lease)}); wait for it "
+        f"with `certtui jobs resume {job_id} --wait`, or cancel it with "
+        f"`certtui jobs cancel {job_id}`"
+    )
+
+
+class JobRunningElsewhere(UsageError):
+    """A live engine in another process holds the job (resume ``--wait`` waits it out)."""
+
+    def __init__(self, message: str, job_id: str) -> None:
+        super().__init__(message)
+        self.job_id = job_id
 
 
 @dataclass(frozen=True)
@@ -79,7 +115,7 @@ async def pause_job(
         if job.status not in LIVE:
             raise UsageError(f"job {job.id} is {job.status}: only a running job can be paused")
         paused = await jobs.set_job_status(session, job.id, J.PAUSED, only_from=LIVE)
-        result = ControlResult(job.id, J.PAUSED, lease_is_fresh(job.config))
+        result = ControlResult(job.id, J.PAUSED, leases.running(job.config))
     _publish(bus, [paused])
     return result
 
@@ -93,7 +129,8 @@ async def cancel_job(
         job = await find_job(session, job_ref)
         if job.status.is_terminal:
             raise UsageError(f"job {job.id} is already {job.status}")
-        live = lease_is_fresh(job.config)
+        # A holder known dead (its pid on this host) cancels nothing: it is done here.
+        live = leases.running(job.config)
         if live:
             events.append(await jobs.set_job_status(session, job.id, J.CANCELLED))
         else:
@@ -115,14 +152,14 @@ async def resume_request(
         job = await find_job(session, job_ref)
         if job.status.is_terminal:
             raise UsageError(f"job {job.id} is {job.status}: nothing to resume")
-        live = lease_is_fresh(job.config)
+        live = leases.running(job.config)
         if live and job.status is J.PAUSED:
             resumed = await jobs.set_job_status(
                 session, job.id, J.PROCESSING, only_from=(J.PAUSED,)
             )
             result = ControlResult(job.id, J.PROCESSING, True)
         elif live:
-            raise UsageError(f"job {job.id} is already running ({job.status})")
+            raise JobRunningElsewhere(running_elsewhere(job.id, job.config), job.id)
         else:
             return ControlResult(job.id, job.status, False)
     _publish(bus, [resumed])

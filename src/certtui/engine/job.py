@@ -20,11 +20,12 @@ from certtui.domain.events import (
     LogLine,
     UnitStateChanged,
 )
-from certtui.domain.leases import lease_is_fresh
+from certtui.engine import leases
+from certtui.engine.control import running_elsewhere
 from certtui.engine.events import EventBus
-from certtui.engine.leases import new_owner
+from certtui.engine.leases import new_lease, new_owner
 from certtui.engine.limits import CallLimiter
-from certtui.engine.persistence import Commit, DatabaseOutage, JobWriter, Outage
+from certtui.engine.persistence import Commit, DatabaseOutage, JobWriter, LeaseLost, Outage
 from certtui.engine.planning import load_units
 from certtui.engine.retry import RetryPolicy
 from certtui.engine.unit import UnitContext, UnitPlan, UnitResult, certify_unit
@@ -123,7 +124,7 @@ class JobRunner:
         self.writer = JobWriter(
             sessions, job_id, on_commit=self._committed, on_outage=self._outage,
             attempt_timeout=self.config.db_attempt_timeout,
-            outage_limit=self.config.db_outage_limit,
+            outage_limit=self.config.db_outage_limit, owner=self.owner,
         )  # fmt: skip
         self.status = J.QUEUED
         self.total = self.processed = self.succeeded = self.failed = 0
@@ -141,6 +142,8 @@ class JobRunner:
         self._auth_failures = 0
         self._plans_by_id: dict[str, UnitPlan] = {}
         self._published_status: JobStatus | None = None
+        self._lease_lost: LeaseLost | None = None
+        self._disk_full = False
 
     # Control, from this process (TUI keys, signals) ------------------------------------
 
@@ -196,6 +199,11 @@ class JobRunner:
         self._set_status(J.PROCESSING)
         try:
             await self._dispatch(queues)
+        except LeaseLost as exc:
+            # Another process owns the job now: stop, and write nothing more for it.
+            await _stop(background)
+            await self._abandon()
+            raise JobBusy(str(exc)) from None
         except BaseException:
             # Cancelled from outside, or a bug: leave the job PAUSED and resumable, not
             # PROCESSING under a lease nobody renews. The heartbeat stops first, so it cannot
@@ -213,9 +221,13 @@ class JobRunner:
         per_region: dict[str, int] = {}
         regions = deque(sorted(queues))
         while True:
+            if self._lease_lost is not None:
+                raise self._lease_lost
             if self._cancelled or self._interrupted:
                 return
-            if not self._paused:
+            # While results cannot be saved (the database is away), no new calls start: what
+            # is held in memory stays bounded by the units in flight.
+            if not self._paused and not self.writer.in_outage:
                 self._start_units(queues, regions, per_region)
             queued = any(queues.values())
             holding = False
@@ -277,6 +289,15 @@ class JobRunner:
         result = await certify_unit(self.context, plan)
         self.writer.mark_finished(plan.certification_id, result)
 
+    async def _abandon(self) -> None:
+        """Stop the units and the writer of a job this process no longer owns."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.writer.close()  # its batches are fenced: nothing more is written
+        self.bus.publish(LogLine(self.job_id, "error", str(self._lease_lost or "lease lost")))
+
     async def _finish(self, queues: dict[str, deque[UnitPlan]]) -> JobOutcome:
         in_flight = list(self._tasks.values())
         if self._tasks:
@@ -299,6 +320,7 @@ class JobRunner:
         interrupted = ending is J.PAUSED and self._interrupted
 
         async def record(session: Session) -> tuple[JobStatus, list[EngineEvent | None]]:
+            await self.writer.fence(session)  # a process that lost the job writes nothing
             # Cancelled by another process since the last beat: the cancel wins over a pause
             # or a finish here, so no unit is left unfinished under a terminal job.
             final = (
@@ -306,6 +328,12 @@ class JobRunner:
                 if await jobs.job_status(session, self.job_id) is J.CANCELLED
                 else ending
             )
+            if final is J.COMPLETED:
+                # COMPLETED means every unit was processed; a job whose units went elsewhere
+                # (or were never run) did not complete, whatever this process saw.
+                total, processed = await jobs.job_progress(session, self.job_id)
+                if processed != total:
+                    final = J.FAILED
             if final is J.CANCELLED:
                 cancelled: list[EngineEvent | None] = []
                 cancelled += await jobs.cancel_unfinished(session, self.job_id)
@@ -331,6 +359,10 @@ class JobRunner:
             final, events = await self.writer.attempt(record)
         except DatabaseOutage as exc:
             raise DatabaseUnreachable(self._unreachable(ending)) from exc
+        except LeaseLost as exc:
+            self._lease_lost = exc
+            self.bus.publish(LogLine(self.job_id, "error", str(exc)))
+            raise JobBusy(str(exc)) from None
         self.status = final
         if final is J.CANCELLED:
             cancelled_units = sum(isinstance(event, UnitStateChanged) for event in events)
@@ -346,6 +378,8 @@ class JobRunner:
     def _unreachable(self, ending: JobStatus) -> str:
         seconds = max(1, math.ceil(self.writer.outage_seconds))
         gone = f"database unreachable for {seconds} s; job {self.job_id}"
+        if self._disk_full:
+            gone = f"disk full: the database cannot grow; job {self.job_id}"
         if ending is J.CANCELLED:
             return f"{gone} not cancelled, cancel it with `certtui jobs cancel {self.job_id}`"
         if ending is J.PAUSED:
@@ -382,38 +416,36 @@ class JobRunner:
             if job is None or job.status not in RUNNABLE:
                 state = "does not exist" if job is None else f"is {job.status}"
                 raise JobNotRunnable(f"job {self.job_id} {state}")
+            seen = (job.status, job.config)
             config = dict(job.config or {})
             lease = config.get("lease") or {}
-            if lease_is_fresh(config) and lease.get("owner") != self.owner:
-                raise JobBusy(
-                    f"job {self.job_id} is running in another process ({lease.get('owner')})"
-                )
+            if leases.running(config) and lease.get("owner") != self.owner:
+                raise JobBusy(running_elsewhere(self.job_id, config))
+            # Units a dead owner left running go back to the queue. Unit rows are locked before
+            # the job row, the order the writer takes them in too (no deadlock with a batch).
+            requeued = await requeue_units(session, self.job_id)
+            # Compare-and-set: the job as read above, or someone claimed it meanwhile.
+            if await jobs.lock_job(session, self.job_id) != seen:
+                raise JobBusy(f"job {self.job_id} changed while claiming it; try again")
             config["lease"] = self._lease()
             config.pop("interrupted", None)
             self._job_config = config
             # A job already PROCESSING (a dead owner's, its lease expired) just changes hands.
             if job.status is J.PROCESSING:
-                if not await jobs.write_config(
-                    session, self.job_id, config, if_status=J.PROCESSING
-                ):
-                    raise JobBusy(f"job {self.job_id} changed while claiming it; try again")
+                await jobs.write_config(session, self.job_id, config, if_status=J.PROCESSING)
                 claimed: JobStateChanged | None = None
             else:
                 claimed = await jobs.set_job_status(
                     session, self.job_id, J.PROCESSING, only_from=(job.status,),
                     config=config, startedAt=job.started_at or utcnow(),
                 )  # fmt: skip
-                if claimed is None:
-                    raise JobBusy(f"job {self.job_id} changed while claiming it; try again")
-            # Units a dead owner left running go back to the queue; we hold the lease now.
-            requeued = await requeue_units(session, self.job_id)
             self.total = job.total_models
             self.processed = self._processed_at_start = job.processed_models
             self.succeeded, self.failed = job.success_count, job.failure_count
         self._publish([*requeued, claimed])
 
     def _lease(self) -> dict[str, Any]:
-        return {"owner": self.owner, "heartbeat": time.time(), "ttl": self.config.lease_ttl}
+        return new_lease(self.owner, self.config.lease_ttl)
 
     def _config_without_lease(self, *, interrupted: bool = False) -> dict[str, Any]:
         config = {k: v for k, v in self._job_config.items() if k != "lease"}
@@ -423,8 +455,11 @@ class JobRunner:
 
     async def _heartbeat(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancel that lands
+            # as the event is set, and the heartbeat then never stops.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._beat_now.wait(), self.config.heartbeat)
+                async with asyncio.timeout(self.config.heartbeat):
+                    await self._beat_now.wait()
             self._beat_now.clear()
             version = self._control_version
             desired, self._desired = self._desired, None
@@ -432,6 +467,7 @@ class JobRunner:
             async def beat(
                 session: Session, desired: JobStatus | None = desired
             ) -> tuple[JobStatus | None, JobStateChanged | None]:
+                await self.writer.fence(session)
                 change = None
                 if desired is not None:
                     change = await jobs.set_job_status(
@@ -445,7 +481,12 @@ class JobRunner:
 
             try:
                 # One attempt, bounded: the writer reports an outage, and the next beat retries.
-                status, change = await self.writer.attempt(beat)
+                # Not under the writer's lock: a stuck batch must not let the lease expire.
+                status, change = await self.writer.attempt(beat, exclusive=False)
+            except LeaseLost as exc:
+                self._lease_lost = exc
+                self._wake.set()
+                return
             except Exception as exc:
                 if self._desired is None:
                     self._desired = desired  # not written: try again next beat
@@ -473,7 +514,17 @@ class JobRunner:
     def _outage(self, outage: Outage) -> None:
         """Say what the database is doing, and pause the job once it has been gone too long."""
         seconds = max(1, math.ceil(outage.seconds))
-        if outage.state == "begun":
+        if outage.state == "begun" and outage.disk_full:
+            # Waiting will not make room: pause now; what was saved stays, the rest reruns.
+            self._disk_full = True
+            text = (
+                f"disk full: the database cannot grow ({outage.error}); job paused, free some "
+                f"space then resume with `certtui jobs resume {self.job_id}`"
+            )
+            self.bus.publish(LogLine(self.job_id, "error", text))
+            if not self._paused:
+                self.pause()
+        elif outage.state == "begun":
             limit = self.config.db_outage_limit
             text = (
                 f"database unreachable ({outage.error}); retrying, the job pauses after {limit:g} s"
@@ -491,6 +542,7 @@ class JobRunner:
             self.bus.publish(
                 LogLine(self.job_id, "info", f"database reachable again after {seconds} s")
             )
+            self._wake.set()  # calls start again
 
     def _set_status(self, status: JobStatus) -> None:
         self.status = status

@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from certtui.domain.enums import CertificationStatus
+from certtui.domain.leases import describe_lease, job_lease
 from certtui.store import certifications, jobs
-from certtui.store.outage import is_database_outage
+from certtui.store.outage import is_database_outage, is_disk_full
 from certtui.store.types import utcnow
 
 if TYPE_CHECKING:
@@ -49,6 +50,10 @@ class DatabaseOutage(Exception):
     """One attempt at a transaction failed because the database is gone or busy for now."""
 
 
+class LeaseLost(Exception):
+    """Another process holds the job's lease now: this one must not write for the job."""
+
+
 @dataclass(frozen=True)
 class Outage:
     """A database outage as the writer saw it: ``begun``, past its ``limit``, or ``over``."""
@@ -56,6 +61,7 @@ class Outage:
     state: Literal["begun", "limit", "over"]
     seconds: float
     error: str
+    disk_full: bool = False  # the database cannot grow: waiting will not help
 
 
 BACKOFF_FIRST = 0.2
@@ -87,9 +93,11 @@ class JobWriter:
         max_batch: int = 512,
         attempt_timeout: float = 15.0,
         outage_limit: float = 60.0,
+        owner: str | None = None,
     ) -> None:
         self.sessions = sessions
         self.job_id = job_id
+        self.owner = owner  # every batch checks the job's lease still names it
         self.on_commit = on_commit
         self.on_outage = on_outage
         self.interval = interval
@@ -131,6 +139,16 @@ class JobWriter:
         return len(self._started) + len(self._finished)
 
     @property
+    def units_held(self) -> int:
+        """How many distinct units have updates waiting to be written."""
+        return len(set(self._started) | {f.certification_id for f in self._finished})
+
+    @property
+    def in_outage(self) -> bool:
+        """Whether the last attempt failed (results cannot be saved now)."""
+        return self._outage_since is not None
+
+    @property
     def outage_seconds(self) -> float:
         """How long the current outage has lasted (0 while the database answers)."""
         if self._outage_since is None:
@@ -141,13 +159,17 @@ class JobWriter:
         self,
         work: Callable[[Session], Awaitable[T]],
         committed: Callable[[T], None] | None = None,
+        *,
+        exclusive: bool = True,
     ) -> T:
         """Run ``work`` in one transaction under the lock, bounded by the attempt timeout.
 
         ``committed`` runs after the commit, still under the lock. Raises DatabaseOutage when
         the database is gone or busy; other errors are bugs and propagate as they are.
+        ``exclusive=False`` runs without the lock, on a connection of its own (the heartbeat:
+        a writer stuck in a transaction must not keep the lease from being renewed).
         """
-        async with self.lock:
+        async with self.lock if exclusive else contextlib.nullcontext():
             transaction = asyncio.ensure_future(self._transaction(work))
             try:
                 done, _ = await asyncio.wait({transaction}, timeout=self.attempt_timeout)
@@ -190,7 +212,7 @@ class JobWriter:
     def _failed(self, error: BaseException) -> None:
         if self._outage_since is None:
             self._outage_since = time.monotonic()
-            self._tell(Outage("begun", 0.0, _describe(error)))
+            self._tell(Outage("begun", 0.0, _describe(error), is_disk_full(error)))
         elif self.outage_seconds >= self.outage_limit * (self._limits_told + 1):
             # Told again each further limit: a job resumed while it lasts pauses again.
             self._limits_told += 1
@@ -247,7 +269,8 @@ class JobWriter:
                 await self._write_batch()
             except DatabaseOutage:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._closing_now.wait(), delay)
+                    async with asyncio.timeout(delay):  # not wait_for: see _heartbeat
+                        await self._closing_now.wait()
                 delay = min(delay * 2, BACKOFF_CAP)
             else:
                 delay = BACKOFF_FIRST
@@ -300,11 +323,31 @@ class JobWriter:
                     commit.succeeded += 1
                 else:
                     commit.failed += 1
+        # The job row is locked last, after the units (a claim takes them in the same order).
+        await self.fence(session)
         if commit.succeeded or commit.failed:
             await jobs.increment_counters(
                 session, self.job_id, commit.succeeded, commit.failed, utcnow()
             )
         return commit
+
+    async def fence(self, session: Session) -> None:
+        """Lock the job's row and raise LeaseLost unless its lease still names this owner.
+
+        Every write of a running job passes here in its transaction, so a process that lost
+        its lease (stalled past its time to live, then taken over) never overwrites the new
+        owner's work: its transaction rolls back.
+        """
+        if self.owner is None:
+            return
+        locked = await jobs.lock_job(session, self.job_id)
+        lease = job_lease(locked[1]) if locked is not None else None
+        if lease is None or lease.get("owner") != self.owner:
+            holder = f"held by {describe_lease(lease)}" if lease else "released"
+            raise LeaseLost(
+                f"job {self.job_id} was taken over: its lease is {holder}; this process "
+                "stopped without writing for it"
+            )
 
 
 def _forget(task: asyncio.Task[Any]) -> None:

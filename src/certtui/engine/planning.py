@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from certtui.domain.enums import CertificationJobType, CertificationStatus, JobStatus
+from certtui.engine.leases import new_lease, new_owner
 from certtui.engine.unit import UnitPlan
 from certtui.errors import UsageError
 from certtui.store import planning as queries
-from certtui.store.certifications import queue_units
-from certtui.store.jobs import create_job, job_created
+from certtui.store.certifications import cell_holders, queue_units
+from certtui.store.jobs import create_job, job_created, set_job_scope
 from certtui.suites import Suite, chat_applicable
 
 if TYPE_CHECKING:
@@ -54,13 +55,46 @@ class PlannedJob:
     total: int
     not_applicable: tuple[str, ...]
     busy_elsewhere: int
+    held_by: tuple[str, ...] = ()  # jobs holding the chosen units it did not get
+
+    @property
+    def held_note(self) -> str | None:
+        """One line on the units left to the jobs that hold them, if any."""
+        if not self.busy_elsewhere:
+            return None
+        return f"{self.busy_elsewhere} chosen units skipped: {held_message(self.held_by)}"
+
+
+# How long a job's creator is taken to be about to run it, when nobody can look at its process
+# (another host): it claims the job at once, and the claim replaces this lease.
+PLANNING_LEASE_TTL = 60.0
+
+
+def held_message(job_ids: Sequence[str]) -> str:
+    """Which jobs hold units, and how to resume or cancel each."""
+    shown = [job_id[:8] for job_id in job_ids[:3]]
+    more = f" and {len(job_ids) - 3} more jobs" if len(job_ids) > 3 else ""
+    jobs_text = ", ".join(shown)
+    return (
+        f"held by job {jobs_text}{more}; see `certtui jobs show {shown[0]}`, resume with "
+        f"`certtui jobs resume {shown[0]}` or cancel with `certtui jobs cancel {shown[0]}`"
+    )
 
 
 async def plan_job(
-    sessions: Sessions, request: JobRequest, suite: Suite, *, bus: EventBus | None = None
+    sessions: Sessions,
+    request: JobRequest,
+    suite: Suite,
+    *,
+    bus: EventBus | None = None,
+    owner: str | None = None,
 ) -> PlannedJob:
-    """Create the job and queue its units in one transaction, or refuse with a clear error.
+    """Create the job and claim its units in one transaction, or refuse with a clear error.
 
+    The units are claimed by the database (``queue_units``): a unit another live job holds is
+    left to it, and if it holds them all the error names it. The job carries a planning lease
+    naming this process (``owner``) until the engine claims it, so recovery can tell a job
+    about to run from one whose creator died before running it.
     After the commit, ``bus`` (if given) hears the job and each of its units become QUEUED.
     """
     async with sessions.begin() as session:
@@ -81,20 +115,19 @@ async def plan_job(
         previous = await queries.current_units(session, units)
         if request.recertify_failed:
             units = [u for u in units if _did_not_pass(previous.get(u))]
-        busy = [u for u in units if previous.get(u) is not None and previous[u].status in UNFINISHED
-                and previous[u].job_id is not None]  # fmt: skip
-        busy_jobs = await queries.live_job_ids(session, {previous[u].job_id for u in busy})
-        busy = [u for u in busy if previous[u].job_id in busy_jobs]
-        units = [u for u in units if u not in set(busy)]
         if not units:
-            what = "no unit whose last result did not pass" if request.recertify_failed else (
-                "every chosen unit is already queued in a running job")  # fmt: skip
-            raise UsageError(f"nothing to certify: {what}")
+            raise UsageError("nothing to certify: no unit whose last result did not pass")
+        claimed_by = {previous[u].job_id for u in units if u in previous
+                      and previous[u].status in UNFINISHED and previous[u].job_id}  # fmt: skip
+        # A job seen over stays over: its claims may be taken. Any other claim is left to the
+        # database to decide, row by row, as the units are queued.
+        takeable = claimed_by - await queries.live_job_ids(session, claimed_by)
         config = {
             "suite": {"name": suite.name, "version": suite.version},
             "passThreshold": suite.pass_threshold,
             "apiModelIds": sorted({m.api_model_id for m in chat_models}),
             **request.config,
+            "lease": new_lease(owner or new_owner(), PLANNING_LEASE_TTL, planned=True),
         }
         job = await create_job(
             session,
@@ -106,13 +139,27 @@ async def plan_job(
             created_by=request.created_by,
             config=config,
         )
-        created = job_created(job)
-        queued = await queue_units(session, units, job_id=job.id, created_by=request.created_by)
+        queued = await queue_units(
+            session, units, job_id=job.id, created_by=request.created_by, takeable_jobs=takeable
+        )
+        got = {(event.model_id, event.region) for event in queued}
+        lost = [u for u in units if u not in got]
+        holders: tuple[str, ...] = ()
+        if lost:
+            held = await cell_holders(session, lost, job.id)
+            holders = tuple(sorted(held, key=lambda j: (-held[j], j)))
+        if not got:
+            raise UsageError(f"nothing to certify: every chosen unit is {held_message(holders)}")
+        if lost:
+            await set_job_scope(session, job.id, len(got), sorted({m for m, _ in got}))
+        created = replace(job_created(job), total=len(got))
     if bus is not None:
         bus.publish(created)
         for event in queued:
             bus.publish(event)
-    return PlannedJob(job.id, len(units), tuple(m.api_model_id for m in not_applicable), len(busy))
+    return PlannedJob(
+        job.id, len(got), tuple(m.api_model_id for m in not_applicable), len(lost), holders
+    )
 
 
 async def _chosen_models(session: Session, request: JobRequest) -> list[AIModel]:

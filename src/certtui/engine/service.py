@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from certtui.config import Settings
 from certtui.domain.enums import JobStatus
 from certtui.domain.events import EngineEvent, LogLine
-from certtui.domain.leases import lease_is_fresh
 from certtui.engine.events import EventBus
 
 if TYPE_CHECKING:
@@ -120,6 +119,7 @@ class CertificationService:
 
     async def toggle_pause(self, job_id: str) -> JobStatus:
         """Pause a running job or resume a paused one, here or in another process."""
+        from certtui.engine import leases
         from certtui.engine.control import find_job, pause_job, resume_request
 
         runner = self.runners.get(job_id)
@@ -131,7 +131,7 @@ class CertificationService:
             return JobStatus.PAUSED
         async with self.sessions() as session:
             job = await find_job(session, job_id)
-            status, live = job.status, lease_is_fresh(job.config)
+            status, live = job.status, leases.running(job.config)
         if status is JobStatus.PAUSED or not live:
             result = await resume_request(self.sessions, job_id, bus=self.bus)
             if not result.live:

@@ -57,11 +57,16 @@ async def queue_units(
     *,
     job_id: str,
     created_by: str | None = None,
+    takeable_jobs: Collection[str] = (),
 ) -> list[UnitStateChanged]:
-    """Queue (model, region) units for a new job, re-certifying the existing row of each.
+    """Claim (model, region) units for a new job: the ones it got, as QUEUED events.
 
-    A row may be re-queued from any state the table lets move to QUEUED; one left QUEUED by a
-    job that is over moves to the new job. A row in any other state raises IllegalTransition.
+    A cell has at most one live claim, and the database decides it: the upsert only takes a row
+    that is finished, or unfinished under no job or under one of ``takeable_jobs`` (jobs the
+    caller saw over: an ended job never lives again, so that read cannot go stale). On
+    PostgreSQL a row another transaction is claiming is re-read once that one commits, so two
+    plans at the same moment never both get a cell; SQLite serialises them. Rows go in one
+    order, so two plans lock them in the same order.
     """
     if not units:
         return []
@@ -78,8 +83,13 @@ async def queue_units(
             "createdAt": now,
             "updatedAt": now,
         }
-        for model_id, region in units
+        for model_id, region in sorted(set(units))
     ]
+    free = sa.or_(
+        sa.not_(status_in(UNFINISHED)),
+        CERTS.c.jobId.is_(None),
+        *([CERTS.c.jobId.in_(sorted(takeable_jobs))] if takeable_jobs else []),
+    )
     insert = _insert(session, CERTS)
     statement = insert.on_conflict_do_update(
         index_elements=[CERTS.c.modelId, CERTS.c.region],
@@ -90,20 +100,30 @@ async def queue_units(
             "updatedAt": insert.excluded.updatedAt,
             **{name: sa.null() for name in RESULT_FIELDS},
         },
-        where=status_in(sources),
+        where=sa.and_(status_in(sources), free),
     )
     await session.execute(statement, rows)
-    queued = await job_units(session, job_id, (C.QUEUED,))
-    if len(queued) != len(units):
-        done = {(event.model_id, event.region) for event in queued}
-        refused = next(unit for unit in units if unit not in done)
-        current = await session.scalar(
-            sa.select(CERTS.c.status).where(
-                CERTS.c.modelId == refused[0], CERTS.c.region == refused[1]
-            )
+    return await job_units(session, job_id, (C.QUEUED,))
+
+
+async def cell_holders(
+    session: AsyncSession, units: Collection[tuple[str, str]], job_id: str
+) -> dict[str, int]:
+    """Which other jobs hold these cells now, with how many of them each."""
+    model_ids = sorted({model_id for model_id, _ in units})
+    if not model_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(CERTS.c.modelId, CERTS.c.region, CERTS.c.jobId).where(
+            CERTS.c.modelId.in_(model_ids), CERTS.c.jobId != job_id, status_in(UNFINISHED)
         )
-        raise IllegalTransition("certification", str(current), str(C.QUEUED))
-    return queued
+    )
+    wanted = set(units)
+    holders: dict[str, int] = {}
+    for model_id, region, holder in rows:
+        if (model_id, region) in wanted and holder is not None:
+            holders[holder] = holders.get(holder, 0) + 1
+    return holders
 
 
 async def job_units(

@@ -84,9 +84,54 @@ async def get_job(session: AsyncSession, job_id: str) -> CertificationJob | None
     return await session.get(CertificationJob, job_id)
 
 
-async def jobs_in(session: AsyncSession, status: JobStatus) -> list[CertificationJob]:
-    """Every job in ``status``."""
-    return list(await session.scalars(sa.select(CertificationJob).where(JOBS.c.status == status)))
+async def jobs_in(
+    session: AsyncSession, status: JobStatus, *, lock: bool = False
+) -> list[CertificationJob]:
+    """Every job in ``status``; ``lock`` holds their rows until the transaction ends.
+
+    On PostgreSQL a locked read waits for a transaction writing those rows and reads what it
+    committed, so a decision taken on it (recovery) cannot undo a concurrent claim.
+    """
+    statement = sa.select(CertificationJob).where(JOBS.c.status == status)
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    return list(await session.scalars(statement))
+
+
+async def lock_job(
+    session: AsyncSession, job_id: str
+) -> tuple[JobStatus, dict[str, Any] | None] | None:
+    """A job's status and config, its row locked until the transaction ends (None: no job).
+
+    SQLite has no row locks; its write transactions begin IMMEDIATE, which serialises them.
+    """
+    row = (
+        await session.execute(
+            sa.select(JOBS.c.status, JOBS.c.config).where(JOBS.c.id == job_id).with_for_update()
+        )
+    ).first()
+    return None if row is None else (J(row[0]), row[1])
+
+
+async def job_progress(session: AsyncSession, job_id: str) -> tuple[int, int]:
+    """A job's (total, processed) counters as the database holds them now."""
+    row = (
+        await session.execute(
+            sa.select(JOBS.c.totalModels, JOBS.c.processedModels).where(JOBS.c.id == job_id)
+        )
+    ).first()
+    return (0, 0) if row is None else (row[0] or 0, row[1] or 0)
+
+
+async def set_job_scope(
+    session: AsyncSession, job_id: str, total: int, model_ids: Sequence[str]
+) -> None:
+    """Set how many units a job has and which models (planning, once it knows what it got)."""
+    await session.execute(
+        JOBS.update()
+        .where(JOBS.c.id == job_id)
+        .values(totalModels=total, modelIds=list(model_ids), updatedAt=utcnow())
+    )
 
 
 async def job_status(session: AsyncSession, job_id: str) -> JobStatus | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 import sys
 
@@ -42,6 +43,23 @@ def is_database_outage(error: BaseException) -> bool:
             # on, not an outage to wait out.
             return (getattr(cause, "sqlite_errorcode", 0) & 0xFF) in SQLITE_TRANSIENT
         if _is_asyncpg_outage(cause):
+            return True
+    return False
+
+
+SQLITE_FULL = 13
+POSTGRES_DISK_FULL = "53100"
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether an error means the database cannot grow: SQLite's SQLITE_FULL (its own result
+    code, not the "disk I/O error" of an IOERR), PostgreSQL's disk_full, or ENOSPC."""
+    for cause in _chain(error):
+        if isinstance(cause, sqlite3.Error):
+            return (getattr(cause, "sqlite_errorcode", 0) & 0xFF) == SQLITE_FULL
+        if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
+            return True
+        if str(getattr(cause, "sqlstate", "") or "") == POSTGRES_DISK_FULL:
             return True
     return False
 

@@ -1,0 +1,103 @@
+"""A run SIGKILLed mid-job is dead at once on its own host: resume and cancel need no wait.
+
+The lease's time to live is set far beyond the test, so only the lease's record of the holder
+(host, pid and process start time) can tell that the owner is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from certtui.store.models import CertificationJob
+from support.cli import run_certtui, simulate_process
+from support.engine import REGIONS, assert_consistent, healthy_scenario_toml, job_state
+
+pytestmark = pytest.mark.fault
+
+LONG_LEASE = {"CERTTUI_LEASE_TTL": "600"}
+
+
+@pytest.fixture
+def simulate(tmp_path: Path) -> Iterator[str]:
+    scenario = tmp_path / "healthy.toml"
+    scenario.write_text(healthy_scenario_toml(6))
+    with simulate_process("--latency-ms", "250", "--scenario", str(scenario)) as url:
+        yield url
+
+
+async def _job_row(sessions: async_sessionmaker) -> CertificationJob | None:
+    async with sessions() as session:
+        return await session.scalar(sa.select(CertificationJob))
+
+
+async def _kill_mid_job(sessions: async_sessionmaker, simulate: str, env: dict[str, str]) -> str:
+    synced = run_certtui("--endpoint-url", simulate, "models", "sync",
+                         *(f"--region={r}" for r in REGIONS), env=env)  # fmt: skip
+    assert synced.returncode == 0, synced.stderr
+    run = subprocess.Popen(
+        [sys.executable, "-m", "certtui", "--endpoint-url", simulate, "run", "--all",
+         "--regions", ",".join(REGIONS), "--concurrency", "4", "--region-concurrency", "2"],
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        job = None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            job = await _job_row(sessions)
+            if job is not None and job.processed_models >= 3:
+                break
+            assert run.poll() is None, run.stderr.read() if run.stderr else ""
+            await asyncio.sleep(0.05)
+        assert job is not None and 3 <= job.processed_models < job.total_models
+        run.send_signal(signal.SIGKILL)
+        run.wait(10)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    killed = await job_state(sessions, job.id)
+    assert killed.status == "PROCESSING"  # nobody had a chance to tidy up
+    assert_consistent(killed)
+    return job.id
+
+
+async def test_sigkill_then_immediate_resume_runs_the_job_to_its_end(
+    database_url: str, sessions: async_sessionmaker, simulate: str
+) -> None:
+    env = {"CERTTUI_DATABASE_URL": database_url, **LONG_LEASE}
+    job_id = await _kill_mid_job(sessions, simulate, env)
+    resumed = run_certtui("--endpoint-url", simulate, "jobs", "resume", job_id[:8], "--json",
+                          env=env)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    final = await job_state(sessions, job_id)
+    assert final.status == "COMPLETED"
+    assert final.units == {"COMPLETED": final.total} and final.processed == final.total == 18
+    assert_consistent(final)
+
+
+async def test_sigkill_then_immediate_cancel_leaves_nothing_running(
+    database_url: str, sessions: async_sessionmaker, simulate: str
+) -> None:
+    env = {"CERTTUI_DATABASE_URL": database_url, **LONG_LEASE}
+    job_id = await _kill_mid_job(sessions, simulate, env)
+    cancelled = run_certtui("jobs", "cancel", job_id, env=env)
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert "cancelled here" in cancelled.stdout  # the dead owner is not waited for
+    final = await job_state(sessions, job_id)
+    assert final.status == "CANCELLED"
+    assert "PROCESSING" not in final.units and "QUEUED" not in final.units
+    assert final.processed == final.total
+    assert_consistent(final)
+    # Nothing is left to resume.
+    again = run_certtui("jobs", "resume", job_id, env=env)
+    assert again.returncode == 2 and "CANCELLED: nothing to resume" in again.stderr

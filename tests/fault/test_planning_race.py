@@ -1,0 +1,90 @@
+"""Two runs planned at the same moment on the same cells: the database gives each cell to one.
+
+Each pair plans through two engines of its own (two connections, two transactions that really
+overlap on PostgreSQL), then the jobs run against the stand-in. A cell has at most one live
+claim, the loser is told who holds the cells, and a job is COMPLETED only with every unit done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from certtui.domain.enums import CertificationStatus, JobStatus
+from certtui.engine.control import cancel_job
+from certtui.engine.job import EngineConfig, JobRunner
+from certtui.engine.planning import JobRequest, PlannedJob, plan_job
+from certtui.errors import UsageError
+from certtui.standin.server import serve
+from certtui.store.database import create_engine, parse_database_url, session_factory
+from certtui.store.models import ModelCertification
+from certtui.suites import default_suite
+from support.engine import REGIONS, assert_consistent, clients_for, healthy_scenario, job_state
+from support.engine import sync as sync_catalog
+
+pytestmark = pytest.mark.fault
+
+PAIRS = 5
+CELLS = 6 * len(REGIONS)
+ALL = JobRequest(regions=REGIONS, all_models=True, created_by="race@ci")
+
+
+async def _holders(sessions: async_sessionmaker) -> dict[str, int]:
+    async with sessions() as session:
+        rows = await session.execute(
+            sa.select(ModelCertification.job_id, sa.func.count())
+            .where(ModelCertification.status == CertificationStatus.QUEUED)
+            .group_by(ModelCertification.job_id)
+        )
+        return {job_id: count for job_id, count in rows}
+
+
+async def test_two_runs_planned_at_once_never_share_a_cell(
+    database_url: str, sessions: async_sessionmaker
+) -> None:
+    engines = [create_engine(parse_database_url(database_url)) for _ in range(2)]
+    try:
+        planners = [session_factory(engine) for engine in engines]
+        async with serve(healthy_scenario(6)) as server:
+            await sync_catalog(sessions, server.url)
+            outcomes: list[PlannedJob | BaseException] = []
+            for _ in range(PAIRS):
+                pair = await asyncio.gather(
+                    *(plan_job(s, ALL, default_suite()) for s in planners),
+                    return_exceptions=True,
+                )
+                planned = [p for p in pair if isinstance(p, PlannedJob)]
+                refused = [p for p in pair if not isinstance(p, PlannedJob)]
+                assert planned, pair  # one of them always gets the cells
+                held = await _holders(sessions)
+                # Every planned job holds exactly the units it says, and the cells add up.
+                assert held == {p.job_id: p.total for p in planned if p.total}, (pair, held)
+                assert sum(held.values()) == CELLS
+                for loser in refused:
+                    assert isinstance(loser, UsageError), loser
+                    winner = planned[0].job_id[:8]
+                    assert f"held by job {winner}" in str(loser)
+                    assert f"`certtui jobs cancel {winner}`" in str(loser)
+                outcomes = [*pair]
+                if _ != PAIRS - 1:
+                    for p in planned:
+                        await cancel_job(sessions, p.job_id)
+
+            # The last pair's jobs run to their end: COMPLETED only with every unit processed.
+            async with clients_for(server.url) as clients:
+                for p in (o for o in outcomes if isinstance(o, PlannedJob)):
+                    runner = JobRunner(
+                        sessions, clients, default_suite(), p.job_id,
+                        EngineConfig(concurrency=8, region_concurrency=4),
+                    )  # fmt: skip
+                    outcome = await runner.run()
+                    state = await job_state(sessions, p.job_id)
+                    assert_consistent(state)
+                    assert outcome.status is JobStatus.COMPLETED
+                    assert state.processed == state.total == p.total
+    finally:
+        for engine in engines:
+            await engine.dispose()
