@@ -101,3 +101,109 @@ async def test_sigkill_then_immediate_cancel_leaves_nothing_running(
     # Nothing is left to resume.
     again = run_certtui("jobs", "resume", job_id, env=env)
     assert again.returncode == 2 and "CANCELLED: nothing to resume" in again.stderr
+
+
+PLAN_AND_DIE = """
+import asyncio, sys
+from certtui.engine.planning import JobRequest, plan_job
+from certtui.store.database import create_engine, parse_database_url, session_factory
+from certtui.suites import default_suite
+
+async def main():
+    engine = create_engine(parse_database_url(sys.argv[1]))
+    planned = await plan_job(session_factory(engine), JobRequest(
+        regions=tuple(sys.argv[2].split(",")), all_models=True), default_suite())
+    await engine.dispose()
+    print(planned.job_id)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_job_orphaned_in_queued_is_recovered_and_named(
+    database_url: str, sessions: async_sessionmaker, simulate: str
+) -> None:
+    env = {"CERTTUI_DATABASE_URL": database_url, **LONG_LEASE}
+    synced = run_certtui("--endpoint-url", simulate, "models", "sync",
+                         *(f"--region={r}" for r in REGIONS), env=env)  # fmt: skip
+    assert synced.returncode == 0, synced.stderr
+    # Its creator plans it, then dies before claiming it (what a failure in between does).
+    creator = subprocess.run(
+        [sys.executable, "-c", PLAN_AND_DIE, database_url, ",".join(REGIONS)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert creator.returncode == 0, creator.stderr
+    job_id = creator.stdout.strip()
+    assert (await job_state(sessions, job_id)).status == "QUEUED"
+
+    again = run_certtui("--endpoint-url", simulate, "run", "--all",
+                        "--regions", ",".join(REGIONS), env=env)  # fmt: skip
+    assert again.returncode == 2
+    assert f"held by job {job_id[:8]}" in again.stderr
+    assert f"`certtui jobs resume {job_id[:8]}`" in again.stderr
+    assert f"`certtui jobs cancel {job_id[:8]}`" in again.stderr
+    orphan = await job_state(sessions, job_id)
+    assert orphan.status == "PAUSED"  # recovered like an expired lease: resumable
+
+    resumed = run_certtui("--endpoint-url", simulate, "jobs", "resume", job_id[:8], env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    final = await job_state(sessions, job_id)
+    assert final.status == "COMPLETED" and final.processed == final.total == 18
+    assert_consistent(final)
+
+
+async def test_an_owner_that_stalled_past_its_lease_does_not_overwrite_the_new_owner(
+    database_url: str, sessions: async_sessionmaker, simulate: str
+) -> None:
+    env = {"CERTTUI_DATABASE_URL": database_url, "CERTTUI_LEASE_TTL": "2"}
+    synced = run_certtui("--endpoint-url", simulate, "models", "sync",
+                         *(f"--region={r}" for r in REGIONS), env=env)  # fmt: skip
+    assert synced.returncode == 0, synced.stderr
+    command = [sys.executable, "-m", "certtui", "--endpoint-url", simulate]
+    old = subprocess.Popen(
+        [*command, "run", "--all", "--regions", ",".join(REGIONS), "--concurrency", "2",
+         "--region-concurrency", "1"],
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    new = None
+    try:
+        job = None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            job = await _job_row(sessions)
+            if job is not None and job.processed_models >= 3:
+                break
+            assert old.poll() is None, old.stderr.read() if old.stderr else ""
+            await asyncio.sleep(0.05)
+        assert job is not None and job.processed_models < job.total_models
+        old.send_signal(signal.SIGSTOP)  # alive, silent: its lease runs out
+        await asyncio.sleep(3)
+        new = subprocess.Popen(
+            [*command, "jobs", "resume", job.id],
+            env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            row = await _job_row(sessions)
+            lease = (row.config or {}).get("lease") or {} if row else {}
+            if lease.get("pid") == new.pid:
+                break
+            assert new.poll() is None, new.stderr.read() if new.stderr else ""
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the new owner never claimed the job")
+        old.send_signal(signal.SIGCONT)  # the old owner wakes up and finds it lost the job
+        old_code = await asyncio.to_thread(old.wait, 120)
+        old_err = old.stderr.read() if old.stderr else ""
+        assert old_code != 0 and "was taken over" in old_err, old_err
+        assert await asyncio.to_thread(new.wait, 180) == 0, new.stderr.read() if new.stderr else ""
+    finally:
+        for process in (old, new):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGCONT)
+                process.kill()
+    final = await job_state(sessions, job.id)
+    assert final.status == "COMPLETED"
+    assert final.units == {"COMPLETED": 18} and final.processed == 18
+    assert_consistent(final)
