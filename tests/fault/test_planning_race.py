@@ -88,3 +88,39 @@ async def test_two_runs_planned_at_once_never_share_a_cell(
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_a_real_deadlock_is_a_conflict_planning_runs_again(pg_url: str) -> None:
+    """What planning retries on: PostgreSQL's own deadlock error, produced for real."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    from certtui.store.outage import is_database_outage, is_transaction_conflict
+
+    url = make_url(pg_url)
+    connect = dict(host=url.host, port=url.port, user=url.username, database=url.database)
+    setup = await asyncpg.connect(**connect)
+    await setup.execute(
+        "CREATE TABLE cells (id int primary key); INSERT INTO cells VALUES (1), (2)"
+    )
+    await setup.close()
+    a, b = await asyncpg.connect(**connect), await asyncpg.connect(**connect)
+    try:
+        ta, tb = a.transaction(), b.transaction()
+        await ta.start()
+        await tb.start()
+        await a.execute("UPDATE cells SET id = id WHERE id = 1")
+        await b.execute("UPDATE cells SET id = id WHERE id = 2")
+        outcomes = await asyncio.gather(
+            a.execute("UPDATE cells SET id = id WHERE id = 2"),
+            b.execute("UPDATE cells SET id = id WHERE id = 1"),
+            return_exceptions=True,
+        )
+        errors = [o for o in outcomes if isinstance(o, BaseException)]
+        assert len(errors) == 1 and isinstance(errors[0], asyncpg.DeadlockDetectedError)
+        assert is_transaction_conflict(errors[0])
+        assert not is_transaction_conflict(asyncpg.UniqueViolationError("duplicate"))
+        assert is_database_outage(errors[0])  # the writer retries it too
+    finally:
+        await a.close()
+        await b.close()

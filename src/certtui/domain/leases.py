@@ -69,14 +69,6 @@ def job_is_live(
     return not JobStatus(status).is_terminal and lease_is_held(config, now, gone=gone)
 
 
-def same_holder(a: Lease | None, b: Lease | None) -> bool:
-    """Whether two leases name the same process (host, pid and start time)."""
-    if not a or not b:
-        return False
-    keys = ("host", "pid", "started")
-    return all(a.get(k) is not None for k in keys) and all(a.get(k) == b.get(k) for k in keys)
-
-
 def describe_lease(lease: Lease) -> str:
     """Who holds a lease and until when, for a message: ``host pid 42 until 14:03:22 UTC``."""
     host = lease.get("host") or str(lease.get("owner", "?")).split(":")[0]

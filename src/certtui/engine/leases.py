@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from certtui.domain.leases import job_is_live, lease_is_held, lease_is_running
+from certtui.domain.leases import lease_is_held, lease_is_running
 
 
 def process_start_time(pid: int) -> int | None:
@@ -82,8 +82,3 @@ def held(config: Mapping[str, Any] | None, now: float | None = None) -> bool:
 def running(config: Mapping[str, Any] | None, now: float | None = None) -> bool:
     """Whether an engine runs the job now, looking at this host."""
     return lease_is_running(config, now, gone=holder_is_gone)
-
-
-def live(status: Any, config: Mapping[str, Any] | None, now: float | None = None) -> bool:
-    """``job_is_live`` with dead holders on this host recognised at once."""
-    return job_is_live(status, config, now, gone=holder_is_gone)

@@ -13,6 +13,7 @@ from certtui.errors import UsageError
 from certtui.store import planning as queries
 from certtui.store.certifications import cell_holders, queue_units
 from certtui.store.jobs import create_job, job_created, set_job_scope
+from certtui.store.outage import is_transaction_conflict
 from certtui.suites import Suite, chat_applicable
 
 if TYPE_CHECKING:
@@ -87,16 +88,32 @@ async def plan_job(
     suite: Suite,
     *,
     bus: EventBus | None = None,
-    owner: str | None = None,
 ) -> PlannedJob:
     """Create the job and claim its units in one transaction, or refuse with a clear error.
 
     The units are claimed by the database (``queue_units``): a unit another live job holds is
     left to it, and if it holds them all the error names it. The job carries a planning lease
-    naming this process (``owner``) until the engine claims it, so recovery can tell a job
+    naming this process until the engine claims it, so recovery can tell a job
     about to run from one whose creator died before running it.
     After the commit, ``bus`` (if given) hears the job and each of its units become QUEUED.
+    A transaction PostgreSQL rolled back for a deadlock (with a running job's writer, which
+    locks its rows in another order) is planned again.
     """
+    for attempt in range(PLANNING_ATTEMPTS):
+        try:
+            return await _plan_once(sessions, request, suite, bus)
+        except Exception as exc:
+            if attempt + 1 == PLANNING_ATTEMPTS or not is_transaction_conflict(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+PLANNING_ATTEMPTS = 3
+
+
+async def _plan_once(
+    sessions: Sessions, request: JobRequest, suite: Suite, bus: EventBus | None
+) -> PlannedJob:
     async with sessions.begin() as session:
         models = await _chosen_models(session, request)
         chat_models, not_applicable = [], []
@@ -127,7 +144,7 @@ async def plan_job(
             "passThreshold": suite.pass_threshold,
             "apiModelIds": sorted({m.api_model_id for m in chat_models}),
             **request.config,
-            "lease": new_lease(owner or new_owner(), PLANNING_LEASE_TTL, planned=True),
+            "lease": new_lease(new_owner(), PLANNING_LEASE_TTL, planned=True),
         }
         job = await create_job(
             session,

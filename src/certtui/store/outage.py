@@ -47,6 +47,12 @@ def is_database_outage(error: BaseException) -> bool:
     return False
 
 
+def is_transaction_conflict(error: BaseException) -> bool:
+    """Whether PostgreSQL rolled a transaction back for a deadlock or a serialization failure
+    (SQLSTATE class 40): running it again is the documented answer."""
+    return any(str(getattr(cause, "sqlstate", "") or "")[:2] == "40" for cause in _chain(error))
+
+
 SQLITE_FULL = 13
 POSTGRES_DISK_FULL = "53100"
 
