@@ -17,6 +17,10 @@ from certtui.errors import EXIT_CANNOT_RUN, EXIT_USAGE, CerttuiError
 # that `certtui --help` lists every command without importing one; a test keeps the two equal.
 COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("certtui.cli.db:db", "Database schema migrations."),
+    "diff": (
+        "certtui.cli.diff:diff",
+        "Compare two jobs' verdicts (default: the last two completed over the same cells).",
+    ),
     "export": (
         "certtui.cli.export:export",
         "Export certification results to standard output or a file (read-only friendly).",
