@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Show versions, paths, the database target and its schema revision.",
     ),
     "jobs": ("certtui.cli.jobs:jobs", "Certification jobs."),
+    "legacy": (
+        "certtui.cli.legacy:legacy",
+        "The legacy single-region certifications (model_certifications_legacy).",
+    ),
     "models": ("certtui.cli.models:models", "The model catalog."),
     "monitor": (
         "certtui.cli.tui:monitor",

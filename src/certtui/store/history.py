@@ -8,7 +8,7 @@ COMPLETED or FAILED row of the history); a cancelled unit is history too, but no
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -270,3 +270,132 @@ async def job_cells(
     for job_id, model_id, region in rows:
         cells[job_id].add((model_id, region))
     return cells
+
+
+# Legacy import (SPEC §8.6) -------------------------------------------------------------------
+
+LEGACY_COLUMNS = (
+    "id", "modelId", "vendor", "status", "certifiedAt", "certifiedBy", "lastTestedAt",
+    "testsPassed", "testsFailed", "successRate", "avgLatencyMs", "lastError", "errorCategory",
+    "rating", "badge", "updatedAt",
+)  # fmt: skip
+CHUNK = 500  # ids per IN list: well under SQLite's bound-parameter limit
+
+
+@dataclass
+class LegacyPlan:
+    """What a legacy import does in one region, decided before anything is written."""
+
+    region: str
+    rows: int = 0
+    to_history: list[Any] = field(default_factory=list)  # LegacyVerdicts not imported yet
+    already: int = 0
+    cells_new: list[Any] = field(default_factory=list)
+    cells_updated: list[Any] = field(default_factory=list)
+    cells_kept: int = 0
+    cells_held: int = 0
+    unmappable: list[Any] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        """How many rows the import writes."""
+        return len(self.to_history) + len(self.cells_new) + len(self.cells_updated)
+
+
+async def plan_legacy_import(session: AsyncSession, region: str) -> LegacyPlan:
+    """Map every legacy row to a verdict in ``region`` and decide what to write (reads only)."""
+    from certtui.domain.legacy import LegacyVerdict, map_legacy
+    from certtui.store.models import ModelCertificationLegacy
+
+    legacy = ModelCertificationLegacy.__table__
+    rows = (
+        await session.execute(
+            sa.select(*(legacy.c[name] for name in LEGACY_COLUMNS)).order_by(legacy.c.id)
+        )
+    ).mappings()
+    known = set(await session.scalars(sa.select(MODELS.c.id)))
+    plan = LegacyPlan(region)
+    verdicts: list[LegacyVerdict] = []
+    for row in rows:
+        plan.rows += 1
+        mapped = map_legacy(dict(row), region, known)
+        if isinstance(mapped, LegacyVerdict):
+            verdicts.append(mapped)
+        else:
+            plan.unmappable.append(mapped)
+    ids = [v.result_id for v in verdicts]
+    present: set[str] = set()
+    for start in range(0, len(ids), CHUNK):
+        present |= set(
+            await session.scalars(
+                sa.select(HISTORY.c.id).where(HISTORY.c.id.in_(ids[start : start + CHUNK]))
+            )
+        )
+    cells = {
+        model_id: (status, completed_at)
+        for model_id, status, completed_at in await session.execute(
+            sa.select(CERTS.c.modelId, CERTS.c.status, CERTS.c.completedAt).where(
+                CERTS.c.region == region
+            )
+        )
+    }
+    for verdict in verdicts:
+        if verdict.result_id in present:
+            plan.already += 1
+        else:
+            plan.to_history.append(verdict)
+        cell = cells.get(verdict.model_id)
+        if cell is None:
+            plan.cells_new.append(verdict)
+            cells[verdict.model_id] = (C.COMPLETED, verdict.completed_at)
+        elif C(cell[0]) not in TERMINAL:
+            plan.cells_held += 1  # a job holds the cell: its unit decides
+        elif cell[1] is None or (verdict.completed_at and cell[1] < verdict.completed_at):
+            plan.cells_updated.append(verdict)
+            cells[verdict.model_id] = (C.COMPLETED, verdict.completed_at)
+        else:
+            plan.cells_kept += 1
+    return plan
+
+
+async def apply_legacy_import(session: AsyncSession, plan: LegacyPlan) -> None:
+    """Write what ``plan_legacy_import`` decided, in the caller's transaction."""
+    now = utcnow()
+
+    def verdict_values(v: Any) -> dict[str, Any]:
+        return {
+            "modelId": v.model_id, "region": v.region, "jobId": None, "status": C.COMPLETED,
+            "passed": v.passed, "score": v.score, "rating": v.rating,
+            "errorCategory": v.error_category, "errorMessage": v.error_message,
+            "testResults": v.test_results, "startedAt": None, "completedAt": v.completed_at,
+            "duration": None, "createdBy": v.created_by,
+        }  # fmt: skip
+
+    await append(
+        session,
+        [history_row({**verdict_values(v), "id": v.result_id}, now=now) for v in plan.to_history],
+    )
+    if plan.cells_new:
+        await session.execute(
+            CERTS.insert(),
+            [
+                {**verdict_values(v), "id": new_id(), "createdAt": now, "updatedAt": now}
+                for v in plan.cells_new
+            ],
+        )
+    if plan.cells_updated:
+        fields = VERDICT_FIELDS
+        await session.execute(
+            CERTS.update()
+            .where(
+                CERTS.c.modelId == sa.bindparam("m"),
+                CERTS.c.region == plan.region,
+                sa.or_(*(CERTS.c.status == s for s in TERMINAL)),
+            )
+            .values(updatedAt=now, **{name: sa.bindparam(f"v_{name}") for name in fields}),
+            [
+                {"m": v.model_id, **{f"v_{k}": val for k, val in verdict_values(v).items()
+                                     if k in fields}}
+                for v in plan.cells_updated
+            ],
+        )  # fmt: skip
