@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "certtui.cli.export:export",
         "Export certification results to standard output or a file (read-only friendly).",
     ),
+    "history": (
+        "certtui.cli.history:history",
+        "The history of verdicts (certification_results).",
+    ),
     "info": (
         "certtui.cli.info:info",
         "Show versions, paths, the database target and its schema revision.",

@@ -399,3 +399,44 @@ async def apply_legacy_import(session: AsyncSession, plan: LegacyPlan) -> None:
                 for v in plan.cells_updated
             ],
         )  # fmt: skip
+
+
+# Retention -----------------------------------------------------------------------------------
+
+
+async def prune(
+    session: AsyncSession, older_than: datetime, keep_last: int = 0, *, dry_run: bool = False
+) -> int:
+    """Delete history rows finished before ``older_than``; how many (would) go.
+
+    Never deleted: each cell's latest verdict (what its ``model_certifications`` row shows),
+    the ``keep_last`` newest rows of each cell, and the rows of a job that is not over.
+    """
+    from certtui.store.jobs import LIVE
+
+    when = sa.func.coalesce(HISTORY.c.completedAt, HISTORY.c.createdAt)
+    order = (when.desc(), HISTORY.c.createdAt.desc(), HISTORY.c.id.desc())
+    is_verdict = HISTORY.c.status.in_(list(VERDICTS))
+    ranked = sa.select(
+        HISTORY.c.id,
+        HISTORY.c.jobId,
+        when.label("finished"),
+        is_verdict.label("verdict"),
+        sa.func.row_number()
+        .over(partition_by=(HISTORY.c.modelId, HISTORY.c.region), order_by=order)
+        .label("newest"),
+        sa.func.row_number()
+        .over(partition_by=(HISTORY.c.modelId, HISTORY.c.region, is_verdict), order_by=order)
+        .label("newest_of_kind"),
+    ).subquery("ranked")
+    live_jobs = sa.select(JOBS.c.id).where(JOBS.c.status.in_(list(LIVE)))
+    doomed = sa.select(ranked.c.id).where(
+        ranked.c.finished < older_than,
+        ranked.c.newest > keep_last,
+        sa.not_(sa.and_(ranked.c.verdict, ranked.c.newest_of_kind == 1)),
+        sa.or_(ranked.c.jobId.is_(None), ranked.c.jobId.not_in(live_jobs)),
+    )
+    if dry_run:
+        return await session.scalar(sa.select(sa.func.count()).select_from(doomed.subquery())) or 0
+    result = await session.execute(HISTORY.delete().where(HISTORY.c.id.in_(doomed)))
+    return result.rowcount
