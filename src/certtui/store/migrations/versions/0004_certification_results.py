@@ -88,13 +88,16 @@ def upgrade() -> None:
 def _copy_finished_rows(results: sa.Table) -> None:
     """Copy every finished ``model_certifications`` row into the history, in batches."""
     bind = op.get_bind()
+    types: dict[str, sa.types.TypeEngine] = {
+        "status": _enum(CertificationStatus), "passed": sa.Boolean(), "score": sa.Double(),
+        "testResults": Json, "startedAt": Timestamp, "completedAt": Timestamp,
+        "duration": sa.Integer(), "updatedAt": Timestamp,
+    }  # fmt: skip
     certs = sa.table(
         "model_certifications",
         sa.column("id", sa.Text),
-        *(sa.column(name) for name in COPIED if name not in ("status", "testResults")),
-        sa.column("status", _enum(CertificationStatus)),
-        sa.column("testResults", Json),
         sa.column("updatedAt", Timestamp),
+        *(sa.column(name, types.get(name, sa.Text())) for name in COPIED),
     )
     jobs = sa.table("certification_jobs", sa.column("id", sa.Text))
     known_jobs = set(bind.execute(sa.select(jobs.c.id)).scalars())
