@@ -440,3 +440,18 @@ async def prune(
         return await session.scalar(sa.select(sa.func.count()).select_from(doomed.subquery())) or 0
     result = await session.execute(HISTORY.delete().where(HISTORY.c.id.in_(doomed)))
     return result.rowcount
+
+
+async def regressed_cells(session: AsyncSession) -> set[tuple[str, str]]:
+    """Cells whose latest verdict did not pass where the one before it did."""
+    ranked = _ranked(VERDICTS)
+    rows = await session.execute(
+        sa.select(ranked.c.modelId, ranked.c.region, ranked.c.rank, ranked.c.status,
+                  ranked.c.passed).where(ranked.c.rank <= 2)
+    )  # fmt: skip
+    latest: dict[tuple[str, str], bool] = {}
+    before: dict[tuple[str, str], bool] = {}
+    for model_id, region, rank, status, passed in rows:
+        ok = C(status) is C.COMPLETED and bool(passed)
+        (latest if rank == 1 else before)[(model_id, region)] = ok
+    return {cell for cell, ok in latest.items() if not ok and before.get(cell, False)}

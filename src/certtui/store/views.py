@@ -46,6 +46,7 @@ class CellState:
     error_category: str | None = None
     certification_id: str | None = None
     offered: bool | None = None  # None: discovery knows nothing of this region
+    regressed: bool = False  # its latest verdict did not pass, the one before did
 
 
 def cell_from_unit(
