@@ -103,3 +103,31 @@ async def test_changes_regressed_glyph_trends_and_a_cancel_that_keeps_the_verdic
         assert isinstance(older, DetailScreen) and older is not detail
         await h.wait_for(lambda: "COMPLETED · score 95.0" in h.text("#detail-header"),
                          "the older verdict's evidence")  # fmt: skip
+
+
+async def test_a_job_units_screen_shows_a_finished_unit_once(
+    sqlite_url: str, tui_engine: Any
+) -> None:
+    from certtui.tui.screens.units import JobUnitsScreen
+
+    async def one_done_one_queued(database: Database) -> None:
+        await _job(database, {MODEL0: PASSED, MODEL1: None})
+
+    async with tui_engine(sqlite_url, before=one_done_one_queued) as h:
+        await h.switch("3", JobsScreen)
+        (job,) = await h.jobs()
+        await h.press("enter")
+        screen = h.app.screen
+        assert isinstance(screen, JobUnitsScreen)
+        table = screen.query_one("#units", DataTable)
+        await h.wait_for(lambda: table.row_count == 2, "the job's two units")
+        # The queued unit finishes (as another process would finish it).
+        async with h.database.sessions.begin() as session:
+            (unit,) = await certifications.job_units(session, job.id, (C.QUEUED,))
+            await certifications.start_units(session, job.id, {unit.certification_id: utcnow()})
+            await certifications.finish_unit(
+                session, job.id, unit.certification_id, C.COMPLETED, **PASSED
+            )
+        await h.press("ctrl+r")
+        await h.wait_for(lambda: "2/2 units finished" in h.text("#units-title"), "both finished")
+        assert table.row_count == 2
