@@ -92,6 +92,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--size", default="120x40", type=_size,
                         help="terminal size COLUMNSxLINES (default 120x40)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=1, help="data and key-timing seed (default 1)")
+    parser.add_argument("--history", type=int, default=0, metavar="N",
+                        help="N earlier verdicts per certified cell in certification_results "
+                        "(default 0; 20 gives 6,000 cells × 20)")  # fmt: skip
     parser.add_argument("--no-encode", action="store_true",
                         help="headless frames are not turned into terminal output "
                         "(by default they are, as the real driver does)")  # fmt: skip
@@ -204,8 +207,12 @@ def test_results(rng: random.Random, invoke_id: str, outcome: str) -> tuple[dict
     return document, score_tests(records, suite.pass_threshold)
 
 
-async def build_database(path: Path, seed: int) -> dict[str, Any]:
-    """Migrate a fresh SQLite file and bulk-insert the catalog, 6,000 certifications and jobs."""
+async def build_database(path: Path, seed: int, history: int = 0) -> dict[str, Any]:
+    """Migrate a fresh SQLite file and bulk-insert the catalog, 6,000 certifications and jobs.
+
+    With ``history``, each cell also gets that many verdicts in ``certification_results`` (a
+    day apart, without evidence: the TUI reads history on demand, never at start).
+    """
     from certtui.domain.enums import CertificationJobType, JobStatus
     from certtui.store.database import create_engine, sqlite_target
     from certtui.store.migrate import upgrade
@@ -292,6 +299,7 @@ async def build_database(path: Path, seed: int) -> dict[str, Any]:
                                 (CertificationJob, jobs),
                                 (ModelCertification, certifications)):  # fmt: skip
                 await connection.execute(table.__table__.insert(), rows)
+            history_rows = await _insert_history(connection, rng, certifications, history)
     finally:
         await engine.dispose()
     sizes = [len(json.dumps(row["testResults"])) for row in certifications if row["testResults"]]
@@ -301,7 +309,43 @@ async def build_database(path: Path, seed: int) -> dict[str, Any]:
         "mean_results_bytes": statistics.fmean(sizes) if sizes else 0,
         "not_offered": sum(not row["offered"] for row in availability),
         "db_bytes": sum(p.stat().st_size for p in path.parent.glob(path.name + "*")),
+        "history_rows": history_rows,
     }
+
+
+async def _insert_history(
+    connection: Any, rng: random.Random, certifications: list[dict[str, Any]], per_cell: int
+) -> int:
+    """``per_cell`` earlier verdicts for each cell, a day apart, in batches."""
+    from certtui.domain.enums import CertificationStatus as C
+    from certtui.store.models import CertificationResult, new_id
+
+    table = CertificationResult.__table__
+    batch: list[dict[str, Any]] = []
+    count = 0
+    for cert in certifications:
+        when = cert["completedAt"] or cert["createdAt"]
+        for age in range(1, per_cell + 1):
+            passed = rng.random() < 0.75
+            score = round(rng.uniform(75, 100) if passed else rng.uniform(20, 74), 1)
+            batch.append({
+                "id": new_id(), "modelId": cert["modelId"], "region": cert["region"],
+                "jobId": None, "status": C.COMPLETED, "passed": passed, "score": score,
+                "rating": "A" if score >= 90 else "B" if score >= 75 else "C",
+                "errorCategory": None if passed else "QUALITY_ISSUE", "errorMessage": None,
+                "testResults": None, "invokeId": None, "simulated": True,
+                "startedAt": None, "completedAt": when - timedelta(days=age),
+                "duration": rng.randint(4_000, 40_000), "createdAt": when,
+                "createdBy": "bench@tui",
+            })  # fmt: skip
+            if len(batch) >= 5_000:
+                await connection.execute(table.insert(), batch)
+                count += len(batch)
+                batch.clear()
+    if batch:
+        await connection.execute(table.insert(), batch)
+        count += len(batch)
+    return count
 
 
 def _certification(
@@ -987,13 +1031,14 @@ def main(args: argparse.Namespace) -> None:
         for stale in workdir.glob(db.name + "*"):
             stale.unlink()
         started = time.perf_counter()
-        data = asyncio.run(build_database(db, args.seed))
+        data = asyncio.run(build_database(db, args.seed, args.history))
         statuses = ", ".join(f"{n} {s}" for s, n in sorted(data["statuses"].items()))
         print(
             f"database      {data['certifications']} certifications ({statuses}); "
             f"{data['not_offered']} pairs not offered; testResults "
             f"{data['mean_results_bytes']:.0f} B on average; {data['db_bytes'] / 2**20:.1f} MB "
-            f"on disk; built in {time.perf_counter() - started:.1f} s",
+            f"on disk; {data['history_rows']} history rows; built in "
+            f"{time.perf_counter() - started:.1f} s",
             flush=True,
         )
         scenario = workdir / "tui-scenario.toml"

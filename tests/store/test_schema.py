@@ -62,6 +62,14 @@ EXPECTED_COLUMNS = {
         "lifecycleStatus": "text", "inputModalities": "_text", "outputModalities": "_text",
         "streamingSupported": "boolean", "discoveredAt": "timestamp without time zone",
     },
+    "certification_results": {
+        "id": "text", "modelId": "text", "region": "text", "jobId": "text",
+        "status": "CertificationStatus", "passed": "boolean", "score": "double precision",
+        "rating": "text", "errorCategory": "text", "errorMessage": "text",
+        "testResults": "jsonb", "invokeId": "text", "simulated": "boolean",
+        "startedAt": "timestamp without time zone", "completedAt": "timestamp without time zone",
+        "duration": "integer", "createdAt": "timestamp without time zone", "createdBy": "text",
+    },
 }  # fmt: skip
 
 EXPECTED_INDEXES = {
@@ -74,6 +82,8 @@ EXPECTED_INDEXES = {
     "model_certifications_legacy_pkey", "model_certifications_modelId_key",
     "model_region_availability_pkey", "model_region_availability_modelId_region_key",
     "model_region_availability_region_idx",
+    "certification_results_pkey", "certification_results_modelId_region_completedAt_idx",
+    "certification_results_jobId_idx",
 }  # fmt: skip
 
 EXPECTED_FOREIGN_KEYS = {
@@ -84,6 +94,12 @@ EXPECTED_FOREIGN_KEYS = {
     ),
     "model_region_availability_modelId_fkey": (
         "model_region_availability", "modelId", "ai_models", "CASCADE", "CASCADE",
+    ),
+    "certification_results_modelId_fkey": (
+        "certification_results", "modelId", "ai_models", "CASCADE", "CASCADE",
+    ),
+    "certification_results_jobId_fkey": (
+        "certification_results", "jobId", "certification_jobs", "SET NULL", "CASCADE",
     ),
 }  # fmt: skip
 

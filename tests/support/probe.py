@@ -1,4 +1,4 @@
-"""A probe that checks SPEC §2.3's counters invariant inside every transaction that commits."""
+"""A probe that checks SPEC §2.3's counters invariant, and the history, in every commit."""
 
 from __future__ import annotations
 
@@ -25,16 +25,34 @@ class InvariantProbe:
         ).all()
         if not jobs:
             return
-        units = connection.exec_driver_sql(
-            'SELECT "jobId", status, passed FROM model_certifications'
+        # Every terminal unit is one history row of its job (SPEC §2.3 counted from history).
+        results = connection.exec_driver_sql(
+            'SELECT "jobId", "modelId", region, status, passed FROM certification_results'
         ).all()
         terminal: Counter[str] = Counter()
         passed: Counter[str] = Counter()
-        for job_id, status, ok in units:
+        per_unit: Counter[tuple[str, str, str]] = Counter()
+        for job_id, model_id, region, status, ok in results:
             status = getattr(status, "value", status)
             if status in TERMINAL:
                 terminal[job_id] += 1
                 passed[job_id] += int(status == "COMPLETED" and bool(ok))
+                per_unit[(job_id, model_id, region)] += 1
+        for unit, count in per_unit.items():
+            if count > 1:
+                self.violations.append(f"{unit}: {count} history rows for one unit")
+        # A cell's row that shows a terminal state of a job has that unit in the history.
+        cells = connection.exec_driver_sql(
+            'SELECT "jobId", "modelId", region, status FROM model_certifications'
+        ).all()
+        for job_id, model_id, region, status in cells:
+            status = getattr(status, "value", status)
+            if (
+                job_id is not None
+                and status in TERMINAL
+                and not per_unit[(job_id, model_id, region)]
+            ):
+                self.violations.append(f"{(job_id, model_id, region)}: {status} without history")
         self.commits += 1
         for job_id, total, processed, succeeded, failed in jobs:
             if not processed == succeeded + failed <= total:

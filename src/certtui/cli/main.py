@@ -17,15 +17,27 @@ from certtui.errors import EXIT_CANNOT_RUN, EXIT_USAGE, CerttuiError
 # that `certtui --help` lists every command without importing one; a test keeps the two equal.
 COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("certtui.cli.db:db", "Database schema migrations."),
+    "diff": (
+        "certtui.cli.diff:diff",
+        "Compare two jobs' verdicts (default: the last two completed over the same cells).",
+    ),
     "export": (
         "certtui.cli.export:export",
         "Export certification results to standard output or a file (read-only friendly).",
+    ),
+    "history": (
+        "certtui.cli.history:history",
+        "The history of verdicts (certification_results).",
     ),
     "info": (
         "certtui.cli.info:info",
         "Show versions, paths, the database target and its schema revision.",
     ),
     "jobs": ("certtui.cli.jobs:jobs", "Certification jobs."),
+    "legacy": (
+        "certtui.cli.legacy:legacy",
+        "The legacy single-region certifications (model_certifications_legacy).",
+    ),
     "models": ("certtui.cli.models:models", "The model catalog."),
     "monitor": (
         "certtui.cli.tui:monitor",

@@ -3,6 +3,11 @@
 Each write names its target state and asks ``certification_sources`` which states may move
 there: those, and only those, are in its UPDATE's WHERE. Each returns what it changed, as the
 events the caller publishes after the commit.
+
+The row of a cell keeps its last verdict (the result fields of its latest COMPLETED or FAILED
+unit) while a new unit is queued and running: only ``status``, ``jobId`` and ``startedAt`` say
+that a job holds the cell. A unit that finishes appends its history row (``store.history``) in
+the same transaction; a cancelled unit is history, and its row shows the last verdict again.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from certtui.domain.enums import CertificationStatus
 from certtui.domain.events import UnitStateChanged
 from certtui.domain.transitions import IllegalTransition, certification_sources
+from certtui.store import history
 from certtui.store.models import AIModel, ModelCertification, new_id
 from certtui.store.types import utcnow
 
@@ -26,7 +32,7 @@ CERTS = ModelCertification.__table__
 MODELS = AIModel.__table__
 UNFINISHED = frozenset({C.PENDING, C.QUEUED, C.PROCESSING})
 
-# Fields that describe one run's outcome; re-certifying clears them.
+# Fields that describe one run's outcome: they keep the last verdict until the next one.
 RESULT_FIELDS = (
     "passed",
     "score",
@@ -67,6 +73,7 @@ async def queue_units(
     PostgreSQL a row another transaction is claiming is re-read once that one commits, so two
     plans at the same moment never both get a cell; SQLite serialises them. Rows go in one
     order, so two plans lock them in the same order.
+    The row's result fields keep its last verdict until the new unit finishes.
     """
     if not units:
         return []
@@ -98,7 +105,6 @@ async def queue_units(
             "jobId": insert.excluded.jobId,
             "createdBy": insert.excluded.createdBy,
             "updatedAt": insert.excluded.updatedAt,
-            **{name: sa.null() for name in RESULT_FIELDS},
         },
         where=sa.and_(status_in(sources), free),
     )
@@ -173,32 +179,114 @@ async def finish_unit(
     """Give an unfinished unit of a job its terminal ``status`` and results; whether it applied.
 
     ``results`` takes column names: passed, score, rating, testResults, errorCategory,
-    errorMessage, startedAt, completedAt, duration. A non-terminal ``status`` raises
+    errorMessage, startedAt, completedAt, duration (those not given become null). The unit's
+    history row is appended in the same transaction. A non-terminal ``status`` raises
     IllegalTransition, as does one no unfinished state may reach.
     """
     status = C(status)
     if not status.is_terminal:
         raise IllegalTransition("certification", "unfinished", str(status))
     sources = certification_sources(status, certification_sources(status) & UNFINISHED)
-    applied = await session.execute(
-        CERTS.update()
-        .where(CERTS.c.id == certification_id, CERTS.c.jobId == job_id, status_in(sources))
-        .values(status=status, updatedAt=utcnow(), **results)
-    )
-    return applied.rowcount == 1
+    values = {name: results.get(name) for name in RESULT_FIELDS}
+    row = (
+        await session.execute(
+            CERTS.update()
+            .where(CERTS.c.id == certification_id, CERTS.c.jobId == job_id, status_in(sources))
+            .values(status=status, updatedAt=utcnow(), **values)
+            .returning(CERTS.c.modelId, CERTS.c.region, CERTS.c.createdBy)
+        )
+    ).first()
+    if row is None:
+        return False
+    model_id, region, created_by = row
+    await history.append(
+        session,
+        [
+            history.history_row(
+                {**values, "modelId": model_id, "region": region, "jobId": job_id,
+                 "status": status, "createdBy": created_by}
+            )
+        ],
+    )  # fmt: skip
+    if status is C.CANCELLED:
+        await _show_last_verdicts(session, job_id, [(certification_id, model_id, region)])
+    return True
 
 
 async def cancel_units(session: AsyncSession, job_id: str) -> list[UnitStateChanged]:
-    """Make every unfinished unit of a job CANCELLED; returns them."""
+    """Make every unfinished unit of a job CANCELLED; returns them.
+
+    Each cancelled unit is appended to the history; a cell with an earlier verdict shows it
+    again, and the events for those cells (their verdict's status) follow the CANCELLED ones.
+    """
     sources = certification_sources(C.CANCELLED, UNFINISHED)
     now = utcnow()
-    rows = await session.execute(
+    rows = (
+        await session.execute(
+            CERTS.update()
+            .where(CERTS.c.jobId == job_id, status_in(sources))
+            .values(status=C.CANCELLED, passed=False, completedAt=now, updatedAt=now)
+            .returning(
+                CERTS.c.id, CERTS.c.modelId, CERTS.c.region, CERTS.c.createdBy,
+                CERTS.c.startedAt,
+            )
+        )
+    ).all()  # fmt: skip
+    await history.append(
+        session,
+        [
+            history.history_row(
+                {"modelId": model_id, "region": region, "jobId": job_id, "status": C.CANCELLED,
+                 "passed": False, "startedAt": started_at, "completedAt": now,
+                 "createdBy": created_by},
+                now=now,
+            )
+            for _, model_id, region, created_by, started_at in rows
+        ],
+    )  # fmt: skip
+    units = [(cid, model_id, region) for cid, model_id, region, _, _ in rows]
+    cancelled = await _events(session, job_id, units, C.CANCELLED, passed=False)
+    return cancelled + await _show_last_verdicts(session, job_id, units)
+
+
+async def _show_last_verdicts(
+    session: AsyncSession, job_id: str, units: Sequence[tuple[str, str, str]]
+) -> list[UnitStateChanged]:
+    """Put each cancelled unit's cell back to its latest verdict, where it has one.
+
+    Not a transition of the unit (its CANCELLED is in the history): the row goes back to
+    showing what the cell last was. Returns the cells' state events, as of the verdicts.
+    """
+    verdicts = await history.latest_verdicts(session, {(m, r) for _, m, r in units})
+    shown = [(cid, verdicts[(m, r)]) for cid, m, r in units if (m, r) in verdicts]
+    if not shown:
+        return []
+    await session.execute(
         CERTS.update()
-        .where(CERTS.c.jobId == job_id, status_in(sources))
-        .values(status=C.CANCELLED, passed=False, completedAt=now, updatedAt=now)
-        .returning(CERTS.c.id, CERTS.c.modelId, CERTS.c.region)
+        .where(
+            CERTS.c.id == sa.bindparam("cid"),
+            CERTS.c.jobId == job_id,
+            CERTS.c.status == C.CANCELLED,
+        )
+        .values(
+            updatedAt=utcnow(),
+            **{name: sa.bindparam(f"v_{name}") for name in history.VERDICT_FIELDS},
+        ),
+        [
+            {"cid": cid, **{f"v_{name}": verdict[name] for name in history.VERDICT_FIELDS}}
+            for cid, verdict in shown
+        ],
     )
-    return await _events(session, job_id, rows.all(), C.CANCELLED, passed=False)
+    api_ids = await _api_ids(session, {verdict["modelId"] for _, verdict in shown})
+    return [
+        UnitStateChanged(
+            job_id, cid, verdict["modelId"], api_ids[verdict["modelId"]], verdict["region"],
+            C(verdict["status"]), passed=verdict["passed"], score=verdict["score"],
+            rating=verdict["rating"], error_category=verdict["errorCategory"],
+            error_message=verdict["errorMessage"],
+        )
+        for cid, verdict in shown
+    ]  # fmt: skip
 
 
 async def requeue_units(
@@ -219,6 +307,13 @@ async def requeue_units(
     return await _events(session, job_id, rows.all(), C.QUEUED)
 
 
+async def _api_ids(session: AsyncSession, model_ids: Collection[str]) -> dict[str, str]:
+    rows = await session.execute(
+        sa.select(MODELS.c.id, MODELS.c.apiModelId).where(MODELS.c.id.in_(list(model_ids)))
+    )
+    return dict(rows.all())
+
+
 async def _events(
     session: AsyncSession,
     job_id: str,
@@ -228,14 +323,7 @@ async def _events(
 ) -> list[UnitStateChanged]:
     if not rows:
         return []
-    model_ids = {model_id for _, model_id, _ in rows}
-    api_ids = dict(
-        (
-            await session.execute(
-                sa.select(MODELS.c.id, MODELS.c.apiModelId).where(MODELS.c.id.in_(model_ids))
-            )
-        ).all()
-    )
+    api_ids = await _api_ids(session, {model_id for _, model_id, _ in rows})
     return [
         UnitStateChanged(job_id, cid, model_id, api_ids[model_id], region, status, passed=passed)
         for cid, model_id, region in sorted(rows, key=lambda row: (row[2], row[0]))

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from certtui.domain.enums import CertificationJobType, JobStatus
+from certtui.domain.enums import CertificationJobType, CertificationStatus, JobStatus
 from certtui.domain.events import JobStateChanged, UnitStateChanged
 from certtui.domain.transitions import job_sources
 from certtui.errors import UsageError
@@ -247,8 +247,12 @@ async def increment_counters(
 
 
 async def cancel_unfinished(session: AsyncSession, job_id: str) -> list[UnitStateChanged]:
-    """Make every unfinished unit of a job CANCELLED and count them as failures."""
-    cancelled = await cancel_units(session, job_id)
+    """Make every unfinished unit of a job CANCELLED and count them as failures.
+
+    The events also hold the cells that show their last verdict again (``cancel_units``).
+    """
+    events = await cancel_units(session, job_id)
+    cancelled = sum(1 for event in events if event.status is CertificationStatus.CANCELLED)
     if cancelled:
-        await increment_counters(session, job_id, 0, len(cancelled))
-    return cancelled
+        await increment_counters(session, job_id, 0, cancelled)
+    return events

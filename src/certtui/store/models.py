@@ -201,6 +201,63 @@ class CertificationJob(Base):
     created_by: Mapped[str | None] = mapped_column("createdBy", sa.Text)
 
 
+class CertificationResult(Base):
+    """One finished unit of a job, appended when it finished and never changed (certtui's own).
+
+    The history of verdicts: ``model_certifications`` shows the latest verdict of a cell, this
+    table keeps every one (and each cancelled unit), with the job that produced it.
+    """
+
+    __tablename__ = "certification_results"
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("id", name="certification_results_pkey"),
+        sa.ForeignKeyConstraint(
+            ["modelId"],
+            ["ai_models.id"],
+            name="certification_results_modelId_fkey",
+            ondelete="CASCADE",
+            onupdate="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["jobId"],
+            ["certification_jobs.id"],
+            name="certification_results_jobId_fkey",
+            ondelete="SET NULL",
+            onupdate="CASCADE",
+        ),
+        sa.Index(
+            "certification_results_modelId_region_completedAt_idx",
+            "modelId",
+            "region",
+            "completedAt",
+        ),
+        sa.Index("certification_results_jobId_idx", "jobId"),
+    )
+
+    id: Mapped[str] = _id()
+    model_id: Mapped[str] = mapped_column("modelId", sa.Text, nullable=False)
+    region: Mapped[str] = mapped_column("region", sa.Text, nullable=False)
+    job_id: Mapped[str | None] = mapped_column("jobId", sa.Text)
+    status: Mapped[CertificationStatus] = mapped_column(
+        "status", enum_type(CertificationStatus), nullable=False
+    )
+    passed: Mapped[bool | None] = mapped_column("passed", sa.Boolean)
+    score: Mapped[float | None] = mapped_column("score", sa.Double)
+    rating: Mapped[str | None] = mapped_column("rating", sa.Text)
+    error_category: Mapped[str | None] = mapped_column("errorCategory", sa.Text)
+    error_message: Mapped[str | None] = mapped_column("errorMessage", sa.Text)
+    test_results: Mapped[dict[str, Any] | None] = mapped_column("testResults", Json)
+    invoke_id: Mapped[str | None] = mapped_column("invokeId", sa.Text)
+    simulated: Mapped[bool] = mapped_column(
+        "simulated", sa.Boolean, nullable=False, default=False, server_default=sa.false()
+    )
+    started_at: Mapped[datetime | None] = mapped_column("startedAt", Timestamp)
+    completed_at: Mapped[datetime | None] = mapped_column("completedAt", Timestamp)
+    duration: Mapped[int | None] = mapped_column("duration", sa.Integer)
+    created_at: Mapped[datetime] = _created_at()
+    created_by: Mapped[str | None] = mapped_column("createdBy", sa.Text)
+
+
 class ModelCertificationLegacy(Base):
     """The old single-region certification table, kept for history (SPEC §2.4)."""
 

@@ -20,9 +20,11 @@ from sqlalchemy.orm import selectinload
 
 from certtui.domain.enums import CertificationStatus
 from certtui.domain.leases import job_is_live
+from certtui.store import history
 from certtui.store.models import (
     AIModel,
     CertificationJob,
+    CertificationResult,
     ModelCertification,
     ModelRegionAvailability,
 )
@@ -44,6 +46,7 @@ class CellState:
     error_category: str | None = None
     certification_id: str | None = None
     offered: bool | None = None  # None: discovery knows nothing of this region
+    regressed: bool = False  # its latest verdict did not pass, the one before did
 
 
 def cell_from_unit(
@@ -298,25 +301,57 @@ class JobUnit:
         )  # fmt: skip
 
 
+UNFINISHED = (
+    CertificationStatus.PENDING, CertificationStatus.QUEUED, CertificationStatus.PROCESSING
+)  # fmt: skip
+
+
+async def _job_rows(session: AsyncSession, job_id: str, *columns: Any) -> list[tuple[Any, ...]]:
+    """A job's units as (kind, row, api model id, name, vendor): "result" rows, then "cell" rows.
+
+    A job's finished units are its history rows; its unfinished units are the cells it holds
+    now. A finished cell row of the job without a history row (written before there was a
+    history) stands for its unit too.
+    """
+    results, certs, mra = CertificationResult, ModelCertification, ModelRegionAvailability
+
+    def joined(entity: Any) -> sa.Select[Any]:
+        return (
+            sa.select(entity, AIModel.api_model_id, AIModel.name, mra.provider_name)
+            .join(AIModel, AIModel.id == entity.model_id)
+            .outerjoin(mra, sa.and_(mra.model_id == entity.model_id, mra.region == entity.region))
+        )
+
+    finished = (await session.execute(joined(results).where(results.job_id == job_id))).all()
+    seen = {(row[0].model_id, row[0].region) for row in finished}
+    cells = (await session.execute(joined(certs).where(certs.job_id == job_id))).all()
+    rows: list[tuple[Any, ...]] = [("result", *row) for row in finished]
+    rows += [("cell", *row) for row in cells if (row[0].model_id, row[0].region) not in seen]
+    return rows
+
+
 async def job_units(session: AsyncSession, job_id: str) -> list[JobUnit]:
-    """A job's units, by model id then region."""
-    rows = (
-        await session.execute(
-            sa.select(ModelCertification, AIModel.api_model_id)
-            .join(AIModel, AIModel.id == ModelCertification.model_id)
-            .where(ModelCertification.job_id == job_id)
-            .order_by(AIModel.api_model_id, ModelCertification.region)
-        )
-    ).all()
-    return [
-        JobUnit(
-            certification_id=cert.id, api_model_id=api_id, region=cert.region,
-            status=cert.status.value, passed=cert.passed, score=cert.score, rating=cert.rating,
-            error_category=cert.error_category, error_message=cert.error_message,
-            duration_ms=cert.duration,
-        )
-        for cert, api_id in rows
-    ]  # fmt: skip
+    """A job's units, by model id then region: its history rows and its unfinished units.
+
+    An unfinished unit's row still holds the cell's last verdict: that is not this job's
+    result, so the unit shows only its state.
+    """
+    units = []
+    for kind, row, api_id, _name, _vendor in await _job_rows(session, job_id):
+        status = CertificationStatus(row.status)
+        mine = kind == "result" or status not in UNFINISHED
+        units.append(
+            JobUnit(
+                certification_id=row.id, api_model_id=api_id, region=row.region,
+                status=status.value, passed=row.passed if mine else None,
+                score=row.score if mine else None, rating=row.rating if mine else None,
+                error_category=row.error_category if mine else None,
+                error_message=row.error_message if mine else None,
+                duration_ms=row.duration if mine else None,
+            )
+        )  # fmt: skip
+    units.sort(key=lambda unit: (unit.api_model_id, unit.region))
+    return units
 
 
 # One certification ----------------------------------------------------------------------------
@@ -346,17 +381,24 @@ class DetailView:
 
 
 async def load_detail(session: AsyncSession, certification_id: str) -> DetailView | None:
-    """One certification with its model."""
-    cert = await session.scalar(
+    """One certification (a cell's row, or one verdict of the history) with its model."""
+    cert: Any = await session.scalar(
         sa.select(ModelCertification)
         .where(ModelCertification.id == certification_id)
         .options(selectinload(ModelCertification.model))
     )
     if cert is None:
-        return None
+        cert = await session.scalar(
+            sa.select(CertificationResult).where(CertificationResult.id == certification_id)
+        )
+        if cert is None:
+            return None
+        model = await session.get(AIModel, cert.model_id)
+    else:
+        model = cert.model
     return DetailView(
-        certification_id=cert.id, model_id=cert.model_id, api_model_id=cert.model.api_model_id,
-        model_name=cert.model.name, region=cert.region, status=cert.status.value,
+        certification_id=cert.id, model_id=cert.model_id, api_model_id=model.api_model_id,
+        model_name=model.name, region=cert.region, status=CertificationStatus(cert.status).value,
         passed=cert.passed, score=cert.score, rating=cert.rating,
         error_category=cert.error_category, error_message=cert.error_message,
         duration_ms=cert.duration, started_at=cert.started_at, completed_at=cert.completed_at,
@@ -393,29 +435,40 @@ async def load_certifications(
     regions: Sequence[str] | None = None,
     job_id: str | None = None,
 ) -> list[CertificationRecord]:
-    """The certifications (optionally of some regions and one job), by model id then region."""
-    availability = ModelRegionAvailability
-    query = (
-        sa.select(
-            ModelCertification,
-            AIModel.api_model_id,
-            AIModel.name,
-            availability.provider_name,
-        )
-        .join(AIModel, AIModel.id == ModelCertification.model_id)
-        .outerjoin(
-            availability,
-            sa.and_(
-                availability.model_id == ModelCertification.model_id,
-                availability.region == ModelCertification.region,
-            ),
-        )
-    )
-    if regions:
-        query = query.where(ModelCertification.region.in_(list(regions)))
+    """The certifications (optionally of some regions), by model id then region.
+
+    Each cell shows its last verdict: a cell a job holds now (queued or running) is exported
+    as its latest verdict in the history, if it has one. With ``job_id``: that job's units
+    (its history rows, and the cells it holds now), whatever later jobs did to the cells.
+    """
     if job_id is not None:
-        query = query.where(ModelCertification.job_id == job_id)
-    result = await session.execute(query)
+        rows = [(row, api, name, vendor) for _, row, api, name, vendor
+                in await _job_rows(session, job_id)]  # fmt: skip
+    else:
+        availability = ModelRegionAvailability
+        query = (
+            sa.select(
+                ModelCertification,
+                AIModel.api_model_id,
+                AIModel.name,
+                availability.provider_name,
+            )
+            .join(AIModel, AIModel.id == ModelCertification.model_id)
+            .outerjoin(
+                availability,
+                sa.and_(
+                    availability.model_id == ModelCertification.model_id,
+                    availability.region == ModelCertification.region,
+                ),
+            )
+        )
+        rows = list((await session.execute(query)).all())
+        held = {(cert.model_id, cert.region) for cert, *_ in rows if cert.status in UNFINISHED}
+        verdicts = await history.latest_verdicts(session, held)
+        rows = [(_as_verdict(cert, verdicts), *rest) for cert, *rest in rows]
+    if regions:
+        wanted = set(regions)
+        rows = [row for row in rows if row[0].region in wanted]
     keyed = [
         (
             (api_model_id, cert.region, cert.model_id),
@@ -428,8 +481,41 @@ async def load_certifications(
                 created_by=cert.created_by, job_id=cert.job_id,
             ),
         )
-        for cert, api_model_id, name, vendor in result.all()
+        for cert, api_model_id, name, vendor in rows
     ]  # fmt: skip
     # Sorted here, not in SQL: PostgreSQL's locale collation and SQLite's byte order disagree.
     keyed.sort(key=lambda pair: pair[0])
     return [record for _, record in keyed]
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """A cell's last verdict in the shape of a row (the attributes the exports read)."""
+
+    model_id: str
+    region: str
+    status: CertificationStatus
+    passed: bool | None
+    score: float | None
+    rating: str | None
+    error_category: str | None
+    error_message: str | None
+    test_results: Any
+    duration: int | None
+    completed_at: datetime | None
+    created_by: str | None
+    job_id: str | None
+
+
+def _as_verdict(cert: ModelCertification, verdicts: dict[tuple[str, str], Any]) -> Any:
+    verdict = verdicts.get((cert.model_id, cert.region))
+    if verdict is None:
+        return cert
+    return _Shown(
+        model_id=cert.model_id, region=cert.region, status=CertificationStatus(verdict["status"]),
+        passed=verdict["passed"], score=verdict["score"], rating=verdict["rating"],
+        error_category=verdict["errorCategory"], error_message=verdict["errorMessage"],
+        test_results=verdict["testResults"], duration=verdict["duration"],
+        completed_at=verdict["completedAt"], created_by=verdict["createdBy"],
+        job_id=verdict["jobId"],
+    )  # fmt: skip

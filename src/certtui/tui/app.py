@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -35,6 +36,8 @@ from certtui.tui.data import (
     load_job,
     load_jobs,
     load_snapshot,
+    mark_regressed,
+    regressed_cells,
 )
 from certtui.tui.screens.jobs import JobsScreen
 from certtui.tui.screens.loading import LoadingScreen
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
     from certtui.store.sessions import Session
 
 LIVE_REPAINT_SECONDS = 0.25  # engine events are applied at most four times a second
+REGRESSED_EVERY = 30.0  # seconds between reads of which cells regressed (a history query)
 
 T = TypeVar("T")
 
@@ -79,6 +83,8 @@ class CerttuiApp(App[None]):
         self.simulated = simulated
         self.start_mode = start_mode
         self.snapshot = Snapshot()
+        self._regressed: set[tuple[str, str]] = set()  # cells marked ↓, read from the history
+        self._regressed_at = -REGRESSED_EVERY
         self.jobs: list[JobView] = []
         self.progress: dict[str, JobProgress] = {}
         self.refresh_paused = False
@@ -173,6 +179,7 @@ class CerttuiApp(App[None]):
             self._read_problem = None
             self.notify("the database can be read again")
         self.reloads += 1
+        mark_regressed(snapshot, self._regressed)
         self.snapshot, self.jobs = snapshot, jobs
         self.last_refreshed = datetime.now()
         first = not self.loaded
@@ -182,12 +189,32 @@ class CerttuiApp(App[None]):
         self._broadcast(None, jobs=True)
         self._update_top_bar()
         self._schedule_poll()
+        if time.monotonic() - self._regressed_at > REGRESSED_EVERY:
+            # The history is read after the screen is up, and not on every poll.
+            self._regressed_at = time.monotonic()
+            self.call_after_refresh(self.mark_regressions)
         if first:
             # Hundreds of thousands of long-lived objects now exist (tables, caches): move them
             # out of the collector's way so full collections stop pausing the interface.
             self.call_after_refresh(quiet_collector)
             if self.service is not None:
                 self.call_after_refresh(self.recover)
+
+    @work(exclusive=True, group="regressed")
+    async def mark_regressions(self) -> None:
+        """Read which cells regressed since their verdict before, and mark them."""
+        try:
+            regressed = await self.read(regressed_cells)
+        except READ_ERRORS as exc:
+            if self.is_running:
+                self.report_read_error(exc)
+            return
+        if not self.is_running:
+            return
+        self._regressed = regressed
+        changed = mark_regressed(self.snapshot, regressed)
+        if changed:
+            self._broadcast(changed, jobs=False)
 
     @work(group="recover")
     async def recover(self) -> None:

@@ -30,8 +30,18 @@ class CellLook:
     role: str  # success, warning, error, accent, muted
 
 
+REGRESSED = "↓"  # after the look of a verdict that no longer passes where the last one did
+
+
 def cell_look(cell: CellState, *, applicable: bool = True) -> CellLook:
     """The glyph-and-letter text of a matrix cell and its colour role."""
+    look = _look(cell, applicable)
+    if cell.regressed and cell.status in ("COMPLETED", "FAILED"):
+        return CellLook(look.text + REGRESSED, look.role)
+    return look
+
+
+def _look(cell: CellState, applicable: bool) -> CellLook:
     status = cell.status
     if status == "COMPLETED":
         letter = cell.rating or "?"
@@ -57,6 +67,7 @@ LEGEND = (
     ("✓ A", "passed, rating A–F"),
     ("✗ D", "ran, did not pass"),
     ("! PERM", "failed: error tag"),
+    ("✗ D↓", "regressed: passed last time (d: changes)"),
     ("⟳ run", "running"),
     ("… que", "queued"),
     ("⊘ can", "cancelled"),

@@ -12,7 +12,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from certtui.domain.changes import CellChange, compare
+from certtui.domain.enums import CertificationStatus
 from certtui.domain.events import JobProgress, JobStateChanged, UnitStateChanged
+from certtui.store.history import Verdict, cell_history, last_two_verdicts, regressed_cells
 from certtui.store.views import (
     READ_ERRORS,
     CellState,
@@ -33,21 +36,51 @@ if TYPE_CHECKING:
 
 __all__ = [
     "READ_ERRORS",
+    "CellChange",
     "CellState",
     "DetailView",
     "JobView",
     "ModelRow",
     "Snapshot",
+    "Verdict",
     "add_job",
     "apply_job_event",
     "apply_unit_events",
     "cell_from_unit",
+    "cell_history",
+    "load_changes",
     "load_detail",
     "load_job",
     "load_job_units",
     "load_jobs",
     "load_snapshot",
+    "mark_regressed",
+    "regressed_cells",
 ]
+
+UNFINISHED = {"PENDING", "QUEUED", "PROCESSING"}
+
+
+async def load_changes(session: Session) -> list[CellChange[tuple[str, str], Verdict]]:
+    """What changed between the last two verdicts of each cell (read on demand)."""
+    cells = await last_two_verdicts(session)
+    before = {cell: verdicts[1] for cell, verdicts in cells.items() if len(verdicts) > 1}
+    after = {cell: verdicts[0] for cell, verdicts in cells.items()}
+    ordered = dict(sorted(after.items(), key=lambda item: (item[1].api_model_id, item[0][1])))
+    changes = compare(before, ordered).changes
+    order = {"regression": 0, "recovery": 1, "category": 2, "new": 3}
+    return sorted(changes, key=lambda c: order[c.change.value])
+
+
+def mark_regressed(snapshot: Snapshot, regressed: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Mark the regressed cells of ``snapshot`` (and unmark the others); the cells changed."""
+    changed = set()
+    for key, cell in snapshot.cells.items():
+        flag = key in regressed
+        if cell.regressed != flag:
+            snapshot.cells[key] = replace(cell, regressed=flag)
+            changed.add(key)
+    return changed
 
 
 async def load_job_units(session: Session, job_id: str) -> list[tuple[str, str, CellState]]:
@@ -69,11 +102,24 @@ def apply_unit_events(
     new_region = False
     for event in events:
         key = (event.model_id, event.region)
-        snapshot.cells[key] = cell_from_unit(
-            event.status, passed=event.passed, rating=event.rating, score=event.score,
-            error_category=event.error_category, certification_id=event.certification_id,
-            offered=snapshot.cell(*key).offered,
-        )  # fmt: skip
+        old = snapshot.cell(*key)
+        status = CertificationStatus(event.status).value
+        if status in UNFINISHED:
+            # Queued or running: the cell keeps its last verdict's result (as its row does).
+            cell = replace(old, status=status, certification_id=event.certification_id)
+        else:
+            cell = cell_from_unit(
+                event.status, passed=event.passed, rating=event.rating, score=event.score,
+                error_category=event.error_category, certification_id=event.certification_id,
+                offered=old.offered,
+            )  # fmt: skip
+            if status != "CANCELLED":
+                was = old.passed and old.status != "CANCELLED"
+                now = status == "COMPLETED" and bool(event.passed)
+                cell = replace(cell, regressed=bool(was) and not now)
+            else:
+                cell = replace(cell, regressed=old.regressed)
+        snapshot.cells[key] = cell
         changed.add(key)
         if event.region not in snapshot.regions:
             bisect.insort(snapshot.regions, event.region)

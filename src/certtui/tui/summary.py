@@ -34,3 +34,18 @@ def detail_summary(detail: DetailView) -> str:
     if detail.completed_at:
         lines.append(f"certified {detail.completed_at:%Y-%m-%d %H:%M} UTC by {detail.created_by}")
     return "\n".join(lines)
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float | None]) -> str:
+    """Values as one line of block characters, lowest to highest (a gap where one is missing)."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    span = (high - low) or 1.0
+    return "".join(
+        " " if v is None else SPARKS[round((v - low) / span * (len(SPARKS) - 1))] for v in values
+    )

@@ -12,8 +12,8 @@ from textual.widgets import DataTable, Static
 
 from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
-from certtui.tui.data import READ_ERRORS, DetailView, load_detail
-from certtui.tui.summary import detail_summary, remediation
+from certtui.tui.data import READ_ERRORS, DetailView, Verdict, cell_history, load_detail
+from certtui.tui.summary import detail_summary, remediation, sparkline
 
 TEST_GLYPHS = {"passed": "✓ pass", "failed": "✗ fail", "skipped": "– skip"}
 
@@ -43,6 +43,14 @@ class DetailScreen(CerttuiScreen):
             tests.add_column(label, key=key, width=width)
         yield tests
         with VerticalScroll(id="detail-body"):
+            yield Static("", id="detail-trend")
+            verdicts: DataTable[str] = DataTable(cursor_type="row", id="detail-history")
+            for key, label, width in (
+                ("when", "when", 16), ("verdict", "verdict", 10), ("score", "score", 5),
+                ("ms", "ms", 7), ("job", "job", 8), ("category", "category", 22),
+            ):  # fmt: skip
+                verdicts.add_column(label, key=key, width=width)
+            yield verdicts
             yield Static("", id="excerpts", markup=True)
             yield Static("", id="raw-json")
 
@@ -64,6 +72,47 @@ class DetailScreen(CerttuiScreen):
             self.query_one("#detail-header", Static).update("this certification no longer exists")
             return
         self._show_detail(detail)
+        try:
+            verdicts = await self.certtui.read(
+                lambda s: cell_history(s, detail.model_id, detail.region)
+            )
+        except READ_ERRORS as exc:
+            self.certtui.report_read_error(exc)
+            return
+        self._show_history(verdicts)
+
+    def _show_history(self, verdicts: list[Verdict]) -> None:
+        """The cell's verdicts, newest first, with score and latency trends (oldest → newest)."""
+        table = self.query_one("#detail-history", DataTable)
+        table.clear()
+        for v in verdicts:
+            when = v.completed_at.strftime("%Y-%m-%d %H:%M") if v.completed_at else ""
+            if v.status == "COMPLETED":
+                look = ("✓ " if v.passed else "✗ ") + (v.rating or "")
+            else:
+                look = v.status.lower()
+            current = " ●" if v.result_id == self.certification_id else ""
+            table.add_row(
+                when, look + current, "" if v.score is None else f"{v.score:.0f}",
+                _ms(v.duration_ms), (v.job_id or "legacy")[:8], v.error_category or "",
+                key=v.result_id,
+            )  # fmt: skip
+        shown = [v for v in reversed(verdicts) if v.status != "CANCELLED"]
+        trend = (
+            f"history: {len(verdicts)} verdicts · score {sparkline([v.score for v in shown])} · "
+            f"latency {sparkline([float(v.duration_ms) if v.duration_ms else None for v in shown])}"
+            " · enter: that verdict"
+            if shown
+            else "history: no verdict recorded yet"
+        )
+        self.query_one("#detail-trend", Static).update(trend)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id != "detail-history" or event.row_key.value is None:
+            return
+        event.stop()
+        if event.row_key.value != self.certification_id:
+            self.app.push_screen(DetailScreen(str(event.row_key.value)))
 
     def _show_detail(self, d: DetailView) -> None:
         results = d.test_results or {}

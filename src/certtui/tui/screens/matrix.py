@@ -21,7 +21,9 @@ MODEL_COLUMN_WIDTH = 32  # long ids end in an ellipsis; the detail screen shows 
 class MatrixScreen(FilteredModelsScreen):
     """The heat map of SPEC §6.2."""
 
-    BINDINGS = bindings("list.filter", "matrix.open", "matrix.certify", "matrix.recertify")
+    BINDINGS = bindings(
+        "list.filter", "matrix.open", "matrix.certify", "matrix.recertify", "matrix.changes"
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -206,6 +208,11 @@ class MatrixScreen(FilteredModelsScreen):
         from certtui.tui.screens.detail import DetailScreen
 
         self.app.push_screen(DetailScreen(cell.certification_id))
+
+    def action_open_changes(self) -> None:
+        from certtui.tui.screens.changes import ChangesScreen
+
+        self.app.push_screen(ChangesScreen())
 
     def action_certify(self) -> None:
         current = self.current()

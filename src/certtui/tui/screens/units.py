@@ -49,6 +49,10 @@ class JobUnitsScreen(CerttuiScreen):
         self.units = units
         table = self.query_one("#units", DataTable)
         styles = role_styles(self.app)
+        keys = {cell.certification_id or f"{model}@{region}" for model, region, cell in units}
+        for gone in [row for row in table.rows if row.value not in keys]:
+            # A unit that finished is read from the history now, under that row's id.
+            table.remove_row(gone)
         for model, region, cell in units:
             key = cell.certification_id or f"{model}@{region}"
             values = (
