@@ -9,14 +9,14 @@ from pathlib import Path
 
 import click
 
-from certtui.cli.context import Context, pass_context, run_async
+from certtui.cli.context import Command, Context, pass_context, run_async
 from certtui.domain.regions import UnknownRegion, validate_regions
 from certtui.errors import CannotRunError, UsageError
 
 FORMAT_NAMES = ("csv", "json", "markdown", "junit")
 
 
-@click.command()
+@click.command(cls=Command, writes=False)
 @click.option(
     "--format",
     "format_name",

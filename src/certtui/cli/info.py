@@ -9,7 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 import click
 
 from certtui import __version__
-from certtui.cli.context import Context, pass_context, run_async
+from certtui.cli.context import Command, Context, pass_context, run_async
 from certtui.config import Settings
 from certtui.paths import styles_dir
 from certtui.store import migrate
@@ -38,7 +38,7 @@ def aws_identity_source(settings: Settings) -> str:
     return "default chain (shared files, SSO, container or instance role)"
 
 
-@click.command()
+@click.command(cls=Command, writes=False)
 @pass_context
 def info(ctx: Context) -> None:
     """Show versions, paths, the database target and its schema revision."""

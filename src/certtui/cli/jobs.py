@@ -9,15 +9,15 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from certtui.cli.context import Context, pass_context, run_async
+from certtui.cli.context import Context, Group, pass_context, run_async
 
 
-@click.group()
+@click.group(cls=Group)
 def jobs() -> None:
     """Certification jobs."""
 
 
-@jobs.command("list")
+@jobs.command("list", writes=False)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_context
@@ -63,7 +63,7 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
     Console().print(table)
 
 
-@jobs.command()
+@jobs.command(writes=False)
 @click.argument("job_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_context
@@ -82,7 +82,7 @@ def show(ctx: Context, job_id: str, as_json: bool) -> None:
     emit_report(run_async(go()), as_json)
 
 
-@jobs.command()
+@jobs.command(writes=True)
 @click.argument("job_id")
 @pass_context
 def pause(ctx: Context, job_id: str) -> None:
@@ -91,7 +91,7 @@ def pause(ctx: Context, job_id: str) -> None:
     from certtui.store.opening import open_database
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings, read_only=False) as database:
+        async with open_database(ctx.settings) as database:
             return await pause_job(database.sessions, job_id)
 
     result = run_async(go())
@@ -99,7 +99,7 @@ def pause(ctx: Context, job_id: str) -> None:
     click.echo(f"job {result.job_id} PAUSED ({where}); resume with `certtui jobs resume`")
 
 
-@jobs.command()
+@jobs.command(writes=True)
 @click.argument("job_id")
 @pass_context
 def cancel(ctx: Context, job_id: str) -> None:
@@ -108,7 +108,7 @@ def cancel(ctx: Context, job_id: str) -> None:
     from certtui.store.opening import open_database
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings, read_only=False) as database:
+        async with open_database(ctx.settings) as database:
             return await cancel_job(database.sessions, job_id)
 
     result = run_async(go())
@@ -116,7 +116,7 @@ def cancel(ctx: Context, job_id: str) -> None:
     click.echo(f"job {result.job_id} CANCELLED ({where})")
 
 
-@jobs.command()
+@jobs.command(writes=True)
 @click.argument("job_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
 @pass_context
@@ -128,7 +128,7 @@ def resume(ctx: Context, job_id: str, as_json: bool) -> None:
     from certtui.store.views import job_config
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings, read_only=False) as database:
+        async with open_database(ctx.settings) as database:
             await recover_interrupted(database.sessions)
             request = await resume_request(database.sessions, job_id)
             if request.live:

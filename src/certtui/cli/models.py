@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import click
 
-from certtui.cli.context import Context, pass_context, run_async
+from certtui.cli.context import Context, Group, pass_context, run_async
 from certtui.domain.regions import UnknownRegion, validate_regions
 from certtui.errors import UsageError
 
 
-@click.group()
+@click.group(cls=Group)
 def models() -> None:
     """The model catalog."""
 
 
-@models.command()
+@models.command(writes=True)
 @click.option(
     "--region",
     "regions",
@@ -37,7 +37,7 @@ def sync(ctx: Context, regions: tuple[str, ...]) -> None:
 
     async def go():  # type: ignore[no-untyped-def]
         async with (
-            open_database(ctx.settings, read_only=False) as database,
+            open_database(ctx.settings) as database,
             BedrockClients(bedrock_settings(ctx.settings)) as clients,
         ):
             return await sync_catalog(database.sessions, clients, chosen)
@@ -60,7 +60,7 @@ def sync(ctx: Context, regions: tuple[str, ...]) -> None:
         raise click.exceptions.Exit(3)
 
 
-@models.command("list")
+@models.command("list", writes=False)
 @click.option("--all", "include_inactive", is_flag=True, help="Include inactive models.")
 @pass_context
 def list_models(ctx: Context, include_inactive: bool) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from certtui.cli.context import Context, pass_context, run_async
+from certtui.cli.context import Command, Context, pass_context, run_async
 from certtui.config import Settings
 from certtui.domain.enums import JobStatus
 from certtui.domain.regions import UnknownRegion, validate_regions
@@ -59,7 +59,7 @@ def parse_regions(repeated: tuple[str, ...], joined: str | None, settings: Setti
         raise UsageError(str(exc)) from None
 
 
-@click.command()
+@click.command(cls=Command, writes=True)
 @click.option("--model", "models", multiple=True, metavar="ID", help="Model id (repeatable).")
 @click.option("--all", "all_models", is_flag=True, help="Every active chat model in the catalog.")
 @click.option("--region", "regions", multiple=True, metavar="REGION", help="Region (repeatable).")
@@ -115,7 +115,7 @@ async def _plan_and_run(settings, request, suite, limits, as_json) -> RunReport:
     from certtui.engine.planning import plan_job
     from certtui.store.opening import open_database
 
-    async with open_database(settings, read_only=False) as database:
+    async with open_database(settings) as database:
         await recover_interrupted(database.sessions)
         planned = await plan_job(database.sessions, request, suite)
         err = Console(stderr=True)

@@ -48,11 +48,15 @@ def resolve_target(settings: Settings) -> DatabaseTarget:
 
 @asynccontextmanager
 async def open_database(
-    settings: Settings, *, check_schema: bool = True, read_only: bool | None = None
+    settings: Settings, *, check_schema: bool = True, read_only: bool = False
 ) -> AsyncIterator[Database]:
-    """Open, check and (for SQLite) upgrade the database; dispose of it on exit."""
+    """Open, check and (for SQLite) upgrade the database; dispose of it on exit.
+
+    The database is opened read-only at the driver when the settings say so, whatever the
+    caller asks: `read_only` can only make it stricter.
+    """
     target = resolve_target(settings)
-    read_only = settings.read_only if read_only is None else read_only
+    read_only = settings.read_only or read_only
     _prepare_sqlite_file(target, settings, read_only=read_only)
     engine = create_engine(target, read_only=read_only)
     try:
