@@ -6,6 +6,7 @@ import click
 
 from certtui.cli.context import Context, Group, pass_context, run_async
 from certtui.store import migrate
+from certtui.store.database import create_schema_if_missing
 from certtui.store.opening import open_database
 
 
@@ -21,6 +22,7 @@ def upgrade(ctx: Context) -> None:
 
     async def go() -> tuple[str | None, str]:
         async with open_database(ctx.settings, check_schema=False) as database:
+            await create_schema_if_missing(database.engine, database.target)
             before = await migrate.current_revision(database.engine)
             await migrate.upgrade(database.engine)
             return before, await migrate.current_revision(database.engine) or "base"

@@ -51,8 +51,14 @@ def load_suite_or_default(path: str | None):  # type: ignore[no-untyped-def]
 def parse_regions(repeated: tuple[str, ...], joined: str | None, settings: Settings) -> list[str]:
     """Regions from --region and --regions (default: the configured ones), validated."""
     names = list(repeated)
-    if joined:
-        names += [r.strip() for r in joined.split(",") if r.strip()]
+    if joined is not None:
+        listed = [r.strip() for r in joined.split(",") if r.strip()]
+        if not listed:
+            raise UsageError(
+                f"--regions {joined!r} names no region: give comma-separated regions, e.g. "
+                "--regions us-east-1,us-west-2 (or leave it out for the configured regions)"
+            )
+        names += listed
     try:
         return validate_regions(names or list(settings.regions))
     except UnknownRegion as exc:
