@@ -122,12 +122,14 @@ def cancel(ctx: Context, job_id: str) -> None:
 @pass_context
 def resume(ctx: Context, job_id: str, as_json: bool) -> None:
     """Resume a paused or interrupted job (here, unless a live engine holds it)."""
+    from certtui.cli.aws import check_aws_access
     from certtui.cli.run import emit_report, load_suite_or_default, run_job
     from certtui.engine.control import recover_interrupted, resume_request
     from certtui.store.opening import open_database
     from certtui.store.views import job_config
 
     async def go():  # type: ignore[no-untyped-def]
+        await check_aws_access(ctx.settings)
         async with open_database(ctx.settings) as database:
             await recover_interrupted(database.sessions)
             request = await resume_request(database.sessions, job_id)

@@ -13,6 +13,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from certtui.cli.aws import check_aws_access
 from certtui.cli.context import Command, Context, pass_context, run_async
 from certtui.config import Settings
 from certtui.domain.enums import JobStatus
@@ -121,6 +122,7 @@ async def _plan_and_run(settings, request, suite, limits, as_json) -> RunReport:
     from certtui.engine.planning import plan_job
     from certtui.store.opening import open_database
 
+    await check_aws_access(settings)  # before planning: a job nobody can run is not planned
     async with open_database(settings) as database:
         await recover_interrupted(database.sessions)
         planned = await plan_job(database.sessions, request, suite)
