@@ -7,7 +7,7 @@ import click
 from certtui.cli.context import Context, Group, pass_context, run_async
 from certtui.store import migrate
 from certtui.store.database import create_schema_if_missing
-from certtui.store.opening import open_database
+from certtui.store.opening import NoDatabaseYet, open_database
 
 
 @click.group(cls=Group)
@@ -40,10 +40,14 @@ def current(ctx: Context) -> None:
     """Print the database's schema revision."""
 
     async def go() -> str | None:
-        async with open_database(ctx.settings, check_schema=False) as database:
+        async with open_database(ctx.settings, check_schema=False, create=False) as database:
             return await migrate.current_revision(database.engine)
 
-    revision = run_async(go())
+    try:
+        revision = run_async(go())
+    except NoDatabaseYet as exc:  # reading the revision creates no database
+        click.echo(f"certtui: {exc}", err=True)
+        revision = None
     head = migrate.head_revision()
     label = "head" if revision == head else f"head is {head}"
     click.echo(f"{revision or 'base'} ({label})")

@@ -23,11 +23,14 @@ def jobs() -> None:
 @pass_context
 def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
     """Recent jobs, newest first."""
-    from certtui.store.opening import open_database
+    from certtui.store.opening import NoDatabaseYet, open_database
     from certtui.store.views import load_jobs
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings) as database, database.reads() as session:
+        async with (
+            open_database(ctx.settings, create=False) as database,
+            database.reads() as session,
+        ):
             return [
                 {
                     "id": job.job_id,
@@ -44,7 +47,10 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
                 for job in await load_jobs(session, limit)
             ]
 
-    rows = run_async(go())
+    try:
+        rows = run_async(go())
+    except NoDatabaseYet:  # a listing creates no database: there is nothing in it yet
+        rows = []
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -74,7 +80,7 @@ def show(ctx: Context, job_id: str, as_json: bool) -> None:
     from certtui.store.opening import open_database
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings) as database:
+        async with open_database(ctx.settings, create=False) as database:
             async with database.reads() as session:
                 job = await find_job(session, job_id)
             return await job_report(database.reads, job.id)

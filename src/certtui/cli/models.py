@@ -89,13 +89,19 @@ def failure_lines(failed: Mapping[str, ClassifiedError]) -> list[str]:
 def list_models(ctx: Context, include_inactive: bool) -> None:
     """Print the catalog: vendor, model id, name and the regions that offer it."""
     from certtui.store.catalog import catalog
-    from certtui.store.opening import open_database
+    from certtui.store.opening import NoDatabaseYet, open_database
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings) as database, database.reads() as session:
+        async with (
+            open_database(ctx.settings, create=False) as database,
+            database.reads() as session,
+        ):
             return await catalog(session, include_inactive=include_inactive)
 
-    rows = run_async(go())
+    try:
+        rows = run_async(go())
+    except NoDatabaseYet:  # a listing creates no database: the catalog is empty
+        rows = []
     if not rows:
         click.echo("the catalog is empty: run `certtui models sync` first", err=True)
         return

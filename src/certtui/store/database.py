@@ -41,7 +41,7 @@ class DatabaseTarget:
 
     def display(self) -> str:
         """The URL with its password masked, for screens and logs."""
-        return self.url.render_as_string(hide_password=True)
+        return display_url(self.url.render_as_string(hide_password=False))
 
     def describe(self) -> str:
         """A short human name: the file for SQLite, host:port/db for PostgreSQL."""
