@@ -79,7 +79,8 @@ def test_config_file_error_names_file_line_and_key(tmp_path: Path) -> None:
 @pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
 def test_config_durations_are_finite_and_positive(tmp_path: Path, value: str) -> None:
     config = _write(tmp_path / "c.toml", f"retry_cap = {value}\n")
-    with pytest.raises(UsageError, match=rf":1: retry_cap: expected a number > 0, not {value}"):
+    expected = rf":1: retry_cap: expected a number > 0 and ≤ 3600 seconds, not {value}"
+    with pytest.raises(UsageError, match=expected):
         load_settings({"config_path": str(config)}, environ={})
 
 

@@ -16,6 +16,7 @@ import platformdirs
 
 from certtui.domain.regions import BEDROCK_REGIONS, UnknownRegion, validate_regions
 from certtui.errors import UsageError
+from certtui.urls import display_url
 
 APP_NAME = "certtui"
 ENV_PREFIX = "CERTTUI_"
@@ -68,24 +69,34 @@ class Settings:
         return self.data_dir / "certtui.db"
 
 
-# Keys an operator may set in the config file or environment, with their kinds.
+# Keys an operator may set in the config file or environment, with their kinds (see _schema).
 FILE_KEYS: Mapping[str, str] = {
-    "database_url": "text",
+    "database_url": "database_url",
     "profile": "text",
-    "endpoint_url": "text",
+    "endpoint_url": "endpoint_url",
     "read_only": "flag",
     "created_by": "text",
     "data_dir": "path",
     "regions": "regions",
-    "connect_timeout": "positive",
-    "read_timeout": "positive",
-    "concurrency": "count",
-    "region_concurrency": "count",
-    "pass_threshold": "positive",
-    "max_attempts": "count",
-    "retry_base": "positive",
-    "retry_cap": "positive",
-    "lease_ttl": "positive",
+    "connect_timeout": "timeout",
+    "read_timeout": "timeout",
+    "concurrency": "calls",
+    "region_concurrency": "calls",
+    "pass_threshold": "percent",
+    "max_attempts": "attempts",
+    "retry_base": "delay",
+    "retry_cap": "delay",
+    "lease_ttl": "lease",
+}
+NUMBER_KINDS = frozenset({"timeout", "percent", "delay", "lease"})
+INTEGER_KINDS = frozenset({"calls", "attempts"})
+
+# The command-line options that set a setting, by setting (validated like the other sources).
+FLAG_NAMES: Mapping[str, str] = {
+    "database_url": "--db",
+    "profile": "--profile",
+    "endpoint_url": "--endpoint-url",
+    "read_only": "--read-only",
 }
 
 
@@ -101,7 +112,12 @@ def load_settings(
     config_path = Path(explicit_path).expanduser() if explicit_path else default_config_path()
     values: dict[str, Any] = dict(_read_config_file(config_path, required=bool(explicit_path)))
     values.update(_read_environment(environ))
-    values.update(flags)
+    for key, value in flags.items():
+        if key in FLAG_NAMES:
+            origin = f"{FLAG_NAMES[key]} {display_url(str(value))!r}"
+            values.update(_validated({key: value}, origin=origin, keyed=False))
+        else:
+            values[key] = value
     values["config_path"] = config_path
     known = {f.name for f in fields(Settings)}
     unknown = set(values) - known
@@ -163,22 +179,40 @@ def _schema() -> Any:
 
     from pydantic import create_model
 
-    from certtui.validation import Schema, integer, number, reader, string_list
+    from certtui.validation import (
+        Schema,
+        Text,
+        database_url,
+        http_url,
+        integer,
+        number,
+        reader,
+        string_list,
+    )
 
     def regions(value: Any) -> list[str]:
         string_list(value)
+        if not [name for name in value if name.strip()]:
+            raise ValueError("expected at least one region, e.g. us-east-1")
         try:
             return validate_regions(value)
         except UnknownRegion as exc:
             raise ValueError(str(exc)) from None
 
     kinds: dict[str, Any] = {
-        "text": str,
+        "text": Text,
         "flag": bool,
-        "path": str,
+        "path": Text,
+        "database_url": Annotated[str, database_url()],
+        "endpoint_url": Annotated[str, http_url()],
         "regions": Annotated[list[str], reader(regions)],
-        "positive": Annotated[float, number(0, low_open=True)],
-        "count": Annotated[int, integer(1)],
+        # Finite and bounded: a NaN or an infinity would stall or spin the engine.
+        "timeout": Annotated[float, number(0, 3600, low_open=True, unit="seconds")],
+        "delay": Annotated[float, number(0, 3600, low_open=True, unit="seconds")],
+        "lease": Annotated[float, number(3, 3600, unit="seconds")],
+        "percent": Annotated[float, number(0, 100, unit="(a score in percent)")],
+        "calls": Annotated[int, integer(1, 1024, unit="calls")],
+        "attempts": Annotated[int, integer(1, 100, unit="attempts")],
     }
     fields: dict[str, Any] = {key: (kinds[kind], None) for key, kind in FILE_KEYS.items()}
     return create_model("ConfigFile", __base__=Schema, **fields)
@@ -191,7 +225,7 @@ def _read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         raw = environ.get(name)
         if raw is None or raw == "":
             continue
-        origin = f"environment {name}={raw!r}"
+        origin = f"environment {name}={display_url(raw)!r}"
         value: Any = raw
         if kind == "flag":
             lowered = raw.strip().lower()
@@ -200,10 +234,11 @@ def _read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             value = lowered in {"1", "true", "yes", "on"}
         elif kind == "regions":
             value = [r.strip() for r in raw.split(",") if r.strip()]
-        elif kind in ("positive", "count"):
+        elif kind in NUMBER_KINDS or kind in INTEGER_KINDS:
             try:
-                value = (float if kind == "positive" else int)(raw)
+                value = (float if kind in NUMBER_KINDS else int)(raw)
             except ValueError:
-                raise UsageError(f"{origin}: expected a positive number") from None
+                expected = "a number" if kind in NUMBER_KINDS else "an integer"
+                raise UsageError(f"{origin}: expected {expected}") from None
         values.update(_validated({key: value}, origin=origin, keyed=False))
     return values

@@ -106,7 +106,9 @@ def integer(minimum: int, maximum: int | None = None, *, unit: str = "") -> Befo
     return reader(check)
 
 
-def number(low: float, high: float = math.inf, *, low_open: bool = False) -> BeforeValidator:
+def number(
+    low: float, high: float = math.inf, *, low_open: bool = False, unit: str = ""
+) -> BeforeValidator:
     """A finite number (not a boolean) above `low` (or equal, unless low_open) and ≤ `high`."""
 
     def check(value: Any) -> float:
@@ -116,8 +118,55 @@ def number(low: float, high: float = math.inf, *, low_open: bool = False) -> Bef
         if not math.isfinite(value) or too_low or value > high:
             bound = f"> {low:g}" if low_open else f"≥ {low:g}"
             upper = "" if math.isinf(high) else f" and ≤ {high:g}"
-            raise ValueError(f"expected a number {bound}{upper}, not {value}")
+            what = f"{bound}{upper}{' ' + unit if unit else ''}"
+            raise ValueError(f"expected a number {what}, not {value}")
         return value
+
+    return reader(check)
+
+
+def database_url() -> BeforeValidator:
+    """A database URL that is not blank (the store parses the rest and names what is wrong)."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError("expected a string")
+        if not value.strip():
+            raise ValueError(
+                "expected a database URL (sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/"
+                "DBNAME), not an empty string; leave it out for the default database"
+            )
+        return value
+
+    return reader(check)
+
+
+def http_url() -> BeforeValidator:
+    """An http(s) URL with a host and a valid port, such as ``http://127.0.0.1:8123``."""
+    from urllib.parse import urlsplit
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError("expected a string")
+        problem = None
+        try:
+            parts = urlsplit(value.strip())
+            port = parts.port  # raises ValueError for a port that is not a number in range
+        except ValueError:
+            problem = "its port is not a number from 1 to 65535"
+        else:
+            if parts.scheme not in ("http", "https"):
+                problem = "it does not start with http:// or https://"
+            elif not parts.hostname:
+                problem = "it names no host"
+            elif port == 0:
+                problem = "its port is not a number from 1 to 65535"
+        if problem is not None:
+            raise ValueError(
+                f"malformed URL: {problem} (expected e.g. http://127.0.0.1:8123 or "
+                "https://bedrock.us-east-1.amazonaws.com)"
+            )
+        return value.strip()
 
     return reader(check)
 

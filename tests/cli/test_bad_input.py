@@ -112,7 +112,7 @@ def test_unwritable_data_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     blocker.write_text("a file, not a directory\n")
     monkeypatch.setenv("XDG_DATA_HOME", str(blocker))
     before = _tree(tmp_path)
-    result = run_certtui("info")
+    result = run_certtui("db", "upgrade")  # a command that creates the database
     assert result.returncode == 3
     message = _one_line_error(result.stderr)
     assert message == (

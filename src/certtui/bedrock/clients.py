@@ -83,6 +83,12 @@ class BedrockClients:
         if stack is not None:
             await stack.aclose()
 
+    async def credentials(self) -> Any:
+        """The AWS credentials of the chain (or profile), resolved once; None when it has none."""
+        if self._session is None:
+            raise RuntimeError("BedrockClients is not open: use it as `async with`")
+        return await self._session.get_credentials()
+
     async def client(self, service: Service, region: str) -> Any:
         """The client of `service` in `region`, created on first use."""
         key = (service, region)

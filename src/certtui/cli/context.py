@@ -7,10 +7,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from certtui.errors import UsageError
+
 if TYPE_CHECKING:
     from certtui.config import Settings
 
 T = TypeVar("T")
+
+READ_ONLY_SOURCES = "--read-only, CERTTUI_READ_ONLY or read_only in the config file"
 
 
 class Context:
@@ -22,6 +26,35 @@ class Context:
 
 
 pass_context = click.make_pass_decorator(Context)
+
+
+class Command(click.Command):
+    """A certtui command that declares whether it writes to the database.
+
+    `writes` has no default, so a new command cannot leave it out; a read-only invocation
+    refuses a writing command before it runs (the database would refuse it anyway: read-only
+    invocations open it read-only at the driver).
+    """
+
+    def __init__(self, *args: Any, writes: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.writes = writes
+
+    def invoke(self, ctx: click.Context) -> Any:
+        if self.writes:
+            shared = ctx.find_object(Context)
+            if shared is not None and shared.settings.read_only:
+                raise UsageError(
+                    f"`{ctx.command_path}` writes to the database and this invocation is "
+                    f"read-only ({READ_ONLY_SOURCES}): drop read-only to run it"
+                )
+        return super().invoke(ctx)
+
+
+class Group(click.Group):
+    """A group of certtui commands: each declares ``writes=``."""
+
+    command_class = Command
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import click
 
-from certtui.cli.context import Context, pass_context, run_async
+from certtui.cli.context import Command, Context, pass_context, run_async
 from certtui.domain.regions import UnknownRegion, validate_regions
 from certtui.errors import CannotRunError, UsageError
 
 FORMAT_NAMES = ("csv", "json", "markdown", "junit")
 
 
-@click.command()
+@click.command(cls=Command, writes=False)
 @click.option(
     "--format",
     "format_name",
@@ -48,7 +48,7 @@ def export(
 ) -> None:
     """Export certification results to standard output or a file (read-only friendly)."""
     from certtui.export import FORMATTERS, export_rows, job_exists
-    from certtui.store.opening import open_database
+    from certtui.store.opening import NoDatabaseYet, open_database
 
     try:
         chosen = validate_regions(list(regions))
@@ -58,12 +58,20 @@ def export(
         check_output_path(output)
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings) as database, database.reads() as session:
+        async with (
+            open_database(ctx.settings, create=False) as database,
+            database.reads() as session,
+        ):
             if job_id is not None and not await job_exists(session, job_id):
                 raise UsageError(f"no certification job {job_id!r} in {database.target.describe()}")
             return await export_rows(session, regions=chosen or None, job_id=job_id)
 
-    rows = run_async(go())
+    try:
+        rows = run_async(go())
+    except NoDatabaseYet:
+        if job_id is not None:
+            raise
+        rows = []  # an export creates no database: there are no results yet
     text = FORMATTERS[format_name](rows)
     if not rows:
         click.echo(f"certtui: no certifications match{_filters(chosen, job_id)}", err=True)

@@ -9,11 +9,11 @@ from importlib.metadata import PackageNotFoundError, version
 import click
 
 from certtui import __version__
-from certtui.cli.context import Context, pass_context, run_async
+from certtui.cli.context import Command, Context, pass_context, run_async
 from certtui.config import Settings
 from certtui.paths import styles_dir
 from certtui.store import migrate
-from certtui.store.opening import open_database, resolve_target
+from certtui.store.opening import NoDatabaseYet, open_database, resolve_target
 
 LIBRARIES = ("textual", "sqlalchemy", "alembic", "aioboto3", "botocore", "aiohttp")
 
@@ -38,7 +38,7 @@ def aws_identity_source(settings: Settings) -> str:
     return "default chain (shared files, SSO, container or instance role)"
 
 
-@click.command()
+@click.command(cls=Command, writes=False)
 @pass_context
 def info(ctx: Context) -> None:
     """Show versions, paths, the database target and its schema revision."""
@@ -46,10 +46,13 @@ def info(ctx: Context) -> None:
     target = resolve_target(settings)
 
     async def revision() -> str | None:
-        async with open_database(settings) as database:
+        async with open_database(settings, create=False) as database:
             return await migrate.current_revision(database.engine)
 
-    current = run_async(revision())
+    try:
+        current, missing = run_async(revision()), None
+    except NoDatabaseYet as exc:  # info only reads: it creates no database
+        current, missing = None, exc
     head = migrate.head_revision()
     rows = [
         ("certtui", __version__),
@@ -65,7 +68,9 @@ def info(ctx: Context) -> None:
         ("mode", "read-only" if settings.read_only else "read-write"),
         (
             "schema revision",
-            f"{current or 'base'}" + (" (head)" if current == head else f" (head is {head})"),
+            f"none: {missing}"
+            if missing is not None
+            else f"{current or 'base'}" + (" (head)" if current == head else f" (head is {head})"),
         ),
         ("AWS identity", aws_identity_source(settings)),
         ("operator", settings.created_by),

@@ -10,28 +10,31 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from certtui.cli.context import Context, pass_context, run_async
+from certtui.cli.context import Context, Group, pass_context, run_async
 
 # How often ``jobs resume --wait`` looks whether the holder let the job go (or died).
 WAIT_POLL_SECONDS = 1.0
 
 
-@click.group()
+@click.group(cls=Group)
 def jobs() -> None:
     """Certification jobs."""
 
 
-@jobs.command("list")
+@jobs.command("list", writes=False)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_context
 def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
     """Recent jobs, newest first."""
-    from certtui.store.opening import open_database
+    from certtui.store.opening import NoDatabaseYet, open_database
     from certtui.store.views import load_jobs
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings) as database, database.reads() as session:
+        async with (
+            open_database(ctx.settings, create=False) as database,
+            database.reads() as session,
+        ):
             return [
                 {
                     "id": job.job_id,
@@ -48,7 +51,10 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
                 for job in await load_jobs(session, limit)
             ]
 
-    rows = run_async(go())
+    try:
+        rows = run_async(go())
+    except NoDatabaseYet:  # a listing creates no database: there is nothing in it yet
+        rows = []
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -67,7 +73,7 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
     Console().print(table)
 
 
-@jobs.command()
+@jobs.command(writes=False)
 @click.argument("job_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_context
@@ -78,7 +84,7 @@ def show(ctx: Context, job_id: str, as_json: bool) -> None:
     from certtui.store.opening import open_database
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings) as database:
+        async with open_database(ctx.settings, create=False) as database:
             async with database.reads() as session:
                 job = await find_job(session, job_id)
             return await job_report(database.reads, job.id)
@@ -86,7 +92,7 @@ def show(ctx: Context, job_id: str, as_json: bool) -> None:
     emit_report(run_async(go()), as_json)
 
 
-@jobs.command()
+@jobs.command(writes=True)
 @click.argument("job_id")
 @pass_context
 def pause(ctx: Context, job_id: str) -> None:
@@ -95,7 +101,7 @@ def pause(ctx: Context, job_id: str) -> None:
     from certtui.store.opening import open_database
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings, read_only=False) as database:
+        async with open_database(ctx.settings) as database:
             return await pause_job(database.sessions, job_id)
 
     result = run_async(go())
@@ -103,7 +109,7 @@ def pause(ctx: Context, job_id: str) -> None:
     click.echo(f"job {result.job_id} PAUSED ({where}); resume with `certtui jobs resume`")
 
 
-@jobs.command()
+@jobs.command(writes=True)
 @click.argument("job_id")
 @pass_context
 def cancel(ctx: Context, job_id: str) -> None:
@@ -112,7 +118,7 @@ def cancel(ctx: Context, job_id: str) -> None:
     from certtui.store.opening import open_database
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings, read_only=False) as database:
+        async with open_database(ctx.settings) as database:
             return await cancel_job(database.sessions, job_id)
 
     result = run_async(go())
@@ -120,7 +126,7 @@ def cancel(ctx: Context, job_id: str) -> None:
     click.echo(f"job {result.job_id} CANCELLED ({where})")
 
 
-@jobs.command()
+@jobs.command(writes=True)
 @click.argument("job_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
 @click.option(
@@ -131,13 +137,15 @@ def cancel(ctx: Context, job_id: str) -> None:
 @pass_context
 def resume(ctx: Context, job_id: str, as_json: bool, wait: bool) -> None:
     """Resume a paused or interrupted job (here, unless a live engine holds it)."""
+    from certtui.cli.aws import check_aws_access
     from certtui.cli.run import emit_report, load_suite_or_default, run_job
     from certtui.engine.control import JobRunningElsewhere, recover_interrupted, resume_request
     from certtui.store.opening import open_database
     from certtui.store.views import job_config
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings, read_only=False) as database:
+        await check_aws_access(ctx.settings)
+        async with open_database(ctx.settings) as database:
             told = False
             while True:
                 await recover_interrupted(database.sessions)

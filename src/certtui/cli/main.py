@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from certtui import __version__
-from certtui.cli.context import Context, run_async
-from certtui.errors import EXIT_CANNOT_RUN, EXIT_USAGE, CerttuiError
+from certtui.cli.context import READ_ONLY_SOURCES, Context, run_async
+from certtui.errors import EXIT_CANNOT_RUN, EXIT_USAGE, CerttuiError, UsageError
 
 # name -> ("module:attribute", the command's help as its docstring says it). The help is here so
 # that `certtui --help` lists every command without importing one; a test keeps the two equal.
@@ -128,6 +128,11 @@ def cli(ctx: click.Context, demo: bool, **flags: Any) -> None:
     from certtui.config import load_settings
 
     settings = load_settings(flags)
+    if demo and settings.read_only:
+        raise UsageError(
+            f"--demo writes its demo database and this invocation is read-only "
+            f"({READ_ONLY_SOURCES}): drop one of them"
+        )
     if demo:
         from certtui.cli.tui import start_demo, sync_demo_catalog
 
@@ -149,7 +154,9 @@ def cli(ctx: click.Context, demo: bool, **flags: Any) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every error an operator can cause ends in one line on stderr."""
     try:
-        cli.main(args=argv, prog_name="certtui", standalone_mode=False)
+        # Without standalone mode click returns the code of a `click.exceptions.Exit` instead
+        # of exiting with it.
+        code = cli.main(args=argv, prog_name="certtui", standalone_mode=False)
     except CerttuiError as exc:
         _fail(str(exc), exc.exit_code)
     except click.exceptions.Abort:
@@ -166,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
             f"unexpected {type(exc).__name__}: {detail} (set CERTTUI_DEBUG=1 for a traceback)",
             EXIT_CANNOT_RUN,
         )
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _fail(message: str, code: int) -> None:

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import click
 
-from certtui.cli.context import Context, pass_context, run_async
+from certtui.cli.aws import check_aws_access
+from certtui.cli.context import Context, Group, pass_context, run_async
 from certtui.domain.regions import UnknownRegion, validate_regions
-from certtui.errors import UsageError
+from certtui.errors import EXIT_CANNOT_RUN, UsageError
+
+if TYPE_CHECKING:
+    from certtui.bedrock.errors import ClassifiedError
 
 
-@click.group()
+@click.group(cls=Group)
 def models() -> None:
     """The model catalog."""
 
 
-@models.command()
+@models.command(writes=True)
 @click.option(
     "--region",
     "regions",
@@ -36,8 +43,9 @@ def sync(ctx: Context, regions: tuple[str, ...]) -> None:
         raise UsageError(str(exc)) from None
 
     async def go():  # type: ignore[no-untyped-def]
+        await check_aws_access(ctx.settings)
         async with (
-            open_database(ctx.settings, read_only=False) as database,
+            open_database(ctx.settings) as database,
             BedrockClients(bedrock_settings(ctx.settings)) as clients,
         ):
             return await sync_catalog(database.sessions, clients, chosen)
@@ -50,29 +58,50 @@ def sync(ctx: Context, regions: tuple[str, ...]) -> None:
         f"{len(report.models_deactivated)} deactivated, {len(report.models_reactivated)} "
         f"reactivated, {report.availability_changed} availability changes"
     )
-    for region, error in sorted(outcome.failed.items()):
-        click.echo(
-            f"certtui: warning: {region}: {error.category}: {error.message} — "
-            f"{error.category.hint}",
-            err=True,
-        )
-    if not outcome.regions_synced:
-        raise click.exceptions.Exit(3)
+    every_region_failed = not outcome.regions_synced
+    for line in failure_lines(outcome.failed):
+        click.echo(f"certtui: {'error' if every_region_failed else 'warning'}: {line}", err=True)
+    if every_region_failed:
+        raise click.exceptions.Exit(EXIT_CANNOT_RUN)
 
 
-@models.command("list")
+def failure_lines(failed: Mapping[str, ClassifiedError]) -> list[str]:
+    """One line per distinct cause, naming the regions it stopped (not one line per region)."""
+    causes: dict[tuple[str, str], list[str]] = {}
+    hints: dict[tuple[str, str], str] = {}
+    for region, error in sorted(failed.items()):
+        # A message that names its own region (an endpoint URL) is the same cause elsewhere.
+        key = (str(error.category), error.message.replace(region, "{region}"))
+        causes.setdefault(key, []).append(region)
+        hints[key] = error.category.hint
+    lines = []
+    for key, names in causes.items():
+        category, message = key
+        if len(names) == 1:
+            message = message.replace("{region}", names[0])
+        lines.append(f"{', '.join(names)}: {category}: {message} — {hints[key]}")
+    return lines
+
+
+@models.command("list", writes=False)
 @click.option("--all", "include_inactive", is_flag=True, help="Include inactive models.")
 @pass_context
 def list_models(ctx: Context, include_inactive: bool) -> None:
     """Print the catalog: vendor, model id, name and the regions that offer it."""
     from certtui.store.catalog import catalog
-    from certtui.store.opening import open_database
+    from certtui.store.opening import NoDatabaseYet, open_database
 
     async def go():  # type: ignore[no-untyped-def]
-        async with open_database(ctx.settings) as database, database.reads() as session:
+        async with (
+            open_database(ctx.settings, create=False) as database,
+            database.reads() as session,
+        ):
             return await catalog(session, include_inactive=include_inactive)
 
-    rows = run_async(go())
+    try:
+        rows = run_async(go())
+    except NoDatabaseYet:  # a listing creates no database: the catalog is empty
+        rows = []
     if not rows:
         click.echo("the catalog is empty: run `certtui models sync` first", err=True)
         return

@@ -13,7 +13,8 @@ from typing import Any
 import click
 from rich.console import Console
 
-from certtui.cli.context import Context, pass_context, run_async
+from certtui.cli.aws import check_aws_access
+from certtui.cli.context import Command, Context, pass_context, run_async
 from certtui.config import Settings
 from certtui.domain.enums import JobStatus
 from certtui.domain.regions import UnknownRegion, validate_regions
@@ -51,15 +52,21 @@ def load_suite_or_default(path: str | None):  # type: ignore[no-untyped-def]
 def parse_regions(repeated: tuple[str, ...], joined: str | None, settings: Settings) -> list[str]:
     """Regions from --region and --regions (default: the configured ones), validated."""
     names = list(repeated)
-    if joined:
-        names += [r.strip() for r in joined.split(",") if r.strip()]
+    if joined is not None:
+        listed = [r.strip() for r in joined.split(",") if r.strip()]
+        if not listed:
+            raise UsageError(
+                f"--regions {joined!r} names no region: give comma-separated regions, e.g. "
+                "--regions us-east-1,us-west-2 (or leave it out for the configured regions)"
+            )
+        names += listed
     try:
         return validate_regions(names or list(settings.regions))
     except UnknownRegion as exc:
         raise UsageError(str(exc)) from None
 
 
-@click.command()
+@click.command(cls=Command, writes=True)
 @click.option("--model", "models", multiple=True, metavar="ID", help="Model id (repeatable).")
 @click.option("--all", "all_models", is_flag=True, help="Every active chat model in the catalog.")
 @click.option("--region", "regions", multiple=True, metavar="REGION", help="Region (repeatable).")
@@ -115,7 +122,8 @@ async def _plan_and_run(settings, request, suite, limits, as_json) -> RunReport:
     from certtui.engine.planning import plan_job
     from certtui.store.opening import open_database
 
-    async with open_database(settings, read_only=False) as database:
+    await check_aws_access(settings)  # before planning: a job nobody can run is not planned
+    async with open_database(settings) as database:
         await recover_interrupted(database.sessions)
         planned = await plan_job(database.sessions, request, suite)
         err = Console(stderr=True)

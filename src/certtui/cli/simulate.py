@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 
 import click
 
+from certtui.cli.context import Command
 from certtui.errors import CannotRunError, UsageError
 
 if TYPE_CHECKING:
     from certtui.standin import Scenario
 
 
-@click.command("simulate")
+@click.command("simulate", cls=Command, writes=False)
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Loopback address to listen on."
 )

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import click
 
-from certtui.cli.context import Context, pass_context, run_async
+from certtui.cli.context import Command, Context, pass_context, run_async
 from certtui.config import Settings
 from certtui.errors import CannotRunError, UsageError
 
@@ -51,7 +51,7 @@ async def sync_demo_catalog(settings: Settings) -> None:
     from certtui.store.opening import open_database
 
     async with (
-        open_database(settings, read_only=False) as database,
+        open_database(settings) as database,
         BedrockClients(bedrock_settings(settings)) as clients,
     ):
         await sync_catalog(database.sessions, clients, list(settings.regions))
@@ -85,7 +85,8 @@ async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh:
 
     async with open_database(settings, read_only=read_only) as database:
         check_terminal()
-        if read_only:
+        # The TUI's mode follows the driver's: a read-only TUI never holds a writable database.
+        if database.read_only:
             app = CerttuiApp(database, read_only=True, simulated=simulated, refresh_seconds=refresh)
             await app.run_async()
         else:
@@ -98,7 +99,7 @@ async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh:
         raise CannotRunError("the TUI stopped on an internal error (details above)")
 
 
-@click.command()
+@click.command(cls=Command, writes=False)
 @click.option("--interval", default=2.0, show_default=True, type=click.FloatRange(0.2, 3600),
               help="Seconds between refreshes.")  # fmt: skip
 @pass_context

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -13,6 +14,8 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from certtui.errors import CannotRunError, UsageError
+from certtui.store.url_parameters import ConnectOptions, connect_options
+from certtui.urls import display_url
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 DEFERRED_OPTION = "certtui_deferred_begin"
@@ -24,6 +27,7 @@ class DatabaseTarget:
     """Where certtui keeps its data: a parsed, driver-normalised URL."""
 
     url: URL
+    options: ConnectOptions = field(default_factory=ConnectOptions)  # PostgreSQL only
 
     @property
     def kind(self) -> str:
@@ -37,7 +41,7 @@ class DatabaseTarget:
 
     def display(self) -> str:
         """The URL with its password masked, for screens and logs."""
-        return self.url.render_as_string(hide_password=True)
+        return display_url(self.url.render_as_string(hide_password=False))
 
     def describe(self) -> str:
         """A short human name: the file for SQLite, host:port/db for PostgreSQL."""
@@ -49,23 +53,40 @@ class DatabaseTarget:
 
 def parse_database_url(raw: str) -> DatabaseTarget:
     """Parse and normalise a URL (plain ``sqlite://`` / ``postgresql://`` get async drivers)."""
+    shown = display_url(raw)  # every message shows the URL with its password masked
     try:
         url = make_url(raw.strip())
-    except (ArgumentError, ValueError) as exc:
-        raise UsageError(f"malformed database URL {raw!r}: {URL_HELP}") from exc
+    except (ArgumentError, ValueError):
+        if _port_is_bad(raw):
+            raise UsageError(f"database URL {shown!r} has an invalid port: {URL_HELP}") from None
+        raise UsageError(f"malformed database URL {shown!r}: {URL_HELP}") from None
     backend = url.get_backend_name()
     if backend == "sqlite":
         if not url.database or url.database == ":memory:":
-            raise UsageError(f"database URL {raw!r} names no SQLite file: {URL_HELP}")
+            raise UsageError(f"database URL {shown!r} names no SQLite file: {URL_HELP}")
+        if url.query:
+            raise UsageError(
+                f"database URL {shown!r}: a SQLite URL takes no parameters (for a read-only "
+                "database use --read-only): remove ?" + "&".join(url.query)
+            )
         path = Path(url.database).expanduser()
         return DatabaseTarget(url.set(drivername="sqlite+aiosqlite", database=str(path)))
     if backend in {"postgresql", "postgres"}:
         if not url.database:
-            raise UsageError(f"database URL {raw!r} names no database: {URL_HELP}")
+            raise UsageError(f"database URL {shown!r} names no database: {URL_HELP}")
         if url.port is not None and not 0 < url.port < 65536:
-            raise UsageError(f"database URL {raw!r} has an invalid port: {URL_HELP}")
-        return DatabaseTarget(url.set(drivername="postgresql+asyncpg"))
+            raise UsageError(f"database URL {shown!r} has an invalid port: {URL_HELP}")
+        options = connect_options(url.query, shown)
+        return DatabaseTarget(url.set(drivername="postgresql+asyncpg"), options)
     raise UsageError(f"unsupported database URL scheme {url.drivername!r}: {URL_HELP}")
+
+
+def _port_is_bad(raw: str) -> bool:
+    try:
+        _ = urlsplit(raw.strip()).port
+    except ValueError:
+        return True
+    return False
 
 
 def sqlite_target(path: Path) -> DatabaseTarget:
@@ -77,15 +98,15 @@ def create_engine(target: DatabaseTarget, *, read_only: bool = False) -> AsyncEn
     """An async engine; read-only is enforced by the database driver, not by certtui."""
     if target.kind == "sqlite":
         return _sqlite_engine(target, read_only=read_only)
-    settings = {"application_name": "certtui"}
-    if read_only:
-        settings["default_transaction_read_only"] = "on"
+    options = target.options
     return create_async_engine(
-        target.url,
+        # The parameters certtui read from the URL go to asyncpg as options, not as themselves.
+        target.url.set(query=dict(options.passed_through)),
         pool_pre_ping=False,
-        pool_size=10,
-        max_overflow=10,
-        connect_args={"server_settings": settings, "timeout": 10},
+        pool_size=options.pool_size,
+        max_overflow=options.max_overflow,
+        pool_timeout=options.pool_timeout,
+        connect_args=options.connect_args(read_only=read_only),
     )
 
 
@@ -166,6 +187,12 @@ def explain_database_error(exc: BaseException, target: DatabaseTarget) -> Cannot
         )
     for e in chain:
         name = type(e).__name__
+        if "rejected ssl upgrade" in str(e).lower():
+            return CannotRunError(
+                f"{where} does not accept SSL connections and the URL's "
+                f"sslmode={target.options.ssl_mode} requires SSL: enable SSL on the server, or "
+                "use sslmode=prefer (or disable) in --db"
+            )
         if isinstance(e, ConnectionRefusedError) or "connect call failed" in str(e).lower():
             return CannotRunError(
                 f"cannot connect to {where}: connection refused; check the server is running "
@@ -218,6 +245,16 @@ def _exception_chain(exc: BaseException) -> list[BaseException]:
             orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
         )
     return chain
+
+
+async def create_schema_if_missing(engine: AsyncEngine, target: DatabaseTarget) -> None:
+    """Create the PostgreSQL schema a URL's ``?schema=`` names, as Prisma's migrations do."""
+    schema = target.options.schema
+    if target.kind != "postgresql" or schema is None:
+        return
+    quoted = '"' + schema.replace('"', '""') + '"'
+    async with engine.begin() as conn:
+        await conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -24,6 +24,7 @@ from certtui.store.database import (
     session_factory,
     sqlite_target,
 )
+from certtui.urls import MASK
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -46,13 +47,31 @@ def resolve_target(settings: Settings) -> DatabaseTarget:
     return sqlite_target(settings.embedded_database)
 
 
+class NoDatabaseYet(CannotRunError):
+    """A command that only reads found no SQLite file: it creates none (nothing to read yet)."""
+
+
 @asynccontextmanager
 async def open_database(
-    settings: Settings, *, check_schema: bool = True, read_only: bool | None = None
+    settings: Settings,
+    *,
+    check_schema: bool = True,
+    read_only: bool = False,
+    create: bool = True,
 ) -> AsyncIterator[Database]:
-    """Open, check and (for SQLite) upgrade the database; dispose of it on exit."""
+    """Open, check and (for SQLite) upgrade the database; dispose of it on exit.
+
+    The database is opened read-only at the driver when the settings say so, whatever the
+    caller asks: `read_only` can only make it stricter. A command that only reads passes
+    ``create=False``: a missing SQLite file raises NoDatabaseYet instead of being created.
+    """
     target = resolve_target(settings)
-    read_only = settings.read_only if read_only is None else read_only
+    read_only = settings.read_only or read_only
+    path = target.sqlite_path
+    if not create and not read_only and path is not None and not path.exists():
+        raise NoDatabaseYet(
+            f"no database at {path} yet: `certtui models sync` or `certtui run` creates it"
+        )
     _prepare_sqlite_file(target, settings, read_only=read_only)
     engine = create_engine(target, read_only=read_only)
     try:
@@ -75,6 +94,9 @@ def translate_error(exc: BaseException, target: DatabaseTarget) -> Exception:
         detail = str(exc.orig).strip().splitlines()[0]
     else:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    password = target.url.password
+    if password:  # a driver may quote the URL or the DSN back
+        detail = detail.replace(str(password), MASK)
     return CannotRunError(f"database error on {target.describe()}: {detail}")
 
 
