@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -33,15 +33,19 @@ class Command(click.Command):
 
     `writes` has no default, so a new command cannot leave it out; a read-only invocation
     refuses a writing command before it runs (the database would refuse it anyway: read-only
-    invocations open it read-only at the driver).
+    invocations open it read-only at the driver). A command that writes only with some options
+    (not with ``--dry-run``) gives a function of its parsed parameters.
     """
 
-    def __init__(self, *args: Any, writes: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, writes: bool | Callable[[Mapping[str, Any]], bool], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.writes = writes
 
     def invoke(self, ctx: click.Context) -> Any:
-        if self.writes:
+        writes = self.writes(ctx.params) if callable(self.writes) else self.writes
+        if writes:
             shared = ctx.find_object(Context)
             if shared is not None and shared.settings.read_only:
                 raise UsageError(

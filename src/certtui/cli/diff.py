@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from certtui.cli.context import Context, pass_context, run_async
+from certtui.cli.context import Command, Context, pass_context, run_async
 from certtui.errors import UsageError
 
 EXIT_REGRESSED = 1
@@ -20,7 +20,7 @@ KINDS = (
 )
 
 
-@click.command()
+@click.command(cls=Command, writes=False)
 @click.argument("job_a", required=False)
 @click.argument("job_b", required=False)
 @click.option(

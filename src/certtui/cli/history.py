@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import click
 
-from certtui.cli.context import Context, pass_context, run_async
+from certtui.cli.context import Context, Group, pass_context, run_async
 from certtui.errors import UsageError
 
 UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -24,12 +24,12 @@ def parse_age(text: str) -> timedelta:
     return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
 
 
-@click.group()
+@click.group(cls=Group)
 def history() -> None:
     """The history of verdicts (certification_results)."""
 
 
-@history.command("prune")
+@history.command("prune", writes=lambda params: not params["dry_run"])
 @click.option(
     "--older-than",
     "older_than",
@@ -54,15 +54,10 @@ def prune(ctx: Context, older_than: str, keep_last: int, dry_run: bool) -> None:
     from certtui.store.types import utcnow
 
     age = parse_age(older_than)
-    if not dry_run and ctx.settings.read_only:
-        raise UsageError(
-            "`certtui history prune` writes to the database and this invocation is read-only: "
-            "drop --read-only (or use --dry-run)"
-        )
 
     async def go() -> int:
         cutoff = utcnow() - age
-        async with open_database(ctx.settings, read_only=dry_run or None) as database:
+        async with open_database(ctx.settings, read_only=dry_run) as database:
             if dry_run:
                 async with database.reads() as session:
                     return await store.prune(session, cutoff, keep_last, dry_run=True)

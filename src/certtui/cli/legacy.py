@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import click
 
-from certtui.cli.context import Context, pass_context, run_async
+from certtui.cli.context import Context, Group, pass_context, run_async
 from certtui.domain.regions import UnknownRegion, validate_regions
 from certtui.errors import UsageError
 
 DEFAULT_REGION = "us-east-1"
 
 
-@click.group()
+@click.group(cls=Group)
 def legacy() -> None:
     """The legacy single-region certifications (model_certifications_legacy)."""
 
 
-@legacy.command("import")
+@legacy.command("import", writes=lambda params: not params["dry_run"])
 @click.option(
     "--region",
     default=DEFAULT_REGION,
@@ -35,11 +35,6 @@ def import_legacy(ctx: Context, region: str, dry_run: bool) -> None:
         (region,) = validate_regions([region])
     except UnknownRegion as exc:
         raise UsageError(str(exc)) from None
-    if not dry_run and ctx.settings.read_only:
-        raise UsageError(
-            "`certtui legacy import` writes to the database and this invocation is read-only: "
-            "drop --read-only (or use --dry-run)"
-        )
 
     async def go() -> history.LegacyPlan:
         if dry_run:
@@ -48,7 +43,7 @@ def import_legacy(ctx: Context, region: str, dry_run: bool) -> None:
                 database.reads() as session,
             ):
                 return await history.plan_legacy_import(session, region)
-        async with open_database(ctx.settings, read_only=False) as database:
+        async with open_database(ctx.settings) as database:
             # One transaction: a failure leaves nothing half-written.
             async with database.sessions.begin() as session:
                 plan = await history.plan_legacy_import(session, region)
