@@ -25,6 +25,7 @@ from certtui.paths import styles_dir
 from certtui.store.opening import Database, translate_error
 from certtui.tui.actions import ACTIONS, MUTATING_ACTIONS, bindings
 from certtui.tui.base import DataChanged, TopBar
+from certtui.tui.cells import as_label
 from certtui.tui.data import (
     READ_ERRORS,
     JobView,
@@ -239,7 +240,7 @@ class CerttuiApp(App[None]):
         problem = str(translate_error(exc, self.database.target))
         if problem != self._read_problem:
             retry = "retrying" if self.read_only else "ctrl+r to read again"
-            self.notify(f"{problem} ({retry})", severity="warning", timeout=8)
+            self.notify(as_label(f"{problem} ({retry})"), severity="warning", timeout=8)
         self._read_problem = problem
 
     def _schedule_poll(self) -> None:
@@ -274,7 +275,8 @@ class CerttuiApp(App[None]):
             self.progress[event.job_id] = event
             self._pending_jobs[event.job_id] = event
         elif isinstance(event, LogLine) and event.level in ("warning", "error"):
-            self.notify(event.message, severity="warning" if event.level == "warning" else "error")
+            severity = "warning" if event.level == "warning" else "error"
+            self.notify(as_label(event.message), severity=severity)
 
     def _apply_engine_events(self) -> None:
         units, self._pending_units = self._pending_units, {}
@@ -317,7 +319,7 @@ class CerttuiApp(App[None]):
         try:
             planned = await self.service.certify(request)
         except CerttuiError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
+            self.notify(as_label(str(exc)), severity="error", timeout=8)
             return
         self.notify(f"job {planned.job_id[:8]} started: {planned.total} units")
         self.fetch_job(planned.job_id)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual.markup import escape
+
+from certtui.domain.text import safe_text
 from certtui.tui.data import CellState
 
 ERROR_TAGS = {
@@ -20,6 +23,12 @@ ERROR_TAGS = {
     "QUALITY_ISSUE": "QUAL",
     "UNKNOWN_ERROR": "UNK",
 }
+
+
+def as_label(text: str, *, keep: str = "") -> str:
+    """Text from outside (catalog, Bedrock, database) as a cell or label shows it: controls
+    escaped and markup brackets quoted, so it reads as data and never acts on the terminal."""
+    return escape(safe_text(text, keep=keep))
 
 
 @dataclass(frozen=True)

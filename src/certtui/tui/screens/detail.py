@@ -7,11 +7,11 @@ import json
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.markup import escape
 from textual.widgets import DataTable, Static
 
 from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
+from certtui.tui.cells import as_label
 from certtui.tui.data import READ_ERRORS, DetailView, load_detail
 from certtui.tui.summary import detail_summary, remediation
 
@@ -44,7 +44,7 @@ class DetailScreen(CerttuiScreen):
         yield tests
         with VerticalScroll(id="detail-body"):
             yield Static("", id="excerpts", markup=True)
-            yield Static("", id="raw-json")
+            yield Static("", id="raw-json", markup=False)
 
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         if cells is None or any(
@@ -70,34 +70,37 @@ class DetailScreen(CerttuiScreen):
         score = "" if d.score is None else f" · score {d.score:.1f} · rating {d.rating}"
         verdict = "passed" if d.passed else ("not passed" if d.status == "COMPLETED" else "")
         lines = [
-            f"[b]{escape(d.api_model_id)}[/b] in [b]{d.region}[/b] · {d.status}{score}"
-            + (f" · {verdict}" if verdict else ""),
-            f"invoke id: {escape(str(results.get('invokeId', '–')))} · "
-            f"{escape(str(results.get('invokeReason', '')))}",
-            f"duration {_ms(d.duration_ms)} ms · by {escape(d.created_by or '–')} · "
-            f"job {(d.job_id or '–')[:8]} · suite "
-            f"{escape(str((results.get('suite') or {}).get('name', '–')))}",
+            f"[b]{as_label(d.api_model_id)}[/b] in [b]{as_label(d.region)}[/b] · "
+            f"{as_label(d.status)}{as_label(score)}" + (f" · {verdict}" if verdict else ""),
+            f"invoke id: {as_label(str(results.get('invokeId', '–')))} · "
+            f"{as_label(str(results.get('invokeReason', '')))}",
+            f"duration {_ms(d.duration_ms)} ms · by {as_label(d.created_by or '–')} · "
+            f"job {as_label((d.job_id or '–')[:8])} · suite "
+            f"{as_label(str((results.get('suite') or {}).get('name', '–')))}",
         ]
         if d.error_category:
-            lines.append(f"[b]{d.error_category}[/b]: {escape(d.error_message or '')}")
+            lines.append(f"[b]{as_label(d.error_category)}[/b]: {as_label(d.error_message or '')}")
             hint = remediation(d.error_category)
             if hint:
-                lines.append(f"→ {escape(hint)}")
+                lines.append(f"→ {as_label(hint)}")
         self.query_one("#detail-header", Static).update("\n".join(lines))
         table = self.query_one("#detail-tests", DataTable)
         table.clear()
         excerpts = []
         for test in results.get("tests", ()):
             tokens = f"{_ms(test.get('inputTokens'))}/{_ms(test.get('outputTokens'))}"
-            table.add_row(
+            cells = (
                 test["id"], TEST_GLYPHS.get(test.get("status", ""), test.get("status", "")),
                 _ms(test.get("clientLatencyMs")), _ms(test.get("ttftMs")),
                 tokens if tokens != "/" else "", test.get("stopReason") or "",
                 test.get("reason") or test.get("errorMessage") or "",
-                key=test["id"],
             )  # fmt: skip
+            table.add_row(*(as_label(str(cell)) for cell in cells), key=test["id"])
             if test.get("answerExcerpt"):
-                excerpts.append(f"[b]{test['id']}[/b]: {escape(test['answerExcerpt'])}")
+                excerpts.append(
+                    f"[b]{as_label(str(test['id']))}[/b]: "
+                    f"{as_label(str(test['answerExcerpt']), keep=chr(10))}"
+                )
         self.query_one("#excerpts", Static).update("\n".join(excerpts) or "no answers recorded")
         self.query_one("#raw-json", Static).update(json.dumps(results, indent=2, default=str))
 

@@ -9,6 +9,7 @@ from textual.widgets.data_table import CellDoesNotExist
 from certtui.domain.events import JobProgress
 from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
+from certtui.tui.cells import as_label
 from certtui.tui.data import JobView
 
 COLUMNS = (
@@ -66,8 +67,8 @@ def job_cells(job: JobView, live: JobProgress | None) -> dict[str, str]:
         "eta": eta,
         "calls": calls,
         "retries": retries,
-        "type": job.type,
-        "by": job.created_by or "",
+        "type": as_label(job.type),
+        "by": as_label(job.created_by or ""),
     }
 
 
@@ -146,7 +147,7 @@ class JobsScreen(CerttuiScreen):
         try:
             status = await service.toggle_pause(job.job_id)
         except Exception as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(as_label(str(exc)), severity="error")
             return
         self.notify(f"job {job.job_id[:8]}: {status.value}")
         self.certtui.catch_up_after_control(job.job_id, ours=ours)

@@ -8,6 +8,7 @@ from textual.widgets.data_table import CellDoesNotExist
 
 from certtui.tui.actions import bindings
 from certtui.tui.base import FilteredModelsScreen
+from certtui.tui.cells import as_label
 from certtui.tui.data import ModelRow
 
 COLUMNS = (
@@ -29,10 +30,10 @@ def row_cells(row: ModelRow, marked: bool) -> dict[str, str]:
     outputs = "+".join(m.lower() for m in row.output_modalities) or "?"
     return {
         "mark": "●" if marked else (" " if row.active else "⊘"),
-        "vendor": row.vendor,
-        "name": row.name,
-        "model": row.api_model_id,
-        "modalities": f"{inputs}→{outputs}",
+        "vendor": as_label(row.vendor),
+        "name": as_label(row.name),
+        "model": as_label(row.api_model_id),
+        "modalities": as_label(f"{inputs}→{outputs}"),
         "stream": "yes" if row.streaming else "no",
         "offered": str(len(row.regions_offered)),
         "passed": str(row.regions_passed),
@@ -122,7 +123,7 @@ class ModelsScreen(FilteredModelsScreen):
         offered = sorted({r for m in chosen for r in m.regions_offered})
         regions = sorted(set(self.certtui.snapshot.regions) | set(offered))
         title = (
-            f"Certify {chosen[0].api_model_id} in…" if len(chosen) == 1
+            f"Certify {as_label(chosen[0].api_model_id)} in…" if len(chosen) == 1
             else f"Certify {len(chosen)} models in…"
         )  # fmt: skip
 
