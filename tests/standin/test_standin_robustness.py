@@ -53,7 +53,7 @@ async def post(url: str, path: str, body: Any) -> tuple[int, dict[str, str], Any
         ({"messages": [{"role": "user", "content": [{"text": 5}]}]}, "messages[0].content[0].text"),
         ({"messages": HELLO, "toolConfig": {"tools": 3}}, "toolConfig.tools"),
         ({"messages": HELLO, "surprise": True}, 'Unknown parameter in input: "surprise"'),
-        ({"inferenceConfig": {}}, 'Missing required parameter in input: "messages"'),
+        ({"inferenceConfig": {}}, "A conversation must start with a user message"),
         ([1, 2], "the body is not a JSON object"),
     ],
 )
