@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -136,3 +137,16 @@ def test_the_state_machine_never_lets_two_probes_out_or_refuses_a_closed_region(
         else:
             clock.now += 0.7
         assert (b.state(region) is BreakerState.HALF_OPEN) == probing[region]
+
+
+async def test_calls_wait_for_the_probe_out_and_go_on_when_it_reports() -> None:
+    clock = Clock()
+    b = breaker(clock, threshold=1, cooldown=0)
+    b.failed("r")
+    assert b.admit("r") is Admission.PROBE
+    waiter = asyncio.create_task(b.settled("r"))
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    b.succeeded("r")
+    await asyncio.wait_for(waiter, 10)
+    await asyncio.wait_for(b.settled("r"), 10)  # nothing out: at once

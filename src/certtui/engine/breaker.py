@@ -4,17 +4,20 @@ Without it a region whose endpoint is unreachable costs every unit there the eng
 budget (6 attempts, backoff up to 30 s). After ``threshold`` connection failures in a row in a
 region (or when discovery could not reach it), the region is *open*: its units fail at once with
 NETWORK_ERROR "region R unreachable since T", without a call. After a cool-down one call is let
-through as a probe (*half-open*): if it connects, the region is closed again and units run as
-usual; if not, the region stays open and the cool-down doubles, up to ``max_cooldown``.
+through as a probe (*half-open*), and the calls that come meanwhile wait for its outcome: if it
+connects, the region is closed again and they run as usual; if not, they fail fast, the region
+stays open and the cool-down doubles, up to ``max_cooldown``.
 
 A unit refused by an open region records what happened — a NETWORK_ERROR failure, like a unit
 whose own calls could not connect — and ``certtui run --recertify-failed`` runs it again.
 
-The state machine is pure (no I/O, the clocks are passed in), so it is tested without a network.
+The state machine is pure (no I/O, the clocks are passed in), so it is tested without a network;
+`settled` only lets a caller wait, on the event loop, for the probe out in a region to report.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,6 +73,7 @@ class RegionBreaker:
         self._clock = clock
         self._wall_clock = wall_clock
         self._regions: dict[str, _Region] = {}
+        self._probe_reported: dict[str, asyncio.Event] = {}
 
     def state(self, region: str) -> BreakerState:
         """The region's state now (an open region whose cool-down ended is still OPEN)."""
@@ -86,9 +90,20 @@ class RegionBreaker:
             return Admission.PROBE
         return Admission.REFUSE
 
+    async def settled(self, region: str) -> None:
+        """Return once ``region`` has no probe out (at once if it has none)."""
+        while self.state(region) is BreakerState.HALF_OPEN:
+            await self._probe_reported.setdefault(region, asyncio.Event()).wait()
+
+    def _reported(self, region: str) -> None:
+        event = self._probe_reported.pop(region, None)
+        if event is not None:
+            event.set()
+
     def succeeded(self, region: str) -> None:
         """A call to ``region`` got an answer (any answer, even an error): it is reachable."""
         self._regions.pop(region, None)
+        self._reported(region)
 
     def failed(self, region: str, error: str = "") -> None:
         """A call to ``region`` could not connect."""
@@ -100,6 +115,7 @@ class RegionBreaker:
         if found.state is BreakerState.HALF_OPEN:
             # The probe failed: stay open, and wait longer before the next one.
             self._open(found, min(self.max_cooldown, max(found.cooldown * 2, self.cooldown)))
+            self._reported(region)
         elif found.state is BreakerState.CLOSED and found.failures >= self.threshold:
             self._open(found, self.cooldown)
 
@@ -108,6 +124,7 @@ class RegionBreaker:
         found = self._regions.get(region)
         if found is not None and found.state is BreakerState.HALF_OPEN:
             found.state = BreakerState.OPEN
+            self._reported(region)
 
     def open(self, region: str, error: str = "") -> None:
         """Open ``region`` now: discovery could not reach it in this run."""

@@ -346,10 +346,14 @@ class _UnitRunner:
         attempt = 0
         while True:
             attempt += 1
+            await breaker.settled(plan.region)
             async with ctx.limiter.slot(plan.region, plan.api_model_id, urgent=urgent) as adaptive:
                 # A region that could not be reached fails fast; see engine/breaker.py.
                 admission = breaker.admit(plan.region)
                 if admission is Admission.REFUSE:
+                    if breaker.state(plan.region) is BreakerState.HALF_OPEN:
+                        attempt -= 1  # a probe went out meanwhile: wait for it, then go again
+                        continue
                     raise UnitFailed(ErrorCategory.NETWORK_ERROR, breaker.reason(plan.region))
                 ctx.stats.calls += 1
                 reported = False
