@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from certtui.bedrock.clients import BedrockClients, BedrockSettings
+from certtui.config import Settings
 from certtui.engine.breaker import BreakerState
 from certtui.engine.job import EngineConfig, JobRunner, new_breaker
 from certtui.engine.planning import JobRequest, plan_job
 from certtui.engine.retry import RetryPolicy
+from certtui.engine.service import CertificationService
+from certtui.standin import parse_scenario
 from certtui.standin.server import serve
 from certtui.store.models import ModelCertification
 from certtui.suites import default_suite
-from support.engine import REGIONS, assert_consistent, healthy_scenario, job_state, sync
+from support.engine import (
+    REGIONS,
+    assert_consistent,
+    healthy_scenario,
+    healthy_scenario_toml,
+    job_state,
+    sync,
+)
 
 DEAD = REGIONS[0]
 MODELS = 8
@@ -123,3 +134,38 @@ async def test_an_endpoint_down_then_back_is_probed_and_runs_again(
     assert {row.status.value for row in back} == {"COMPLETED"}, [r.error_message for r in back]
     assert outcome.succeeded == outcome.total == 2 * len(REGIONS)
     assert {breaker.state(region) for region in REGIONS} == {BreakerState.CLOSED}
+
+
+async def test_a_region_discovery_could_not_reach_fails_fast_in_that_session(
+    database_url: str, sessions: async_sessionmaker, tmp_path: Path
+) -> None:
+    # A region with no Bedrock endpoint: the stand-in drops its connections, as AWS would.
+    toml = healthy_scenario_toml(2) + '[[regions]]\nname = "ap-south-1"\nbedrock = false\n'
+    async with serve(parse_scenario(toml, source="breaker test")) as server:
+        settings = Settings(
+            database_url=database_url, endpoint_url=server.url, retry_base=0.01,
+            retry_cap=0.05, data_dir=tmp_path, created_by="t@ci",
+        )  # fmt: skip
+        async with CertificationService(settings, sessions) as service:
+            outcome = await service.sync(["us-east-1", "ap-south-1"])
+            assert "ap-south-1" in outcome.failed
+            assert service.breaker().state("ap-south-1") is BreakerState.OPEN
+            planned = await service.certify(
+                JobRequest(regions=("ap-south-1", "us-east-1"), api_model_ids=(MODEL,))
+            )
+            for _ in range(1200):  # a bound, not an expectation of speed
+                if not service.running:
+                    break
+                await asyncio.sleep(0.1)
+            assert not service.running
+        runtime_calls = server.stats.calls.get("Converse", 0)
+    rows = {row.region: row for row in await units(sessions, planned.job_id)}
+    assert rows["us-east-1"].status.value == "COMPLETED"
+    refused = rows["ap-south-1"]
+    assert (refused.status.value, refused.error_category) == ("FAILED", "NETWORK_ERROR")
+    assert "region ap-south-1 unreachable since" in refused.error_message
+    assert "discovery:" in refused.error_message
+    assert runtime_calls > 0  # us-east-1 ran; ap-south-1 was never called
+
+
+MODEL = "acme.model-00-v1:0"
