@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.markup import escape
+from rich.text import Text
 
 from certtui.domain.text import safe_text
 from certtui.tui.data import CellState
@@ -25,10 +25,13 @@ ERROR_TAGS = {
 }
 
 
-def as_label(text: str, *, keep: str = "") -> str:
-    """Text from outside (catalog, Bedrock, database) as a cell or label shows it: controls
-    escaped and markup brackets quoted, so it reads as data and never acts on the terminal."""
-    return escape(safe_text(text, keep=keep))
+def as_label(text: str, *, keep: str = "", style: str = "") -> Text:
+    """Text from outside (catalog, Bedrock, database) as a cell or label shows it.
+
+    Controls are escaped and the result is a `Text`, never markup: a ``[b]`` or ``[/]`` in a
+    model name is shown as it is, and nothing in it acts on the terminal.
+    """
+    return Text(safe_text(text, keep=keep), style=style, end="")
 
 
 @dataclass(frozen=True)

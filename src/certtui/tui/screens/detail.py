@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -69,21 +70,31 @@ class DetailScreen(CerttuiScreen):
         results = d.test_results or {}
         score = "" if d.score is None else f" · score {d.score:.1f} · rating {d.rating}"
         verdict = "passed" if d.passed else ("not passed" if d.status == "COMPLETED" else "")
+        # Built as Text, not markup: every value here may come from outside (see as_label).
+        suite = (results.get("suite") or {}).get("name", "–")
         lines = [
-            f"[b]{as_label(d.api_model_id)}[/b] in [b]{as_label(d.region)}[/b] · "
-            f"{as_label(d.status)}{as_label(score)}" + (f" · {verdict}" if verdict else ""),
-            f"invoke id: {as_label(str(results.get('invokeId', '–')))} · "
-            f"{as_label(str(results.get('invokeReason', '')))}",
-            f"duration {_ms(d.duration_ms)} ms · by {as_label(d.created_by or '–')} · "
-            f"job {as_label((d.job_id or '–')[:8])} · suite "
-            f"{as_label(str((results.get('suite') or {}).get('name', '–')))}",
-        ]
+            Text.assemble(
+                as_label(d.api_model_id, style="bold"), " in ", as_label(d.region, style="bold"),
+                " · ", as_label(f"{d.status}{score}" + (f" · {verdict}" if verdict else "")),
+            ),
+            as_label(
+                f"invoke id: {results.get('invokeId', '–')} · {results.get('invokeReason', '')}"
+            ),
+            as_label(
+                f"duration {_ms(d.duration_ms)} ms · by {d.created_by or '–'} · "
+                f"job {(d.job_id or '–')[:8]} · suite {suite}"
+            ),
+        ]  # fmt: skip
         if d.error_category:
-            lines.append(f"[b]{as_label(d.error_category)}[/b]: {as_label(d.error_message or '')}")
+            lines.append(
+                Text.assemble(
+                    as_label(d.error_category, style="bold"), ": ", as_label(d.error_message or "")
+                )
+            )
             hint = remediation(d.error_category)
             if hint:
-                lines.append(f"→ {as_label(hint)}")
-        self.query_one("#detail-header", Static).update("\n".join(lines))
+                lines.append(as_label(f"→ {hint}"))
+        self.query_one("#detail-header", Static).update(Text("\n").join(lines))
         table = self.query_one("#detail-tests", DataTable)
         table.clear()
         excerpts = []
@@ -98,10 +109,13 @@ class DetailScreen(CerttuiScreen):
             table.add_row(*(as_label(str(cell)) for cell in cells), key=test["id"])
             if test.get("answerExcerpt"):
                 excerpts.append(
-                    f"[b]{as_label(str(test['id']))}[/b]: "
-                    f"{as_label(str(test['answerExcerpt']), keep=chr(10))}"
-                )
-        self.query_one("#excerpts", Static).update("\n".join(excerpts) or "no answers recorded")
+                    Text.assemble(
+                        as_label(str(test["id"]), style="bold"), ": ",
+                        as_label(str(test["answerExcerpt"]), keep="\n"),
+                    )
+                )  # fmt: skip
+        shown = Text("\n").join(excerpts) if excerpts else "no answers recorded"
+        self.query_one("#excerpts", Static).update(shown)
         self.query_one("#raw-json", Static).update(json.dumps(results, indent=2, default=str))
 
     def action_back(self) -> None:

@@ -224,8 +224,8 @@ class MatrixScreen(FilteredModelsScreen):
         current = self.current()
         options = []
         if current is not None:
-            options += [("row", f"this model's row ({as_label(self._api_id(current[0]))})"),
-                        ("column", f"this region's column ({as_label(current[1])})")]  # fmt: skip
+            options += [("row", f"this model's row ({safe_text(self._api_id(current[0]))})"),
+                        ("column", f"this region's column ({safe_text(current[1])})")]  # fmt: skip
         options.append(("visible", f"everything visible ({len(self._rows)} models)"))
 
         def chosen(scope: str | None) -> None:
