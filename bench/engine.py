@@ -49,6 +49,8 @@ REGIONS = (
 )  # fmt: skip
 TARGET_UNITS, TARGET_LATENCY_MS, TARGET_CONCURRENCY = 400, 200.0, 64
 TARGET_EFFICIENCY, TARGET_OVERHEAD = 0.90, 1.15
+OUTAGE_REGIONS = 6
+OUTAGE_UNITS, OUTAGE_REGION_CONCURRENCY, TARGET_OUTAGE_RATIO = 144, 8, 1.2
 STANDIN_START_TIMEOUT_S = 60.0
 READ_TIMEOUT_S = 30.0
 CONNECT_TIMEOUT_S = 10.0
@@ -95,6 +97,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="runs of both loops; the median is printed too (default 1)",
     )
     parser.add_argument("--seed", type=int, default=1, help="stand-in seed (default 1)")
+    parser.add_argument(
+        "--unreachable-region",
+        action="store_true",
+        help="instead: a run over six regions, one on a closed port, against the same run "
+        "without that region (--units over six regions, default 144; target ratio "
+        f"≤ {TARGET_OUTAGE_RATIO:g})",
+    )
     # The benchmark starts itself again as the stand-in's process; not for people to use.
     parser.add_argument(
         "--serve-standin", nargs=2, metavar=("SCENARIO", "LATENCY_MS"), help=argparse.SUPPRESS
@@ -311,9 +320,14 @@ class EngineRun:
 
 async def run_engine(
     standin: StandinProcess, pairs: Sequence[tuple[str, str]], args: argparse.Namespace,
-    workdir: Path,
+    workdir: Path, *, job_regions: Sequence[str] | None = None, unreachable: str | None = None,
+    region_concurrency: int | None = None,
 ) -> EngineRun:  # fmt: skip
-    """Migrate a database, sync the catalog, plan every unit, and time ``JobRunner.run()``."""
+    """Migrate a database, sync the catalog, plan every unit, and time ``JobRunner.run()``.
+
+    ``job_regions`` limits the job to some regions; the run's clients reach ``unreachable``
+    (discovered while it was up) at a closed loopback port, as a region whose endpoint went away.
+    """
     from certtui.bedrock.clients import BedrockClients
     from certtui.engine.discovery import sync_catalog
     from certtui.engine.job import EngineConfig, JobRunner
@@ -323,23 +337,32 @@ async def run_engine(
     from certtui.suites import default_suite
 
     regions = sorted({region for _, region in pairs})
+    job_regions = sorted(job_regions or regions)
+    wanted = sum(1 for _, region in pairs if region in job_regions)
     suite = default_suite()
     engine = create_engine(database_target(args.db, workdir))
+    endpoints = {unreachable: closed_port_url()} if unreachable else {}
     try:
         await upgrade(engine)
         sessions = session_factory(engine)
-        async with BedrockClients(bedrock_settings(standin.url, args.concurrency)) as clients:
-            synced = await sync_catalog(sessions, clients, regions)
+        async with (
+            BedrockClients(bedrock_settings(standin.url, args.concurrency)) as discovery,
+            BedrockClients(bedrock_settings(standin.url, args.concurrency, endpoints)) as clients,
+        ):
+            synced = await sync_catalog(sessions, discovery, regions)
             if synced.failed:
                 raise RuntimeError(f"catalog sync failed in {sorted(synced.failed)}")
             # Every active model where discovery lists it: exactly the scenario's pairs.
-            request = JobRequest(regions=tuple(regions), all_models=True)
+            request = JobRequest(regions=tuple(job_regions), all_models=True)
             planned = await plan_job(sessions, request, suite)
-            if planned.total != len(pairs):
-                raise RuntimeError(f"planned {planned.total} units, wanted {len(pairs)}")
-            for region in regions:  # client creation is not what this measures
+            if planned.total != wanted:
+                raise RuntimeError(f"planned {planned.total} units, wanted {wanted}")
+            for region in job_regions:  # client creation is not what this measures
                 await clients.runtime(region)
-            config = EngineConfig(concurrency=args.concurrency, region_concurrency=args.concurrency)
+            config = EngineConfig(
+                concurrency=args.concurrency,
+                region_concurrency=region_concurrency or args.concurrency,
+            )
             runner = JobRunner(sessions, clients, suite, planned.job_id, config)
             standin.reset()
             stopwatch = Stopwatch(standin)
@@ -372,7 +395,7 @@ def database_kind(url: str | None) -> str:
     return parse_database_url(url).kind if url else "sqlite"
 
 
-def bedrock_settings(url: str, concurrency: int) -> Any:
+def bedrock_settings(url: str, concurrency: int, endpoints: dict[str, str] | None = None) -> Any:
     """The engine's client settings: the stand-in's URL, a pool as large as the concurrency."""
     from certtui.bedrock.clients import BedrockSettings
 
@@ -381,7 +404,74 @@ def bedrock_settings(url: str, concurrency: int) -> Any:
         connect_timeout=CONNECT_TIMEOUT_S,
         read_timeout=READ_TIMEOUT_S,
         max_pool_connections=concurrency,
+        region_endpoints=tuple((endpoints or {}).items()),
     )
+
+
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on: every connection is refused."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+# ------------------------------------------------------------------ one unreachable region
+
+
+def outage_units(units: int) -> list[tuple[str, str]]:
+    """``units`` pairs over the first six regions, model after model."""
+    regions = REGIONS[:OUTAGE_REGIONS]
+    return [
+        (f"bench.model-{i // len(regions):03d}-v1:0", regions[i % len(regions)])
+        for i in range(units)
+    ]
+
+
+async def run_outage(args: argparse.Namespace, workdir: Path) -> None:
+    """Six regions, one unreachable, against the same run without that region, ``--repeat``
+    times: the unreachable region's units should fail fast, not stretch the run."""
+    units = args.units if args.units != TARGET_UNITS else OUTAGE_UNITS
+    pairs = outage_units(units)
+    regions = sorted({region for _, region in pairs})
+    dead = regions[0]
+    scenario = workdir / "outage-scenario.toml"
+    scenario.write_text(scenario_toml(pairs), "utf-8")
+    standin = StandinProcess(scenario, args.latency_ms, args.seed, workdir)
+    print(
+        f"bench/engine --unreachable-region: {units} units over {len(regions)} regions, "
+        f"{dead} on a closed port; {args.latency_ms:g} ms per call, concurrency "
+        f"{args.concurrency}, {OUTAGE_REGION_CONCURRENCY} per region, default retries",
+        flush=True,
+    )
+    print(f"{'run':>6}  {'without s':>9}  {'with s':>7}  {'ratio':>6}  job with the region down")
+    ratios = []
+    try:
+        for index in range(args.repeat):
+            alive = [region for region in regions if region != dead]
+            without = await run_engine(
+                standin, pairs, args, workdir, job_regions=alive,
+                region_concurrency=OUTAGE_REGION_CONCURRENCY,
+            )  # fmt: skip
+            with_dead = await run_engine(
+                standin, pairs, args, workdir, unreachable=dead,
+                region_concurrency=OUTAGE_REGION_CONCURRENCY,
+            )  # fmt: skip
+            ratio = with_dead.phase.wall / without.phase.wall
+            ratios.append(ratio)
+            print(
+                f"{index + 1:>6}  {without.phase.wall:>9.2f}  {with_dead.phase.wall:>7.2f}  "
+                f"{ratio:>6.3f}  {with_dead.job}",
+                flush=True,
+            )
+    finally:
+        standin.stop()
+    median = statistics.median(ratios)
+    spread = f" (min {min(ratios):.3f}, max {max(ratios):.3f})" if len(ratios) > 1 else ""
+    met = "met" if median <= TARGET_OUTAGE_RATIO else "MISSED"
+    print(f"\nratio         {median:.3f}{spread}   target ≤ {TARGET_OUTAGE_RATIO:g}   {met}")
 
 
 # ------------------------------------------------------------------ the bare loop
@@ -625,6 +715,9 @@ async def main(args: argparse.Namespace) -> None:
     """Start the stand-in, run both loops ``--repeat`` times, print the table and the median."""
     with tempfile.TemporaryDirectory(prefix="certtui-bench-") as tmp:
         workdir = Path(tmp)
+        if args.unreachable_region:
+            await run_outage(args, workdir)
+            return
         scenario = workdir / "engine-scenario.toml"
         scenario.write_text(scenario_toml(bench_units(args.units)), "utf-8")
         standin = StandinProcess(scenario, args.latency_ms, args.seed, workdir)

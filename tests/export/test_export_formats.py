@@ -336,7 +336,8 @@ def test_junit_survives_characters_xml_cannot_carry() -> None:
     root = ET.fromstring(to_junit([row]))
     failure = root.find("testsuite/testcase/failure")
     assert failure is not None
-    assert failure.get("message") == 'bad \ufffd[31mbytes\ufffd & <tags> "quoted"\nsecond line'
+    # Controls are shown as escapes (domain/text.py), which XML carries; newlines stay.
+    assert failure.get("message") == 'bad \\x1b[31mbytes\\x00 & <tags> "quoted"\nsecond line'
 
 
 def test_junit_failure_without_a_message_or_category_still_says_why() -> None:

@@ -28,6 +28,9 @@ class BedrockSettings:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     max_pool_connections: int = 10
+    # (region, endpoint URL) pairs that override `endpoint_url` in those regions: a region
+    # served elsewhere, or (in tests and benchmarks) one whose endpoint is unreachable.
+    region_endpoints: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.connect_timeout <= 0 or self.read_timeout <= 0:
@@ -105,7 +108,9 @@ class BedrockClients:
                 self._session.client(
                     service,
                     region_name=region,
-                    endpoint_url=self.settings.endpoint_url,
+                    endpoint_url=dict(self.settings.region_endpoints).get(
+                        region, self.settings.endpoint_url
+                    ),
                     config=self._config,
                 )
             )

@@ -75,6 +75,8 @@ def info(ctx: Context) -> None:
         ("AWS identity", aws_identity_source(settings)),
         ("operator", settings.created_by),
     ]
+    from certtui.domain.text import safe_text
+
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
-        click.echo(f"{name:<{width}}  {value}")
+        click.echo(f"{name:<{width}}  {safe_text(str(value))}")  # the revision is the database's

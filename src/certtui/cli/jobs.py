@@ -9,6 +9,7 @@ import sys
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from certtui.cli.context import Context, Group, pass_context, run_async
 
@@ -64,12 +65,16 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
     table = Table(box=None)
     for column in ("id", "type", "status", "progress", "passed", "by", "created"):
         table.add_column(column)
+    from certtui.domain.text import safe_text
+
     for row in rows:
         status = row["status"] + (" (live)" if row["live"] else "")
-        table.add_row(
+        cells = (
             row["id"][:8], row["type"], status, f"{row['processed']}/{row['total']}",
             str(row["succeeded"]), row["createdBy"] or "", row["createdAt"],
         )  # fmt: skip
+        # Text, not markup: what another process wrote is shown as it is, controls escaped.
+        table.add_row(*(Text(safe_text(str(cell))) for cell in cells))
     Console().print(table)
 
 

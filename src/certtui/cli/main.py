@@ -177,5 +177,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"certtui: error: {message}", err=True)
+    from certtui.domain.text import safe_text
+
+    # A message may quote the catalog, a database server or Bedrock: controls are escaped.
+    click.echo(f"certtui: error: {safe_text(message)}", err=True)
     sys.exit(code)

@@ -10,6 +10,7 @@ import click
 from certtui.cli.aws import check_aws_access
 from certtui.cli.context import Context, Group, pass_context, run_async
 from certtui.domain.regions import UnknownRegion, validate_regions
+from certtui.domain.text import safe_text
 from certtui.errors import EXIT_CANNOT_RUN, UsageError
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def failure_lines(failed: Mapping[str, ClassifiedError]) -> list[str]:
         category, message = key
         if len(names) == 1:
             message = message.replace("{region}", names[0])
-        lines.append(f"{', '.join(names)}: {category}: {message} — {hints[key]}")
+        lines.append(f"{', '.join(names)}: {category}: {safe_text(message)} — {hints[key]}")
     return lines
 
 
@@ -105,13 +106,18 @@ def list_models(ctx: Context, include_inactive: bool) -> None:
     if not rows:
         click.echo("the catalog is empty: run `certtui models sync` first", err=True)
         return
-    width_vendor = max(len("VENDOR"), *(len(r.provider_name) for r in rows))
-    width_id = max(len("MODEL ID"), *(len(r.model.api_model_id) for r in rows))
-    click.echo(f"{'VENDOR':<{width_vendor}}  {'MODEL ID':<{width_id}}  ACTIVE  REGIONS")
-    for row in rows:
-        active = "yes" if row.model.is_active else "no"
-        regions = ",".join(row.regions_offered) or "-"
-        click.echo(
-            f"{row.provider_name:<{width_vendor}}  {row.model.api_model_id:<{width_id}}  "
-            f"{active:<6}  {regions}"
+    # The catalog may come from a shared database or a rogue endpoint: text is data.
+    lines = [
+        (
+            safe_text(row.provider_name),
+            safe_text(row.model.api_model_id),
+            "yes" if row.model.is_active else "no",
+            safe_text(",".join(row.regions_offered)) or "-",
         )
+        for row in rows
+    ]
+    width_vendor = max(len("VENDOR"), *(len(vendor) for vendor, _, _, _ in lines))
+    width_id = max(len("MODEL ID"), *(len(model_id) for _, model_id, _, _ in lines))
+    click.echo(f"{'VENDOR':<{width_vendor}}  {'MODEL ID':<{width_id}}  ACTIVE  REGIONS")
+    for vendor, model_id, active, regions in lines:
+        click.echo(f"{vendor:<{width_vendor}}  {model_id:<{width_id}}  {active:<6}  {regions}")

@@ -8,8 +8,10 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from certtui.domain.events import EngineEvent, JobProgress, LogLine, UnitStateChanged
+from certtui.domain.text import safe_text
 
 
 class ProgressDisplay:
@@ -48,9 +50,15 @@ class ProgressDisplay:
                 self.task, completed=event.processed, total=event.total, detail=detail
             )
         elif isinstance(event, LogLine) and event.level != "debug":
-            self.console.log(f"{event.level}: {event.message}")
+            self.console.log(plain(f"{event.level}: {event.message}"))
         elif isinstance(event, UnitStateChanged) and event.error_category == "AUTHENTICATION_ERROR":
-            self.console.log(f"{event.api_model_id} in {event.region}: {event.error_message}")
+            where = f"{event.api_model_id} in {event.region}"
+            self.console.log(plain(f"{where}: {event.error_message}"))
+
+
+def plain(text: str) -> Text:
+    """Text from outside as rich prints it: no markup, no highlighting, controls escaped."""
+    return Text(safe_text(text))
 
 
 def summary_table(rows: list[dict[str, Any]]) -> Table:
@@ -68,7 +76,7 @@ def summary_table(rows: list[dict[str, Any]]) -> Table:
         total = sum(counts.values())
         share = 100 * counts["passed"] / total if total else 0.0
         table.add_row(
-            region,
+            plain(region),
             *(str(counts[b]) for b in ("passed", "not_passed", "failed", "cancelled", "open")),
             f"{share:.0f}%",
         )

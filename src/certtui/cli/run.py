@@ -118,6 +118,7 @@ def run(
 
 
 async def _plan_and_run(settings, request, suite, limits, as_json) -> RunReport:  # type: ignore[no-untyped-def]
+    from certtui.cli.progress import plain
     from certtui.engine.control import recover_interrupted
     from certtui.engine.planning import plan_job
     from certtui.store.opening import open_database
@@ -128,10 +129,8 @@ async def _plan_and_run(settings, request, suite, limits, as_json) -> RunReport:
         planned = await plan_job(database.sessions, request, suite)
         err = Console(stderr=True)
         if planned.not_applicable:
-            err.print(
-                f"not applicable (not chat models): {', '.join(planned.not_applicable)}",
-                highlight=False,
-            )
+            names = ", ".join(planned.not_applicable)
+            err.print(plain(f"not applicable (not chat models): {names}"))
         err.print(f"job {planned.job_id}: {planned.total} units", highlight=False)
         if planned.held_note:
             err.print(planned.held_note, highlight=False, markup=False)
@@ -213,7 +212,8 @@ async def job_report(sessions, job_id: str) -> RunReport:  # type: ignore[no-unt
 
 def emit_report(report: RunReport, as_json: bool) -> None:
     """The summary: JSON on stdout, or a table on stdout; notes on stderr."""
-    from certtui.cli.progress import summary_table
+    from certtui.cli.progress import plain, summary_table
+    from certtui.domain.text import safe_text
 
     if as_json:
         click.echo(json.dumps({"job": report.job, "units": report.units}, indent=2))
@@ -222,9 +222,10 @@ def emit_report(report: RunReport, as_json: bool) -> None:
         out.print(summary_table(report.units))
         job = report.job
         out.print(
-            f"job {job['id']} {job['status']}: {job['successCount']} passed, "
-            f"{job['failureCount']} did not, of {job['totalModels']}",
-            highlight=False,
+            plain(
+                f"job {job['id']} {job['status']}: {job['successCount']} passed, "
+                f"{job['failureCount']} did not, of {job['totalModels']}"
+            )
         )
     if report.note:
-        click.echo(f"certtui: {report.note}", err=True)
+        click.echo(f"certtui: {safe_text(report.note)}", err=True)

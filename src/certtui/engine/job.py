@@ -21,6 +21,7 @@ from certtui.domain.events import (
     UnitStateChanged,
 )
 from certtui.engine import leases
+from certtui.engine.breaker import RegionBreaker
 from certtui.engine.control import running_elsewhere
 from certtui.engine.events import EventBus
 from certtui.engine.leases import new_lease, new_owner
@@ -71,6 +72,10 @@ class EngineConfig:
     # outage limit pauses the job (what it finished meanwhile is written when it is back).
     db_attempt_timeout: float = 15.0
     db_outage_limit: float = 60.0
+    # A region with this many connection failures in a row fails fast, and is probed again
+    # after the cool-down (doubling up to 30 s while it stays unreachable): engine/breaker.py.
+    breaker_threshold: int = 3
+    breaker_cooldown: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,7 @@ class JobRunner:
         bus: EventBus | None = None,
         owner: str | None = None,
         exit_on_pause: bool = True,
+        breaker: RegionBreaker | None = None,
     ) -> None:
         self.sessions = sessions
         self.job_id = job_id
@@ -120,6 +126,7 @@ class JobRunner:
             policy=self.config.retry,
             bus=self.bus,
             pass_threshold=self.config.pass_threshold,
+            breaker=breaker or new_breaker(self.config),
         )
         self.writer = JobWriter(
             sessions, job_id, on_commit=self._committed, on_outage=self._outage,
@@ -615,6 +622,14 @@ class JobRunner:
                 eta_seconds=eta,
             )
         )
+
+
+def new_breaker(config: EngineConfig) -> RegionBreaker:
+    """The region breaker of a run, or of a session that runs several jobs."""
+    cooldown = config.breaker_cooldown
+    return RegionBreaker(
+        threshold=config.breaker_threshold, cooldown=cooldown, max_cooldown=max(30.0, cooldown)
+    )
 
 
 async def _stop(tasks: list[asyncio.Task[None]]) -> None:

@@ -18,6 +18,7 @@ from certtui.engine.events import EventBus
 
 if TYPE_CHECKING:
     from certtui.bedrock.clients import BedrockClients
+    from certtui.engine.breaker import RegionBreaker
     from certtui.engine.discovery import SyncOutcome
     from certtui.engine.job import JobOutcome, JobRunner
     from certtui.engine.planning import JobRequest, PlannedJob
@@ -41,6 +42,9 @@ class CertificationService:
     _tasks: dict[str, asyncio.Task[JobOutcome]] = field(default_factory=dict)
     _clients: BedrockClients | None = None
     _opening: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # One region breaker for every job of the session: a region found unreachable (by a job
+    # or by discovery) fails fast in the next job too, until a probe finds it back.
+    _breaker: RegionBreaker | None = None
 
     async def __aenter__(self) -> CertificationService:
         return self
@@ -82,7 +86,25 @@ class CertificationService:
         """Discovery into the catalog."""
         from certtui.engine.discovery import sync_catalog
 
-        return await sync_catalog(self.sessions, await self.clients(), regions)
+        outcome = await sync_catalog(self.sessions, await self.clients(), regions)
+        self._unreachable_in_discovery(outcome)
+        return outcome
+
+    def breaker(self) -> RegionBreaker:
+        """The session's region breaker, shared by its jobs and its discovery."""
+        from certtui.engine.access import engine_config
+        from certtui.engine.job import new_breaker
+
+        if self._breaker is None:
+            self._breaker = new_breaker(engine_config(self.settings))
+        return self._breaker
+
+    def _unreachable_in_discovery(self, outcome: SyncOutcome) -> None:
+        from certtui.engine.unit import is_connection_failure
+
+        for region, error in outcome.failed.items():
+            if is_connection_failure(error):
+                self.breaker().open(region, f"discovery: {error.code}: {error.message}")
 
     async def certify(self, request: JobRequest) -> PlannedJob:
         """Plan a job and start running it in the background."""
@@ -106,6 +128,7 @@ class CertificationService:
         runner = JobRunner(
             self.sessions, await self.clients(), self._suite(), job_id,
             engine_config(self.settings), bus=self.bus, exit_on_pause=False,
+            breaker=self.breaker(),
         )  # fmt: skip
         self.runners[job_id] = runner
         task = asyncio.create_task(runner.run(), name=f"job-{job_id}")

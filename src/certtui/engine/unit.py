@@ -24,6 +24,7 @@ from certtui.bedrock.results import ConverseResult, StreamResult
 from certtui.domain.enums import CertificationStatus
 from certtui.domain.errors import ErrorCategory
 from certtui.domain.events import RetryScheduled, Throttled
+from certtui.engine.breaker import Admission, BreakerState, RegionBreaker
 from certtui.engine.events import EventBus
 from certtui.engine.limits import CallLimiter
 from certtui.engine.retry import RetryPolicy
@@ -109,6 +110,12 @@ class UnitContext:
     rng: random.Random = field(default_factory=random.Random)
     pass_threshold: float | None = None
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    breaker: RegionBreaker = field(default_factory=RegionBreaker)
+
+
+def is_connection_failure(error: ClassifiedError) -> bool:
+    """Whether a call failed because the region's endpoint could not be reached at all."""
+    return error.category is ErrorCategory.NETWORK_ERROR or error.code == "ConnectTimeoutError"
 
 
 class CallFailed(Exception):
@@ -335,16 +342,31 @@ class _UnitRunner:
     ) -> tuple[int, T]:
         """One logical call with the engine's retries; every attempt holds a limit slot."""
         ctx, plan = self.ctx, self.plan
+        breaker = ctx.breaker
         attempt = 0
         while True:
             attempt += 1
+            await breaker.settled(plan.region)
             async with ctx.limiter.slot(plan.region, plan.api_model_id, urgent=urgent) as adaptive:
+                # A region that could not be reached fails fast; see engine/breaker.py.
+                admission = breaker.admit(plan.region)
+                if admission is Admission.REFUSE:
+                    if breaker.state(plan.region) is BreakerState.HALF_OPEN:
+                        attempt -= 1  # a probe went out meanwhile: wait for it, then go again
+                        continue
+                    raise UnitFailed(ErrorCategory.NETWORK_ERROR, breaker.reason(plan.region))
                 ctx.stats.calls += 1
+                reported = False
                 try:
                     value = await make()
                 except BedrockError as exc:
                     error = exc.classified
                     failure = exc
+                    if is_connection_failure(error):
+                        breaker.failed(plan.region, f"{error.code}: {error.message}")
+                    else:
+                        breaker.succeeded(plan.region)
+                    reported = True
                     if error.category is ErrorCategory.RATE_LIMIT:
                         ctx.stats.throttles += 1
                         ctx.bus.publish(
@@ -352,10 +374,19 @@ class _UnitRunner:
                                       adaptive.on_throttle())
                         )  # fmt: skip
                 else:
+                    breaker.succeeded(plan.region)
+                    reported = True
                     adaptive.on_success()
                     return attempt, value
+                finally:
+                    if admission is Admission.PROBE and not reported:
+                        breaker.abandoned(plan.region)
             if not ctx.policy.should_retry(attempt, error.retryable):
                 raise CallFailed(error, attempt, failure)
+            if is_connection_failure(error) and breaker.state(plan.region) is not (
+                BreakerState.CLOSED
+            ):
+                raise UnitFailed(ErrorCategory.NETWORK_ERROR, breaker.reason(plan.region))
             delay = ctx.policy.delay(attempt, ctx.rng)
             ctx.stats.retries += 1
             ctx.bus.publish(

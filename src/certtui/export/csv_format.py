@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Sequence
 
+from certtui.domain.text import csv_cell
 from certtui.export.rows import ExportRow, TestSummary, format_timestamp
 from certtui.suites.scoring import TestStatus
 
@@ -34,7 +35,10 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 
 def to_csv(rows: Sequence[ExportRow]) -> str:
-    """The rows as CSV text (RFC 4180 line endings) with a header line."""
+    """The rows as CSV text (RFC 4180 line endings) with a header line.
+
+    Every cell is text from outside: controls are escaped and no cell starts a formula.
+    """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
     writer.writeheader()
@@ -55,6 +59,10 @@ def _test_text(test: TestSummary) -> str:
 
 
 def _record(row: ExportRow) -> dict[str, str]:
+    return {column: csv_cell(text) for column, text in _texts(row).items()}
+
+
+def _texts(row: ExportRow) -> dict[str, str]:
     return {
         "modelId": row.model_id,
         "modelName": row.model_name,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from certtui.domain.text import escape_json_text
 from certtui.export.rows import ExportRow, TestSummary, format_timestamp
 from certtui.suites.scoring import TestStatus
 
@@ -18,7 +19,10 @@ def to_json(rows: Sequence[ExportRow], *, generated_at: datetime | None = None) 
         "count": len(rows),
         "certifications": [certification_json(row) for row in rows],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+    # The data stays exact; what json leaves raw (C1 controls, bidi overrides) is \u-escaped,
+    # so the document is safe to print on a terminal.
+    text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
+    return escape_json_text(text) + "\n"
 
 
 def certification_json(row: ExportRow) -> dict[str, Any]:

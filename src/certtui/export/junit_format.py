@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from certtui.domain.errors import ErrorCategory
+from certtui.domain.text import safe_text
 from certtui.export.rows import ExportRow, Outcome
 
 # Characters XML 1.0 cannot carry at all, even escaped (ElementTree would write them raw).
@@ -105,4 +106,6 @@ def _seconds(duration_ms: int | None) -> str:
 
 
 def _clean(text: str | None) -> str | None:
-    return None if text is None else _NOT_XML.sub("\ufffd", text)
+    # Controls and bidi overrides are escaped (the report is also read on terminals); what XML
+    # still cannot carry (U+FFFE, U+FFFF) becomes the replacement character.
+    return None if text is None else _NOT_XML.sub("\ufffd", safe_text(text, keep="\n\t"))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from certtui.domain.enums import CertificationStatus
+from certtui.domain.text import safe_text
 from certtui.export.rows import ExportRow, Outcome, format_timestamp
 
 # Every outcome pairs a glyph with words, so the table reads in plain text and without colour.
@@ -84,7 +85,7 @@ def _summary_line(label: str, rows: Sequence[ExportRow]) -> str:
         ),
         f"{percent_passed(rows):.1f}%",
     ]
-    return "| " + " | ".join(cells) + " |"
+    return "| " + " | ".join(_cell(text) for text in cells) + " |"
 
 
 def _row_line(row: ExportRow) -> str:
@@ -120,5 +121,6 @@ def _details(row: ExportRow) -> str:
 
 
 def _cell(text: str) -> str:
-    # A pipe would end the cell and a newline the row.
+    # A pipe would end the cell and a newline the row; controls are escaped, never written.
+    text = safe_text(text, keep="\n\t")
     return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())

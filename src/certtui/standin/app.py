@@ -25,6 +25,7 @@ from certtui.standin.errors import ApiError, Unreachable
 from certtui.standin.faults import IMMEDIATE, Fault, draw_fault, token_offsets
 from certtui.standin.responder import Reply, respond, text_tokens
 from certtui.standin.scenario import Scenario
+from certtui.standin.shapes import check_shape, load_shapes
 from certtui.standin.stats import ServerStats
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,8 @@ class Standin:
             region = admit(self.scenario, caller)
             target = resolve(self.scenario, region, request.match_info["model_id"])
             body = await _json_body(request)
+            await load_shapes()
+            check_shape(request.match_info["model_id"], body, streaming=streaming)
             validate(target, body, streaming=streaming)
             call = self._roll(target, body, streaming=streaming)
             if call.fault in IMMEDIATE:

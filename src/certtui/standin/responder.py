@@ -234,6 +234,12 @@ class _Drafter:
         expression, value = found
         if value is None:
             return "That expression divides by zero, so it has no numeric answer.", None
+        if isinstance(value, skills.TooLarge):
+            return (
+                f"I can't work that out exactly: {value}. The result of {expression} would have "
+                f"more than {skills.MAX_RESULT_DIGITS} digits, too many to write out.",
+                None,
+            )
         if Flaw.WRONG_ARITHMETIC in self.flaws:
             value += 1
         answer = skills.format_number(value)

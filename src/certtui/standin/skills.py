@@ -138,9 +138,24 @@ _WORD_OPERATORS = (
     (r"\bplus\b", "+"),
     (r"\bminus\b", "-"),
 )
+# Possessive quantifiers and the lookbehind: a long run of digits or brackets is read once, from
+# its start, never backtracked into nor tried again from each of its characters.
 _EXPRESSION = re.compile(
-    r"\(*\s*-?\d+(?:\.\d+)?\s*\)*(?:\s*(?:\*\*|[-+*/%^])\s*\(*\s*-?\d+(?:\.\d+)?\s*\)*)+"
+    r"(?<![\d.(])(?:\(\s*+){0,20}+-?(?<![\d.])\d++(?:\.\d++)?(?:\s*+\)){0,20}+"
+    r"(?:\s*+(?:\*\*|[-+*/%^])\s*+(?:\(\s*+){0,20}+-?\d++(?:\.\d++)?(?:\s*+\)){0,20}+)++"
 )
+# Bounds that keep every answer quick, whatever the prompt: a model does not write out a
+# number of more than a few hundred digits, and neither does the stand-in compute one.
+MAX_EXPRESSION_CHARS = 200
+MAX_PROMPT_CHARS = 10_000  # arithmetic is looked for in the start of a prompt only
+MAX_RESULT_DIGITS = 300
+_MAX_RESULT_BITS = int(MAX_RESULT_DIGITS * 3.33) + 1
+
+
+class TooLarge(ValueError):
+    """An arithmetic result (or operand) too large to compute and write out."""
+
+
 _MATH_CUE = re.compile(
     r"\b(?:what(?:'s| is)|calculate|compute|evaluate|solve|how much|sum|product|result)\b"
     r"|[+*/×÷=]|\b(?:plus|minus|times|divided)\b",
@@ -156,11 +171,15 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
 }
 
 
-def find_arithmetic(prompt: str) -> tuple[str, float | None] | None:
-    """The first arithmetic expression in the prompt and its value (None: division by zero)."""
-    if not _MATH_CUE.search(prompt):
+def find_arithmetic(prompt: str) -> tuple[str, float | TooLarge | None] | None:
+    """The first arithmetic expression in the prompt and its value.
+
+    The value is None for a division by zero and a `TooLarge` when the result would have more
+    than `MAX_RESULT_DIGITS` digits (it is never computed: no prompt can block the server).
+    """
+    text = prompt[:MAX_PROMPT_CHARS]
+    if not _MATH_CUE.search(text):
         return None
-    text = prompt
     for pattern, symbol in _WORD_OPERATORS:
         text = re.sub(pattern, f" {symbol} ", text, flags=re.IGNORECASE)
     text = re.sub(
@@ -173,11 +192,15 @@ def find_arithmetic(prompt: str) -> tuple[str, float | None] | None:
         expression = " ".join(match.group(0).split())
         if expression.count("(") != expression.count(")"):
             expression = expression.strip("() ")
+        if len(expression) > MAX_EXPRESSION_CHARS:
+            return expression[:MAX_EXPRESSION_CHARS] + "…", TooLarge("the expression is too long")
         try:
             value = _evaluate(ast.parse(expression.replace("^", "**"), mode="eval").body)
         except ZeroDivisionError:
             return expression, None
-        except (SyntaxError, ValueError, OverflowError):
+        except (TooLarge, OverflowError) as exc:
+            return expression, exc if isinstance(exc, TooLarge) else TooLarge("it overflows")
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
             continue
         return expression, value
     return None
@@ -192,15 +215,35 @@ def _evaluate(node: ast.AST) -> float:
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left, right = _evaluate(node.left), _evaluate(node.right)
-        if isinstance(node.op, ast.Pow) and abs(right) > 64:
-            raise ValueError("exponent too large")
-        return _BINARY[type(node.op)](left, right)
+        if isinstance(node.op, ast.Pow):
+            _check_power(left, right)
+        return _bounded(_BINARY[type(node.op)](left, right))
     raise ValueError("not plain arithmetic")
+
+
+def _check_power(base: float, exponent: float) -> None:
+    """Refuse, before computing it, a power of integers whose result would be too large.
+
+    A float power is quick whatever its size (it overflows at once); an integer one is not.
+    """
+    integers = isinstance(base, int) and isinstance(exponent, int)
+    if integers and exponent > 0 and (abs(base).bit_length() - 1) * exponent > _MAX_RESULT_BITS:
+        raise TooLarge("the result has too many digits")
+
+
+def _bounded(value: Any) -> Any:
+    if isinstance(value, int) and value.bit_length() > _MAX_RESULT_BITS:
+        raise TooLarge("the result has too many digits")
+    if isinstance(value, complex):  # a negative number to a fractional power
+        raise ValueError("not a real number")
+    return value
 
 
 def format_number(value: float) -> str:
     """A number as a person would write it: no ".0" on whole numbers."""
-    if isinstance(value, int) or float(value).is_integer():
+    if isinstance(value, int):
+        return str(value)
+    if float(value).is_integer() and abs(value) < 1e16:
         return str(int(value))
     return f"{value:.6g}"
 

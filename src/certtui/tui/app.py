@@ -21,6 +21,7 @@ from certtui.domain.events import (
     LogLine,
     UnitStateChanged,
 )
+from certtui.domain.text import safe_text
 from certtui.errors import CerttuiError
 from certtui.paths import styles_dir
 from certtui.store.opening import Database, translate_error
@@ -266,7 +267,8 @@ class CerttuiApp(App[None]):
         problem = str(translate_error(exc, self.database.target))
         if problem != self._read_problem:
             retry = "retrying" if self.read_only else "ctrl+r to read again"
-            self.notify(f"{problem} ({retry})", severity="warning", timeout=8)
+            message = safe_text(f"{problem} ({retry})")
+            self.notify(message, severity="warning", timeout=8, markup=False)
         self._read_problem = problem
 
     def _schedule_poll(self) -> None:
@@ -301,7 +303,8 @@ class CerttuiApp(App[None]):
             self.progress[event.job_id] = event
             self._pending_jobs[event.job_id] = event
         elif isinstance(event, LogLine) and event.level in ("warning", "error"):
-            self.notify(event.message, severity="warning" if event.level == "warning" else "error")
+            severity = "warning" if event.level == "warning" else "error"
+            self.notify(safe_text(event.message), severity=severity, markup=False)
 
     def _apply_engine_events(self) -> None:
         units, self._pending_units = self._pending_units, {}
@@ -344,7 +347,7 @@ class CerttuiApp(App[None]):
         try:
             planned = await self.service.certify(request)
         except CerttuiError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
+            self.notify(safe_text(str(exc)), severity="error", timeout=8, markup=False)
             return
         self.notify(f"job {planned.job_id[:8]} started: {planned.total} units")
         self.fetch_job(planned.job_id)

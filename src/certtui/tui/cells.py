@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
+
+from certtui.domain.text import safe_text
 from certtui.tui.data import CellState
 
 ERROR_TAGS = {
@@ -20,6 +23,15 @@ ERROR_TAGS = {
     "QUALITY_ISSUE": "QUAL",
     "UNKNOWN_ERROR": "UNK",
 }
+
+
+def as_label(text: str, *, keep: str = "", style: str = "") -> Text:
+    """Text from outside (catalog, Bedrock, database) as a cell or label shows it.
+
+    Controls are escaped and the result is a `Text`, never markup: a ``[b]`` or ``[/]`` in a
+    model name is shown as it is, and nothing in it acts on the terminal.
+    """
+    return Text(safe_text(text, keep=keep), style=style, end="")
 
 
 @dataclass(frozen=True)

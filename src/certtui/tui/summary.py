@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from certtui.domain.errors import ErrorCategory
+from certtui.domain.text import safe_text
 from certtui.tui.data import DetailView
 
 
@@ -33,7 +34,8 @@ def detail_summary(detail: DetailView) -> str:
         lines.append(f"- {test['id']}: {test.get('reason') or 'failed'}")
     if detail.completed_at:
         lines.append(f"certified {detail.completed_at:%Y-%m-%d %H:%M} UTC by {detail.created_by}")
-    return "\n".join(lines)
+    # Pasted into a ticket or a terminal, the text must not carry another system's escapes.
+    return safe_text("\n".join(lines), keep="\n")
 
 
 SPARKS = "▁▂▃▄▅▆▇█"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.markup import escape
 from textual.widgets import DataTable, Static
 
 from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
+from certtui.tui.cells import as_label
 from certtui.tui.data import READ_ERRORS, DetailView, Verdict, cell_history, load_detail
 from certtui.tui.summary import detail_summary, remediation, sparkline
 
@@ -52,7 +53,7 @@ class DetailScreen(CerttuiScreen):
                 verdicts.add_column(label, key=key, width=width)
             yield verdicts
             yield Static("", id="excerpts", markup=True)
-            yield Static("", id="raw-json")
+            yield Static("", id="raw-json", markup=False)
 
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         if cells is None or any(
@@ -118,36 +119,52 @@ class DetailScreen(CerttuiScreen):
         results = d.test_results or {}
         score = "" if d.score is None else f" · score {d.score:.1f} · rating {d.rating}"
         verdict = "passed" if d.passed else ("not passed" if d.status == "COMPLETED" else "")
+        # Built as Text, not markup: every value here may come from outside (see as_label).
+        suite = (results.get("suite") or {}).get("name", "–")
         lines = [
-            f"[b]{escape(d.api_model_id)}[/b] in [b]{d.region}[/b] · {d.status}{score}"
-            + (f" · {verdict}" if verdict else ""),
-            f"invoke id: {escape(str(results.get('invokeId', '–')))} · "
-            f"{escape(str(results.get('invokeReason', '')))}",
-            f"duration {_ms(d.duration_ms)} ms · by {escape(d.created_by or '–')} · "
-            f"job {(d.job_id or '–')[:8]} · suite "
-            f"{escape(str((results.get('suite') or {}).get('name', '–')))}",
-        ]
+            Text.assemble(
+                as_label(d.api_model_id, style="bold"), " in ", as_label(d.region, style="bold"),
+                " · ", as_label(f"{d.status}{score}" + (f" · {verdict}" if verdict else "")),
+            ),
+            as_label(
+                f"invoke id: {results.get('invokeId', '–')} · {results.get('invokeReason', '')}"
+            ),
+            as_label(
+                f"duration {_ms(d.duration_ms)} ms · by {d.created_by or '–'} · "
+                f"job {(d.job_id or '–')[:8]} · suite {suite}"
+            ),
+        ]  # fmt: skip
         if d.error_category:
-            lines.append(f"[b]{d.error_category}[/b]: {escape(d.error_message or '')}")
+            lines.append(
+                Text.assemble(
+                    as_label(d.error_category, style="bold"), ": ", as_label(d.error_message or "")
+                )
+            )
             hint = remediation(d.error_category)
             if hint:
-                lines.append(f"→ {escape(hint)}")
-        self.query_one("#detail-header", Static).update("\n".join(lines))
+                lines.append(as_label(f"→ {hint}"))
+        self.query_one("#detail-header", Static).update(Text("\n").join(lines))
         table = self.query_one("#detail-tests", DataTable)
         table.clear()
         excerpts = []
         for test in results.get("tests", ()):
             tokens = f"{_ms(test.get('inputTokens'))}/{_ms(test.get('outputTokens'))}"
-            table.add_row(
+            cells = (
                 test["id"], TEST_GLYPHS.get(test.get("status", ""), test.get("status", "")),
                 _ms(test.get("clientLatencyMs")), _ms(test.get("ttftMs")),
                 tokens if tokens != "/" else "", test.get("stopReason") or "",
                 test.get("reason") or test.get("errorMessage") or "",
-                key=test["id"],
             )  # fmt: skip
+            table.add_row(*(as_label(str(cell)) for cell in cells), key=test["id"])
             if test.get("answerExcerpt"):
-                excerpts.append(f"[b]{test['id']}[/b]: {escape(test['answerExcerpt'])}")
-        self.query_one("#excerpts", Static).update("\n".join(excerpts) or "no answers recorded")
+                excerpts.append(
+                    Text.assemble(
+                        as_label(str(test["id"]), style="bold"), ": ",
+                        as_label(str(test["answerExcerpt"]), keep="\n"),
+                    )
+                )  # fmt: skip
+        shown = Text("\n").join(excerpts) if excerpts else "no answers recorded"
+        self.query_one("#excerpts", Static).update(shown)
         self.query_one("#raw-json", Static).update(json.dumps(results, indent=2, default=str))
 
     def action_back(self) -> None:

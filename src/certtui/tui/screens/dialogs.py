@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -54,7 +55,7 @@ class RegionPicker(ModalScreen[list[str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text)
+            yield Label(self.title_text, markup=False)  # it may name a model: data, not markup
             yield SelectionList[str](
                 *((region, region, region in self.selected) for region in self.regions),
                 id="regions",
@@ -101,8 +102,8 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text)
-            yield OptionList(*(Option(label, id=key) for key, label in self.options))
+            yield Label(self.title_text, markup=False)
+            yield OptionList(*(Option(Text(label), id=key) for key, label in self.options))
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

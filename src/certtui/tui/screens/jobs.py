@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist
 
 from certtui.domain.events import JobProgress
+from certtui.domain.text import safe_text
 from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
+from certtui.tui.cells import as_label
 from certtui.tui.data import JobView
 
 COLUMNS = (
@@ -41,7 +44,7 @@ def progress_bar(done: int, total: int, width: int = 12) -> str:
     return f"{'█' * filled}{'░' * (width - filled)} {done}/{total}"
 
 
-def job_cells(job: JobView, live: JobProgress | None) -> dict[str, str]:
+def job_cells(job: JobView, live: JobProgress | None) -> dict[str, str | Text]:
     """The text of each column for one job; live engine progress wins over the database row."""
     processed, succeeded, failed = job.processed, job.succeeded, job.failed
     status = job.status
@@ -66,8 +69,8 @@ def job_cells(job: JobView, live: JobProgress | None) -> dict[str, str]:
         "eta": eta,
         "calls": calls,
         "retries": retries,
-        "type": job.type,
-        "by": job.created_by or "",
+        "type": as_label(job.type),
+        "by": as_label(job.created_by or ""),
     }
 
 
@@ -78,7 +81,7 @@ class JobsScreen(CerttuiScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._shown: dict[str, dict[str, str]] = {}
+        self._shown: dict[str, dict[str, str | Text]] = {}
         self._pending_cursor: str | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -146,7 +149,7 @@ class JobsScreen(CerttuiScreen):
         try:
             status = await service.toggle_pause(job.job_id)
         except Exception as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(safe_text(str(exc)), severity="error", markup=False)
             return
         self.notify(f"job {job.job_id[:8]}: {status.value}")
         self.certtui.catch_up_after_control(job.job_id, ours=ours)

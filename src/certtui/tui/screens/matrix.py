@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 
+from certtui.domain.text import safe_text
 from certtui.tui.actions import bindings
 from certtui.tui.base import FilteredModelsScreen
-from certtui.tui.cells import CellLook, cell_look
+from certtui.tui.cells import CellLook, as_label, cell_look
 from certtui.tui.data import CellState
 from certtui.tui.styling import role_styles, styled
 from certtui.tui.widgets import LiveTable
@@ -118,7 +119,7 @@ class MatrixScreen(FilteredModelsScreen):
             table.add_column("model", key=MODEL_COLUMN, width=min(longest, MODEL_COLUMN_WIDTH))
             for region in regions:
                 # Room for " 100%" from the start: a changing header never reflows the table.
-                table.add_column(region, key=region, width=len(region) + 5)
+                table.add_column(as_label(region), key=region, width=len(region) + 5)
             self._columns = regions
             self._restore_cursor_later(cursor)
         wanted = set(wanted_rows)
@@ -132,7 +133,9 @@ class MatrixScreen(FilteredModelsScreen):
         blank = [Text("")] * len(self._columns)
         for model_id in wanted_rows:
             if model_id not in present:
-                name = Text(by_id[model_id].api_model_id, overflow="ellipsis", no_wrap=True)
+                name = Text(
+                    safe_text(by_id[model_id].api_model_id), overflow="ellipsis", no_wrap=True
+                )
                 table.add_row(name, *blank, key=model_id)
         self._rows = [r for r in self._rows if r in wanted] + [
             r for r in wanted_rows if r not in present
@@ -167,10 +170,10 @@ class MatrixScreen(FilteredModelsScreen):
     def _update_headers(self) -> None:
         for region in self._columns:
             tested, passed = self._region_counts.get(region, (0, 0))
-            label = f"{region} {100 * passed // tested}%" if tested else region
-            if self._headers.get(region) != label:
-                self._headers[region] = label
-                self.table.set_column_label(region, label)
+            header = f"{region} {100 * passed // tested}%" if tested else region
+            if self._headers.get(region) != header:
+                self._headers[region] = header
+                self.table.set_column_label(region, safe_text(header))
 
     def _update_title(self) -> None:
         total = len(self.certtui.snapshot.models)
@@ -228,8 +231,8 @@ class MatrixScreen(FilteredModelsScreen):
         current = self.current()
         options = []
         if current is not None:
-            options += [("row", f"this model's row ({self._api_id(current[0])})"),
-                        ("column", f"this region's column ({current[1]})")]  # fmt: skip
+            options += [("row", f"this model's row ({safe_text(self._api_id(current[0]))})"),
+                        ("column", f"this region's column ({safe_text(current[1])})")]  # fmt: skip
         options.append(("visible", f"everything visible ({len(self._rows)} models)"))
 
         def chosen(scope: str | None) -> None:

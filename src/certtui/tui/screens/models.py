@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 
+from certtui.domain.text import safe_text
 from certtui.tui.actions import bindings
 from certtui.tui.base import FilteredModelsScreen
+from certtui.tui.cells import as_label
 from certtui.tui.data import ModelRow
 
 COLUMNS = (
@@ -23,16 +26,16 @@ COLUMNS = (
 )  # the columns an operator scans first come first, so they show at 80 columns
 
 
-def row_cells(row: ModelRow, marked: bool) -> dict[str, str]:
+def row_cells(row: ModelRow, marked: bool) -> dict[str, str | Text]:
     """The text of each column for one model (one formatter per cell kind)."""
     inputs = "+".join(m.lower() for m in row.input_modalities) or "?"
     outputs = "+".join(m.lower() for m in row.output_modalities) or "?"
     return {
         "mark": "●" if marked else (" " if row.active else "⊘"),
-        "vendor": row.vendor,
-        "name": row.name,
-        "model": row.api_model_id,
-        "modalities": f"{inputs}→{outputs}",
+        "vendor": as_label(row.vendor),
+        "name": as_label(row.name),
+        "model": as_label(row.api_model_id),
+        "modalities": as_label(f"{inputs}→{outputs}"),
         "stream": "yes" if row.streaming else "no",
         "offered": str(len(row.regions_offered)),
         "passed": str(row.regions_passed),
@@ -48,7 +51,7 @@ class ModelsScreen(FilteredModelsScreen):
     def __init__(self) -> None:
         super().__init__()
         self.marked: set[str] = set()
-        self._shown: dict[str, dict[str, str]] = {}
+        self._shown: dict[str, dict[str, str | Text]] = {}
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="filter models (enter to apply, esc to clear)", id="filter")
@@ -122,7 +125,7 @@ class ModelsScreen(FilteredModelsScreen):
         offered = sorted({r for m in chosen for r in m.regions_offered})
         regions = sorted(set(self.certtui.snapshot.regions) | set(offered))
         title = (
-            f"Certify {chosen[0].api_model_id} in…" if len(chosen) == 1
+            f"Certify {safe_text(chosen[0].api_model_id)} in…" if len(chosen) == 1
             else f"Certify {len(chosen)} models in…"
         )  # fmt: skip
 

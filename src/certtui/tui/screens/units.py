@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist
 
 from certtui.tui.base import CerttuiScreen
-from certtui.tui.cells import cell_look
+from certtui.tui.cells import as_label, cell_look
 from certtui.tui.data import READ_ERRORS, CellState, load_job_units
 from certtui.tui.styling import role_styles, styled
 
@@ -56,9 +56,9 @@ class JobUnitsScreen(CerttuiScreen):
         for model, region, cell in units:
             key = cell.certification_id or f"{model}@{region}"
             values = (
-                model, region, styled(cell_look(cell), styles),
+                as_label(model), as_label(region), styled(cell_look(cell), styles),
                 "" if cell.score is None else f"{cell.score:.1f}",
-                cell.error_category or "",
+                as_label(cell.error_category or ""),
             )  # fmt: skip
             if key in table.rows:
                 for column, value in zip(("model", "region", "state", "score", "error"), values,

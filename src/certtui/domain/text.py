@@ -1,0 +1,103 @@
+"""Text from outside is data: make catalog names, Bedrock messages and answers safe to show.
+
+A model name, a provider or an error message comes from a catalog another process wrote, or from
+an endpoint; it may carry terminal escapes (``ESC ] 0;title BEL``, ``ESC [2J``), other C0/C1
+controls, bidi overrides that reorder what an operator reads, or a spreadsheet formula. Every
+output boundary (TUI cells and labels, CLI printing, every export format) passes such text
+through the functions here, so nothing from outside reaches a terminal or a spreadsheet as code.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["csv_cell", "escape_json_text", "safe_text"]
+
+# What never reaches a terminal as itself: C0 controls, DEL and the C1 controls (an 8-bit CSI is
+# U+009B), lone surrogates (they cannot even be encoded), the line and paragraph separators, and
+# every format character (Unicode category Cf): the bidi embeddings, overrides, isolates and
+# marks (Trojan Source) and the invisible ones used to hide text (soft hyphen, zero-width space,
+# word joiner, BOM, tags). Zero-width (non-)joiners U+200C and U+200D stay: scripts and emoji
+# sequences need them. A test checks this list against the Unicode database.
+_UNSAFE_CLASS = (
+    "\x00-\x1f\x7f-\x9f"
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f"
+    "\ud800-\udfff\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e007f"
+)
+_UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]")
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    point = ord(char)
+    if point <= 0xFF:
+        return f"\\x{point:02x}"
+    if point <= 0xFFFF:
+        return f"\\u{point:04x}"
+    return f"\\U{point:08x}"
+
+
+def _pattern(keep: str) -> re.Pattern[str]:
+    if not keep:
+        return _UNSAFE
+    pattern = _KEEPING.get(keep)
+    if pattern is None:
+        allowed = "".join(re.escape(char) for char in sorted(set(keep)))
+        pattern = _KEEPING[keep] = re.compile(f"(?![{allowed}])[{_UNSAFE_CLASS}]")
+    return pattern
+
+
+_KEEPING: dict[str, re.Pattern[str]] = {}
+
+
+def safe_text(text: str, *, keep: str = "") -> str:
+    """``text`` with every control, bidi and invisible format character written as an escape.
+
+    ``ESC`` becomes the four characters ``\\x1b``, U+202E ``\\u202e``: what was there stays
+    visible and nothing acts on the terminal. ``keep`` names characters a format needs as they
+    are, e.g. ``"\\n\\t"`` for multi-line evidence. Text without such characters is returned as
+    it is (the common case costs one regex scan), and the result is a fixed point.
+    """
+    pattern = _pattern(keep)
+    if pattern.search(text) is None:
+        return text
+    return pattern.sub(_escape, text)
+
+
+def csv_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: escapes as `safe_text`, no leading formula.
+
+    A cell starting with ``= + - @``, a tab or a carriage return gets a leading apostrophe,
+    as OWASP recommends; newlines inside a cell stay (the CSV writer quotes them).
+    """
+    cleaned = safe_text(text, keep="\n")
+    if cleaned.startswith(_FORMULA_STARTS):
+        return "'" + cleaned
+    return cleaned
+
+
+# In serialized JSON only a string can hold these (JSON escapes C0 and quotes itself).
+_JSON_UNSAFE = re.compile(f"[{_UNSAFE_CLASS.replace(chr(0) + '-' + chr(0x1F), '')}]")
+
+
+def escape_json_text(document: str) -> str:
+    """Serialized JSON with the unsafe characters json leaves raw written as ``\\uXXXX``.
+
+    ``json.dumps(..., ensure_ascii=False)`` writes DEL, the C1 controls and bidi overrides as
+    they are; the result decodes to the same data and is safe to print on a terminal.
+    """
+    return _JSON_UNSAFE.sub(_json_escape, document)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    point = ord(match.group())
+    if point <= 0xFFFF:
+        return f"\\u{point:04x}"
+    point -= 0x10000  # a surrogate pair, as JSON writes characters beyond the BMP
+    return f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}"

@@ -1,0 +1,59 @@
+"""Request shapes as Bedrock checks them: botocore's own bedrock-runtime service model.
+
+A Converse body whose members have the wrong type (``"inferenceConfig": 7``), an unknown member
+or a missing required one is refused with a 400 ValidationException before any inference, as
+Bedrock refuses it; the stand-in never answers such a request with a 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import TYPE_CHECKING, Any
+
+from certtui.standin.errors import ApiError
+
+if TYPE_CHECKING:
+    from botocore.model import Shape
+
+_MAX_REPORT_CHARS = 600  # a message quotes the offending values: keep it short
+
+
+@functools.cache
+def _input_shapes() -> dict[str, Shape]:
+    """The input shapes of Converse and ConverseStream (loading the model takes a moment)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("bedrock-runtime")
+    names = ("Converse", "ConverseStream")
+    return {name: model.operation_model(name).input_shape for name in names}
+
+
+async def load_shapes() -> None:
+    """Load the service model off the event loop, once, so no request waits behind the disk."""
+    if _input_shapes.cache_info().currsize == 0:
+        await asyncio.to_thread(_input_shapes)
+
+
+def check_shape(model_id: str, body: Any, *, streaming: bool) -> None:
+    """Refuse a body the service model does not allow, with a ValidationException."""
+    from botocore.validate import ParamValidator
+
+    if not isinstance(body, dict):
+        raise ApiError(
+            "ValidationException", "Malformed input request: the body is not a JSON object."
+        )
+    shape = _input_shapes()["ConverseStream" if streaming else "Converse"]
+    # On the wire the model id is in the path; the service model counts it as a member.
+    report = ParamValidator().validate({**body, "modelId": model_id}, shape)
+    if not report.has_errors():
+        return
+    lines = report.generate_report().splitlines()
+    detail = "; ".join(lines)
+    if len(detail) > _MAX_REPORT_CHARS:
+        detail = detail[:_MAX_REPORT_CHARS] + "…"
+    count = len(lines)
+    raise ApiError(
+        "ValidationException",
+        f"{count} validation error{'s' if count > 1 else ''} detected: {detail}",
+    )
