@@ -47,6 +47,15 @@ class ClassifiedError:
     code: str
     message: str
     retryable: bool
+    hint: str | None = None
+    """What to do about this particular error, when it says more than the category's hint."""
+    rejected_parameter: str | None = None
+    """The inference parameter the model refused (`temperature` …): the test's fault, not the unit's."""
+
+    @property
+    def throttles(self) -> bool:
+        """True when the error is the service shedding load: it slows the (region, model) limit."""
+        return self.category is ErrorCategory.RATE_LIMIT
 
 
 @dataclass(frozen=True, slots=True)
