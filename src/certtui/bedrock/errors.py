@@ -99,8 +99,7 @@ MARKETPLACE_HINT = (
     "deny), then retry in a few minutes."
 )
 AGREEMENT_PENDING_HINT = (
-    "The AWS Marketplace subscription for this model is still being set up: retry in a few "
-    "minutes."
+    "The AWS Marketplace subscription for this model is still being set up: retry in a few minutes."
 )
 LATE_ACCESS_DENIED_HINT = (
     "There is no 'Model access' page any more: serverless models are enabled on first use, "
@@ -276,8 +275,11 @@ class BedrockError(Exception):
         operation: str,
         region: str,
         model_id: str | None = None,
+        simulated: bool = False,
     ) -> None:
         self.classified = classified
+        self.simulated = simulated
+        """True when the error response came from certtui's stand-in."""
         self.operation = operation
         self.region = region
         self.model_id = model_id
