@@ -30,6 +30,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "testsFailed",
     "testsSkipped",
     "tests",
+    "simulated",
 )
 
 
@@ -76,4 +77,5 @@ def _record(row: ExportRow) -> dict[str, str]:
         "testsFailed": str(row.count(TestStatus.FAILED)),
         "testsSkipped": str(row.count(TestStatus.SKIPPED)),
         "tests": tests_cell(row.tests),
+        "simulated": str(row.simulated).lower(),
     }
