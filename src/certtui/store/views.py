@@ -44,6 +44,7 @@ class CellState:
     error_category: str | None = None
     certification_id: str | None = None
     offered: bool | None = None  # None: discovery knows nothing of this region
+    simulated: bool = False  # the result came from certtui's Bedrock stand-in
 
 
 def cell_from_unit(
@@ -55,12 +56,13 @@ def cell_from_unit(
     error_category: str | None = None,
     certification_id: str | None = None,
     offered: bool | None = None,
+    simulated: bool = False,
 ) -> CellState:
     """The cell of a unit in ``status`` with its result fields: the one place cells are made."""
     return CellState(
         status=None if status is None else CertificationStatus(status).value,
         passed=passed, rating=rating, score=score, error_category=error_category,
-        certification_id=certification_id, offered=offered,
+        certification_id=certification_id, offered=offered, simulated=simulated,
     )  # fmt: skip
 
 
@@ -165,6 +167,8 @@ async def load_snapshot(session: AsyncSession) -> Snapshot:
                 ModelCertification.model_id, ModelCertification.region, ModelCertification.status,
                 ModelCertification.passed, ModelCertification.rating, ModelCertification.score,
                 ModelCertification.error_category, ModelCertification.id,
+                # One flag out of the evidence document, not the document itself.
+                ModelCertification.test_results["simulated"].as_boolean(),
             )
         )
     ).all()  # fmt: skip
@@ -176,11 +180,12 @@ async def load_snapshot(session: AsyncSession) -> Snapshot:
             regions.add(row.region)
     discovered = set(regions)
     cells: dict[tuple[str, str], CellState] = {}
-    for model_id, region, status, passed, rating, score, category, cert_id in certs:
+    for model_id, region, status, passed, rating, score, category, cert_id, sim in certs:
         regions.add(region)
         cells[(model_id, region)] = cell_from_unit(
             status, passed=passed, rating=rating, score=score, error_category=category,
             certification_id=cert_id, offered=offered.get((model_id, region)),
+            simulated=bool(sim),
         )  # fmt: skip
     for (model_id, region), is_offered in offered.items():
         cells.setdefault((model_id, region), CellState(offered=is_offered))
@@ -287,6 +292,7 @@ class JobUnit:
     error_category: str | None
     error_message: str | None
     duration_ms: int | None
+    simulated: bool = False
 
     @property
     def cell(self) -> CellState:
@@ -294,7 +300,7 @@ class JobUnit:
         return cell_from_unit(
             self.status, passed=self.passed, rating=self.rating, score=self.score,
             error_category=self.error_category, certification_id=self.certification_id,
-            offered=True,
+            offered=True, simulated=self.simulated,
         )  # fmt: skip
 
 
@@ -314,6 +320,8 @@ async def job_units(session: AsyncSession, job_id: str) -> list[JobUnit]:
             status=cert.status.value, passed=cert.passed, score=cert.score, rating=cert.rating,
             error_category=cert.error_category, error_message=cert.error_message,
             duration_ms=cert.duration,
+            simulated=isinstance(cert.test_results, dict)
+            and cert.test_results.get("simulated") is True,
         )
         for cert, api_id in rows
     ]  # fmt: skip

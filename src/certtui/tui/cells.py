@@ -30,8 +30,19 @@ class CellLook:
     role: str  # success, warning, error, accent, muted
 
 
+SIMULATED_MARK = "*"
+"""Appended to a cell whose result came from certtui's Bedrock stand-in."""
+
+
 def cell_look(cell: CellState, *, applicable: bool = True) -> CellLook:
-    """The glyph-and-letter text of a matrix cell and its colour role."""
+    """The glyph-and-letter text of a matrix cell and its colour role (marked when simulated)."""
+    look = _look(cell, applicable=applicable)
+    if cell.simulated and cell.status in ("COMPLETED", "FAILED"):
+        return CellLook(look.text + SIMULATED_MARK, look.role)
+    return look
+
+
+def _look(cell: CellState, *, applicable: bool = True) -> CellLook:
     status = cell.status
     if status == "COMPLETED":
         letter = cell.rating or "?"
@@ -63,4 +74,5 @@ LEGEND = (
     ("○", "untested"),
     ("—", "not offered"),
     ("n/a", "not a chat model"),
+    (f"✓ A{SIMULATED_MARK}", "simulated: the stand-in answered"),
 )

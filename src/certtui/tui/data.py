@@ -72,7 +72,7 @@ def apply_unit_events(
         snapshot.cells[key] = cell_from_unit(
             event.status, passed=event.passed, rating=event.rating, score=event.score,
             error_category=event.error_category, certification_id=event.certification_id,
-            offered=snapshot.cell(*key).offered,
+            offered=snapshot.cell(*key).offered, simulated=event.simulated,
         )  # fmt: skip
         changed.add(key)
         if event.region not in snapshot.regions:

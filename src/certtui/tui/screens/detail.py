@@ -69,9 +69,11 @@ class DetailScreen(CerttuiScreen):
         results = d.test_results or {}
         score = "" if d.score is None else f" · score {d.score:.1f} · rating {d.rating}"
         verdict = "passed" if d.passed else ("not passed" if d.status == "COMPLETED" else "")
+        simulated = " · [reverse] SIMULATED [/reverse]" if results.get("simulated") is True else ""
         lines = [
             f"[b]{escape(d.api_model_id)}[/b] in [b]{d.region}[/b] · {d.status}{score}"
-            + (f" · {verdict}" if verdict else ""),
+            + (f" · {verdict}" if verdict else "")
+            + simulated,
             f"invoke id: {escape(str(results.get('invokeId', '–')))} · "
             f"{escape(str(results.get('invokeReason', '')))}",
             f"duration {_ms(d.duration_ms)} ms · by {escape(d.created_by or '–')} · "
