@@ -110,6 +110,20 @@ reasoning = true
 reasoning_tokens = 600
 on_demand = ["*"]
 
+[profiles.late_denied]
+first_token_ms = 1
+per_token_ms = 0
+jitter = 0.0
+error = "AccessDeniedException"
+error_message = "You don't have access to the model with the specified model ID."
+error_after = 1
+
+[[models]]
+id = "acme.late-denied-v1"
+provider = "Acme"
+profile = "late_denied"
+on_demand = ["*"]
+
 [[models]]
 id = "acme.plain-v1"
 provider = "Acme"
@@ -421,3 +435,23 @@ async def test_bearer_region_comes_from_the_host(
     assert response["output"]["message"]["content"][0]["text"]
     assert response["ResponseMetadata"]["HTTPHeaders"]["x-certtui-simulated"] == "1"
     assert server.stats.calls_by_region == {"eu-west-1": 1}
+
+
+async def test_unit_failure_keeps_the_raw_message_and_adds_the_hint(
+    clients: BedrockClients,
+) -> None:
+    result = await certify_unit(context(clients), plan("acme.expired-v1"))
+    message = result.error_message or ""
+    assert result.error_category == C.AUTHENTICATION_ERROR.value
+    assert "RequestExpired: Request has expired." in message
+    assert "clock" in message.split("what to do:", 1)[1]
+
+
+async def test_a_late_access_denied_says_why_it_came_late(clients: BedrockClients) -> None:
+    """A third-party model answers, then its Marketplace check denies it (#10)."""
+    result = await certify_unit(context(clients), plan("acme.late-denied-v1"))
+    message = result.error_message or ""
+    assert result.error_category == C.PERMISSION_ERROR.value
+    assert "You don't have access to the model" in message
+    assert "denied after 1 successful call(s)" in message
+    assert "no 'Model access' page" in message

@@ -226,6 +226,8 @@ class _UnitRunner:
         self.reasoning = False
         """True once the model was seen spending maxTokens on reasoning blocks."""
         self.budgeted: set[str] = set()
+        self.answered = 0
+        """Calls of this unit that succeeded so far."""
 
     async def run(self) -> dict[str, Any]:
         if not self.choice.invocable:
@@ -330,11 +332,23 @@ class _UnitRunner:
                     ) from None
                 self.choice = fallback
                 return await self._execute(test, probing=False, urgent=True)
-            raise UnitFailed(
-                failed.error.category,
-                f"{test.id}: {failed.error.code}: {failed.error.message}"
-                + (f" (after {failed.attempts} attempts)" if failed.attempts > 1 else ""),
-            ) from None
+            raise UnitFailed(failed.error.category, self._failure_message(test, failed)) from None
+
+    def _failure_message(self, test: TestSpec, failed: CallFailed) -> str:
+        """The raw code and message, then what the engine knows besides: attempts, an access
+        denied after answers (a Marketplace subscription check comes late), the rule's hint."""
+        error = failed.error
+        message = f"{test.id}: {error.code}: {error.message}"
+        if failed.attempts > 1:
+            message += f" (after {failed.attempts} attempts)"
+        if error.category is ErrorCategory.PERMISSION_ERROR and self.answered:
+            message += (
+                f" (denied after {self.answered} successful call(s): a third-party model's "
+                "AWS Marketplace subscription check can deny access minutes after first use)"
+            )
+        if error.hint:
+            message += f" — what to do: {error.hint}"
+        return message
 
     def _invalid_identifier(self, error: ClassifiedError) -> tuple[ErrorCategory, str]:
         """ "The provided model identifier is invalid": UNAVAILABLE unless the id is malformed."""
@@ -437,6 +451,7 @@ class _UnitRunner:
                         )  # fmt: skip
                 else:
                     adaptive.on_success()
+                    self.answered += 1
                     self.simulated = self.simulated or bool(getattr(value, "simulated", False))
                     return attempt, value
             if not ctx.policy.should_retry(attempt, error.retryable):

@@ -154,7 +154,8 @@ class Standin:
             target = resolve(self.scenario, region, request.match_info["model_id"])
             body = await _json_body(request)
             validate(target, body, streaming=streaming)
-            _inject(target, body, streaming=streaming)
+            answered = self._call_numbers[(target.model.id, target.region.name)]
+            _inject(target, body, streaming=streaming, answered=answered)
             call = self._roll(target, body, streaming=streaming)
             if call.fault in IMMEDIATE:
                 raise call.fault.api_error()
@@ -246,7 +247,7 @@ class _Call:
     break_at: int
 
 
-def _inject(target: Target, body: dict[str, Any], *, streaming: bool) -> None:
+def _inject(target: Target, body: dict[str, Any], *, streaming: bool, answered: int) -> None:
     """The errors a scenario profile asks for: a refused inference parameter, or one error on
     every call (up front, unless a stream is to break with it mid-way)."""
     behaviour = target.behaviour
@@ -255,6 +256,8 @@ def _inject(target: Target, body: dict[str, Any], *, streaming: bool) -> None:
         if parameter in config:
             raise ApiError("ValidationException", errors.rejected_parameter(parameter))
     if behaviour.error is None or (streaming and behaviour.error_in_stream is not None):
+        return
+    if answered < behaviour.error_after:
         return
     raise ApiError(
         behaviour.error, behaviour.error_message or errors.INJECTED_MESSAGES[behaviour.error]

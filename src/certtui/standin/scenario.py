@@ -140,6 +140,9 @@ class BehaviourProfile:
     """A stop reason every answer ends with, whatever the model wrote."""
     rejects_parameters: frozenset[str] = frozenset()
     """Inference parameters (`temperature`, `topP` …) the model refuses as deprecated."""
+    error_after: int = 0
+    """`error` starts only after this many answered calls per (model, region): the late
+    AccessDenied of a Marketplace subscription check."""
 
 
 @dataclass(frozen=True)
@@ -296,6 +299,7 @@ def _scenario(schema: ScenarioSchema) -> Scenario:
             error_in_stream=profile.error_in_stream,
             stop_reason=profile.stop_reason,
             rejects_parameters=frozenset(profile.rejects_parameters),
+            error_after=int(profile.error_after),
         )
     models = tuple(_model(model, schema) for model in schema.models)
     return Scenario(

@@ -136,6 +136,7 @@ class ProfileSchema(_Faults):  # type: ignore[misc,valid-type]
     error_in_stream: Annotated[str, _string(_exception_type)] = None  # type: ignore[assignment]
     stop_reason: Annotated[str, choice(STOP_REASONS)] = None  # type: ignore[assignment]
     rejects_parameters: Annotated[list[str], choices(_PARAMETERS)] = Field(default_factory=list)
+    error_after: Annotated[int, number(0)] = 0
 
 
 class ModelSchema(Schema):
