@@ -78,8 +78,12 @@ LOCAL = "http://127.0.0.1:1"
 def test_client_error_codes(
     code: str, message: str, category: ErrorCategory, retryable: bool
 ) -> None:
-    assert classify(client_error(code, message)) == ClassifiedError(
-        category, code, message, retryable
+    classified = classify(client_error(code, message))
+    assert (classified.category, classified.code, classified.message, classified.retryable) == (
+        category,
+        code,
+        message,
+        retryable,
     )
 
 

@@ -132,3 +132,17 @@ def test_empty_catalog_and_bad_suite(tmp_path: Path) -> None:
     bad = run_certtui("run", "--all", "--suite", str(suite), env=env)
     assert bad.returncode == 2
     assert "tests[0] (a): weight" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_results_through_the_simulator_are_marked_simulated(standin: str, tmp_path: Path) -> None:
+    """`--endpoint-url` at `certtui simulate`: jobs show (text and JSON) says SIMULATED (#10)."""
+    env = _env(tmp_path)
+    assert run_certtui("--endpoint-url", standin, "models", "sync", env=env).returncode == 0
+    result = run_certtui("--endpoint-url", standin, "run", "--model",
+                         "anthropic.claude-3-haiku-20240307-v1:0", "--regions", "us-east-1",
+                         "--json", env=env)  # fmt: skip
+    job = json.loads(result.stdout)["job"]
+    shown = json.loads(run_certtui("jobs", "show", job["id"], "--json", env=env).stdout)
+    assert [u["simulated"] for u in shown["units"]] == [True]
+    text = run_certtui("jobs", "show", job["id"], env=env)
+    assert "SIMULATED: 1 of these results came from certtui's Bedrock stand-in" in text.stdout

@@ -202,7 +202,7 @@ def test_markdown_summarises_each_region_and_labels_every_status(
         f"PERMISSION_ERROR: {seeded.ACCESS_DENIED} — {ErrorCategory.PERMISSION_ERROR.hint}"
     )
     quality = table[seeded.LLAMA, "Meta", "us-east-1"]
-    assert quality[3:6] == ["✘ not passed", "52.9", "D"]
+    assert quality[3:6] == ["✘ not passed [SIMULATED]", "52.9", "D"]
     assert quality[6].startswith("QUALITY_ISSUE: failed instruction (expected")
     assert r"tool_use (tool use not supported \| by this model)" in quality[6]
     assert table[seeded.LLAMA, "", "eu-west-1"][3] == "… queued"
@@ -396,3 +396,34 @@ def test_every_formatter_ends_with_a_newline(name: str, rows: list[ExportRow]) -
     text = FORMATTERS[name](rows)
     assert text.endswith("\n")
     assert FORMATTERS[name]([]).endswith("\n")
+
+
+async def test_every_format_marks_simulated_results(rows: list[ExportRow]) -> None:
+    """Results the stand-in produced carry simulated: true; others are not marked (#10 item 2)."""
+    simulated = {(row.model_id, row.region) for row in rows if row.simulated}
+    assert len(simulated) == 1
+    ((model_id, region),) = simulated
+
+    by_key = {(r["modelId"], r["region"]): r for r in csv.DictReader(io.StringIO(to_csv(rows)))}
+    assert by_key[(model_id, region)]["simulated"] == "true"
+    assert {r["simulated"] for k, r in by_key.items() if k != (model_id, region)} == {"false"}
+
+    certifications = json.loads(to_json(rows))["certifications"]
+    flags = {(c["modelId"], c["region"]): c["simulated"] for c in certifications}
+    assert flags.pop((model_id, region)) is True
+    assert not any(flags.values())
+
+    root = ET.fromstring(to_junit(rows))
+    marked = [
+        (case.get("name"), case.get("classname"))
+        for case in root.iter("testcase")
+        if any(
+            p.get("name") == "simulated" and p.get("value") == "true" for p in case.iter("property")
+        )
+    ]
+    assert marked == [(model_id, f"certtui.{region}")]
+
+    markdown = to_markdown(rows, generated_at=GENERATED_AT)
+    assert "1 of them SIMULATED" in markdown
+    marked_lines = [line for line in markdown.splitlines() if "[SIMULATED] |" in line]
+    assert len(marked_lines) == 1 and model_id in marked_lines[0]

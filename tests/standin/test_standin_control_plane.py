@@ -137,9 +137,12 @@ async def test_an_unsigned_request_is_refused(standin: StandinServer) -> None:
             assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
             assert "x-amzn-RequestId" in response.headers
         async with session.get(
-            f"{standin.url}/foundation-models", headers={"Authorization": "Bearer abc"}
+            f"{standin.url}/foundation-models",
+            headers={"Authorization": "AWS4-HMAC-SHA256 Signature=abc"},
         ) as response:
-            assert response.headers["x-amzn-ErrorType"] == "IncompleteSignatureException"
+            # IncompleteSignature is HTTP 400, as the Bedrock troubleshooting page says.
+            assert response.status == 400
+            assert response.headers["x-amzn-ErrorType"] == "IncompleteSignature"
             assert "credential scope" in (await response.json())["message"]
 
 

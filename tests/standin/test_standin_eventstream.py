@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import struct
 import zlib
 
@@ -41,7 +42,14 @@ def test_botocore_decodes_an_event_frame() -> None:
         ":content-type": "application/json",
         ":message-type": "event",
     }
-    assert message.payload == b'{"delta":{"text":"Hi"}}'
+    # Bedrock pads every event with a `p` member; clients ignore it.
+    body = json.loads(message.payload)
+    assert body["delta"] == {"text": "Hi"}
+    assert (
+        body["p"]
+        and body["p"] == "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[: len(body["p"])]
+    )
+    assert len(message.payload) % 16 == 0
 
 
 def test_botocore_decodes_an_exception_frame() -> None:

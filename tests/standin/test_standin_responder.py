@@ -306,3 +306,23 @@ def test_answers_are_deterministic_for_a_seed() -> None:
     assert respond(request, frozenset(), seed="9") == first
     others = {respond(request, frozenset(), seed=str(seed)).text for seed in range(10)}
     assert len(others) > 1
+
+
+def test_a_reasoning_model_thinks_out_of_the_same_max_tokens() -> None:
+    """Reasoning eats maxTokens first: too little leaves no answer (#10 item 3)."""
+    from certtui.standin.responder import respond
+
+    request = {
+        "messages": [{"role": "user", "content": [{"text": "What is 6 * 7?"}]}],
+        "inferenceConfig": {"maxTokens": 50},
+    }
+    starved = respond(request, frozenset(), seed="1", reasoning_tokens=80)
+    assert (starved.text, starved.stop_reason, starved.output_tokens) == ("", "max_tokens", 50)
+    assert [next(iter(block)) for block in starved.content()] == ["reasoningContent"]
+    roomy = respond(
+        {**request, "inferenceConfig": {"maxTokens": 500}}, frozenset(), seed="1",
+        reasoning_tokens=80,
+    )  # fmt: skip
+    assert "42" in roomy.text and roomy.stop_reason == "end_turn"
+    assert roomy.output_tokens > 80
+    assert [next(iter(block)) for block in roomy.content()] == ["reasoningContent", "text"]

@@ -295,3 +295,51 @@ def test_nested_errors_name_file_line_and_key_path(edit: tuple[str, str], expect
 def test_a_missing_file_is_a_scenario_error(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match=r"cannot read scenario file .*No such file"):
         load_scenario(tmp_path / "absent.toml")
+
+
+def test_issue_10_traits_are_read_and_checked() -> None:
+    """Error injection and reasoning traits (#10): read when valid, refused with the key."""
+    from certtui.standin.scenario import ScenarioError, parse_scenario
+
+    base = """
+[[regions]]
+name = "us-east-1"
+
+[profiles.p]
+error = "ThrottlingException"
+error_in_stream = "modelTimeoutException"
+stop_reason = "malformed_tool_use"
+rejects_parameters = ["temperature"]
+
+[[models]]
+id = "deepseek.r1-v1:0"
+provider = "DeepSeek"
+profile = "p"
+reasoning = true
+reasoning_tokens = 300
+on_demand = ["*"]
+"""
+    scenario = parse_scenario(base)
+    behaviour = scenario.profiles["p"]
+    assert (behaviour.error, behaviour.error_in_stream, behaviour.stop_reason) == (
+        "ThrottlingException",
+        "modelTimeoutException",
+        "malformed_tool_use",
+    )
+    assert behaviour.rejects_parameters == frozenset({"temperature"})
+    model = scenario.models[0]
+    assert model.reasoning and model.reasoning_tokens == 300
+    for bad, key in (
+        ('error = "NoSuchException"', "error"),
+        ('stop_reason = "tired"', "stop_reason"),
+        ('error_in_stream = "ModelTimeout"', "error_in_stream"),
+        ('rejects_parameters = ["warmth"]', "rejects_parameters"),
+    ):
+        text = "\n".join(bad if line.startswith(f"{key} =") else line for line in base.splitlines())
+        assert bad in text
+        try:
+            parse_scenario(text)
+        except ScenarioError as exc:
+            assert key in str(exc)
+        else:
+            raise AssertionError(f"{bad} was accepted")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 
 from botocore import exceptions as boto_exc
 
@@ -22,6 +23,8 @@ __all__ = [
     "MalformedModelOutput",
     "MalformedResponse",
     "classify",
+    "classify_code",
+    "is_invalid_model_identifier",
     "is_on_demand_unsupported",
     "normalize_code",
 ]
@@ -40,10 +43,14 @@ _AUTHENTICATION_CODES = frozenset(
         "MissingAuthenticationToken",
         "MissingAuthenticationTokenException",
         "SignatureDoesNotMatch",
+        # Bedrock's troubleshooting page lists both (HTTP 400):
+        # https://docs.aws.amazon.com/bedrock/latest/userguide/troubleshooting-api-error-codes.html
+        "RequestExpired",
+        "NotAuthorized",
     }
 )
 
-# Codes whose meaning does not depend on the message: classified before any message matching.
+# Codes whose meaning does not depend on the message: classified when no rule below matched.
 _CATEGORY_BY_CODE: dict[str, ErrorCategory] = {
     **dict.fromkeys(_AUTHENTICATION_CODES, ErrorCategory.AUTHENTICATION_ERROR),
     "ThrottlingException": ErrorCategory.RATE_LIMIT,
@@ -55,11 +62,10 @@ _CATEGORY_BY_CODE: dict[str, ErrorCategory] = {
     "ModelNotReadyException": ErrorCategory.MODEL_ERROR,
     "InternalServerException": ErrorCategory.UNKNOWN_ERROR,
     "ServiceUnavailableException": ErrorCategory.UNKNOWN_ERROR,
-}
-
-# Codes classified only when the message did not already say something more specific
-# (Bedrock reports a legacy model as AccessDeniedException, for instance).
-_FALLBACK_CATEGORY_BY_CODE: dict[str, ErrorCategory] = {
+    # The Anthropic use-case form (HTTP 404) and a Marketplace subscription still being set
+    # up (HTTP 403), both on the troubleshooting page above.
+    "FTUFormNotFilled": ErrorCategory.PERMISSION_ERROR,
+    "MPAgreementBeingCreated": ErrorCategory.PERMISSION_ERROR,
     "AccessDeniedException": ErrorCategory.PERMISSION_ERROR,
     "ResourceNotFoundException": ErrorCategory.UNAVAILABLE,
     "ValidationException": ErrorCategory.CONFIGURATION_ERROR,
@@ -78,17 +84,185 @@ _RETRYABLE_CODES = frozenset(
     }
 )
 
-# Either apostrophe, or none at all, or "is not": the real message uses U+2019.
-_ON_DEMAND_UNSUPPORTED = re.compile(
-    r"on[- ]?demand throughput is(?:n['’]?t| not) supported"
-    r"|on[- ]?demand.*inference profile",
-    re.IGNORECASE | re.DOTALL,
+CLOCK_SKEW_HINT = (
+    "The request's timestamp was rejected: correct this machine's clock (NTP) and retry; "
+    "AWS refuses requests signed more than 5 minutes away from its time."
 )
-_UNAVAILABLE = re.compile(
-    r"end of (?:its )?life|end-of-life|\blegacy\b|no longer (?:supported|available)"
-    r"|not offered|(?:is not|isn['’]?t) (?:available|supported) in (?:this|the) region",
-    re.IGNORECASE,
+USE_CASE_FORM_HINT = (
+    "Anthropic models need the one-time use-case form (Bedrock console → Model catalog → an "
+    "Anthropic model → submit use case details) for the account or its organization; allow "
+    "about 15 minutes after submitting."
 )
+MARKETPLACE_HINT = (
+    "Third-party models are enabled by an AWS Marketplace subscription made on first use: allow "
+    "aws-marketplace:ViewSubscriptions and aws-marketplace:Subscribe for the caller (and no SCP "
+    "deny), then retry in a few minutes."
+)
+AGREEMENT_PENDING_HINT = (
+    "The AWS Marketplace subscription for this model is still being set up: retry in a few minutes."
+)
+LATE_ACCESS_DENIED_HINT = (
+    "There is no 'Model access' page any more: serverless models are enabled on first use, "
+    "Anthropic needs the one-time use-case form, third-party models need the Marketplace "
+    "subscription (calls may succeed for minutes before the subscription check denies them); "
+    "also check IAM allows bedrock:InvokeModel* on the model and profile ARNs."
+)
+LEGACY_HINT = (
+    "Lifecycle LEGACY: the provider retired this version for accounts that have not used it "
+    "recently; move to an active model."
+)
+END_OF_LIFE_HINT = "Lifecycle END_OF_LIFE: this model version is gone; move to an active model."
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A message rule: when the code is one of `codes` and the message matches `pattern`."""
+
+    codes: frozenset[str]
+    pattern: re.Pattern[str]
+    category: ErrorCategory
+    retryable: bool | None = None  # None: as the code says
+    hint: str | None = None
+
+
+def _rule(
+    codes: str,
+    pattern: str,
+    category: ErrorCategory,
+    *,
+    retryable: bool | None = None,
+    hint: str | None = None,
+) -> _Rule:
+    # Real messages vary in apostrophes (' ’), casing and punctuation: patterns use ['’]? and
+    # are matched case-insensitively against the message with runs of whitespace folded.
+    return _Rule(
+        frozenset(codes.split()),
+        re.compile(pattern, re.IGNORECASE | re.DOTALL),
+        category,
+        retryable,
+        hint,
+    )
+
+
+# First match wins. Every rule cites where its message was seen from the real service.
+_RULES: tuple[_Rule, ...] = (
+    # "ThrottlingException … Too many tokens per day, please wait before trying again."
+    # https://github.com/minorun365/agent-book/issues/29 — a daily quota: retrying for
+    # minutes cannot help.
+    _rule(
+        "ThrottlingException",
+        r"too many tokens per day",
+        ErrorCategory.QUOTA_EXCEEDED,
+        retryable=False,
+        hint="A daily token quota is spent: wait until it resets or request an increase in "
+        "Service Quotas ('tokens per day').",
+    ),
+    # ServiceUnavailableException "Too many connections, please wait before trying again."
+    # https://github.com/anthropics/claude-code/issues/562,
+    # https://github.com/langchain-ai/langchain-aws/pull/968; in-stream and up front
+    # "Bedrock is unable to process your request." https://github.com/darko-mesaros/bedrust/issues/47,
+    # https://github.com/aws-samples/foundation-model-benchmarking-tool/issues/247 —
+    # capacity shedding, handled like a throttle (retried, and it halves the adaptive limit).
+    _rule(
+        "ServiceUnavailableException",
+        r"too many connections|unable to process your request",
+        ErrorCategory.RATE_LIMIT,
+        retryable=True,
+    ),
+    # "Signature expired: 20250130T203827Z is now earlier than …" (InvalidSignatureException)
+    # https://github.com/anthropics/anthropic-sdk-go/issues/122; RequestExpired on
+    # https://docs.aws.amazon.com/bedrock/latest/userguide/troubleshooting-api-error-codes.html
+    _rule(
+        "RequestExpired InvalidSignatureException SignatureDoesNotMatch",
+        r"signature expired|expired timestamp|request has expired|is now earlier than|"
+        r"is now later than",
+        ErrorCategory.AUTHENTICATION_ERROR,
+        hint=CLOCK_SKEW_HINT,
+    ),
+    _rule("RequestExpired", r"", ErrorCategory.AUTHENTICATION_ERROR, hint=CLOCK_SKEW_HINT),
+    # FTUFormNotFilled: "Model use case details have not been submitted for this account. Fill
+    # out the Anthropic use case details form before using the model. …"
+    # https://github.com/obot-platform/obot/issues/6747 (and the troubleshooting page);
+    # "You have not filled out the required use-case form for this model."
+    # https://github.com/truefoundry/models/pull/934
+    _rule(
+        "FTUFormNotFilled ResourceNotFoundException ValidationException AccessDeniedException",
+        r"use case details have not been submitted|use[- ]case (?:details )?form",
+        ErrorCategory.PERMISSION_ERROR,
+        retryable=False,
+        hint=USE_CASE_FORM_HINT,
+    ),
+    _rule(
+        "MPAgreementBeingCreated",
+        r"",
+        ErrorCategory.PERMISSION_ERROR,
+        retryable=False,
+        hint=AGREEMENT_PENDING_HINT,
+    ),
+    # "Model access is denied due to IAM user or service role is not authorized to perform the
+    # required AWS Marketplace actions (aws-marketplace:ViewSubscriptions,
+    # aws-marketplace:Subscribe) … Your AWS Marketplace subscription for this model cannot be
+    # completed at this time."
+    # https://github.com/ministryofjustice/modernisation-platform-environments/pull/18323,
+    # https://github.com/aws-samples/sample-host-openclaw-on-amazon-bedrock-agentcore/issues/41
+    _rule(
+        "AccessDeniedException",
+        r"marketplace",
+        ErrorCategory.PERMISSION_ERROR,
+        hint=MARKETPLACE_HINT,
+    ),
+    # ResourceNotFoundException "Access denied. This Model is marked by provider as Legacy and
+    # you have not been actively using the model in the last 30 days. Please upgrade to an
+    # active model on Amazon Bedrock" — not an AccessDeniedException, whatever it says first:
+    # https://github.com/awslabs/llmeter/issues/35,
+    # https://github.com/aws-samples/amazon-bedrock-workshop/issues/386
+    _rule("", r"marked by provider as legacy", ErrorCategory.UNAVAILABLE, hint=LEGACY_HINT),
+    # ResourceNotFoundException "This model version has reached the end of its life. Please
+    # refer to the AWS documentation for more details."
+    # https://github.com/griptape-ai/griptape-nodes-engine/issues/4498,
+    # https://github.com/aws-samples/amazon-bedrock-ai-karaoke/issues/21
+    _rule(
+        "",
+        r"reached the end of (?:its )?life|end[- ]of[- ]life",
+        ErrorCategory.UNAVAILABLE,
+        hint=END_OF_LIFE_HINT,
+    ),
+    # "Invocation of model ID anthropic.claude-3-5-sonnet-20241022-v2:0 with on-demand
+    # throughput isn’t supported. Retry your request with the ID or ARN of an inference profile
+    # that contains this model." https://github.com/terricain/aioboto3/issues/352;
+    # "The provided model doesn't support on-demand throughput." (also for context-length
+    # variants such as amazon.nova-2-lite-v1:0:256k)
+    # https://github.com/konveyor/kai/issues/411, https://github.com/mlcommons/modelbench/issues/1654
+    _rule(
+        ON_DEMAND_UNSUPPORTED_CODE,
+        r"on[- ]?demand throughput is(?:n['’]?t| not) supported"
+        r"|(?:does ?n['’]?t|does not) support on[- ]?demand throughput"
+        r"|on[- ]?demand.*inference profile",
+        ErrorCategory.PROVISIONING_REQUIRED,
+    ),
+    # A model that refuses an inference parameter the request set: "The model returned the
+    # following errors: temperature is deprecated for this model."
+    # https://github.com/DayuanJiang/next-ai-draw-io/issues/861,
+    # https://github.com/promptfoo/promptfoo/issues/10307 ("`temperature` is deprecated …");
+    # "`temperature` and `top_p` cannot both be specified for this model. Please use only one."
+    # https://github.com/aws-samples/bedrock-access-gateway/issues/191
+    _rule(
+        "ValidationException",
+        r"\b(?:temperature|top_?p|top_?k|stop_?sequences|max_?tokens)\b`?\s+"
+        r"(?:is deprecated|is not supported|isn['’]?t supported|and `?\w+`? cannot both)",
+        ErrorCategory.CONFIGURATION_ERROR,
+    ),
+    # Other messages that say "not offered here" in so many words.
+    _rule(
+        "",
+        r"no longer (?:supported|available)|not offered"
+        r"|(?:is not|isn['’]?t) (?:available|supported) in (?:this|the) region",
+        ErrorCategory.UNAVAILABLE,
+    ),
+)
+
+_PARAMETER = re.compile(r"\b(temperature|top_?p|top_?k|stop_?sequences|max_?tokens)\b", re.I)
+INVALID_MODEL_IDENTIFIER = re.compile(r"provided model identifier is invalid", re.IGNORECASE)
 
 
 class BedrockError(Exception):
@@ -101,8 +275,11 @@ class BedrockError(Exception):
         operation: str,
         region: str,
         model_id: str | None = None,
+        simulated: bool = False,
     ) -> None:
         self.classified = classified
+        self.simulated = simulated
+        """True when the error response came from certtui's stand-in."""
         self.operation = operation
         self.region = region
         self.model_id = model_id
@@ -146,23 +323,37 @@ def _classify_client_error(exc: boto_exc.ClientError) -> ClassifiedError:
     error = exc.response.get("Error", {}) if isinstance(exc.response, dict) else {}
     code = normalize_code(str(error.get("Code") or ""))
     message = str(error.get("Message") or "") or str(exc)
-    retryable = code in _RETRYABLE_CODES
+    return classify_code(code, message)
 
+
+def classify_code(code: str, message: str) -> ClassifiedError:
+    """Classify a Bedrock error by its (normalised) code and raw message."""
+    folded = " ".join(message.split())
+    for rule in _RULES:
+        if rule.codes and code not in rule.codes:
+            continue
+        if rule.pattern.pattern and not rule.pattern.search(folded):
+            continue
+        retryable = code in _RETRYABLE_CODES if rule.retryable is None else rule.retryable
+        parameter = None
+        if rule.category is ErrorCategory.CONFIGURATION_ERROR:
+            found = _PARAMETER.search(folded)
+            parameter = found.group(1) if found else None
+        return ClassifiedError(rule.category, code, message, retryable, rule.hint, parameter)
+    retryable = code in _RETRYABLE_CODES
     category = _CATEGORY_BY_CODE.get(code)
-    if (
-        category is None
-        and code == ON_DEMAND_UNSUPPORTED_CODE
-        and _ON_DEMAND_UNSUPPORTED.search(message)
-    ):
-        category = ErrorCategory.PROVISIONING_REQUIRED
-    if category is None and _UNAVAILABLE.search(message):
-        category = ErrorCategory.UNAVAILABLE
-    if category is None:
-        category = _FALLBACK_CATEGORY_BY_CODE.get(code)
+    hint = None
+    if category is ErrorCategory.PERMISSION_ERROR and code == "AccessDeniedException":
+        hint = LATE_ACCESS_DENIED_HINT
     if category is None and code.isdigit():
         # No error type on the wire (a proxy or load balancer answered): go by the status.
         category, retryable = _classify_status(int(code))
-    return ClassifiedError(category or ErrorCategory.UNKNOWN_ERROR, code, message, retryable)
+    return ClassifiedError(category or ErrorCategory.UNKNOWN_ERROR, code, message, retryable, hint)
+
+
+def is_invalid_model_identifier(err: ClassifiedError) -> bool:
+    """True for "The provided model identifier is invalid." (a ValidationException)."""
+    return err.code == "ValidationException" and bool(INVALID_MODEL_IDENTIFIER.search(err.message))
 
 
 def _classify_status(status: int) -> tuple[ErrorCategory, bool]:
@@ -180,12 +371,7 @@ def _explain_opt_in(
         note = f"{region} is an opt-in region and may not be enabled for this account"
     else:
         return classified
-    return ClassifiedError(
-        classified.category,
-        classified.code,
-        f"{note} ({classified.message})",
-        classified.retryable,
-    )
+    return replace(classified, message=f"{note} ({classified.message})")
 
 
 _CREDENTIAL_ERRORS: tuple[type[Exception], ...] = (

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from certtui.bedrock._eventstream_private import keep_exception_type
 from certtui.bedrock.catalog import (
     DiscoveryResult,
     FoundationModel,
@@ -20,7 +21,13 @@ from certtui.bedrock.catalog import (
 )
 from certtui.bedrock.clients import BedrockClients
 from certtui.bedrock.errors import BedrockError, ClassifiedError, MalformedResponse, classify
-from certtui.bedrock.results import ConverseResult, StreamEvent, StreamResult, parse_stream_event
+from certtui.bedrock.results import (
+    ConverseResult,
+    StreamEvent,
+    StreamResult,
+    is_simulated,
+    parse_stream_event,
+)
 
 __all__ = [
     "ConverseStream",
@@ -38,8 +45,13 @@ T = TypeVar("T")
 def _failure(
     exc: BaseException, operation: str, region: str, model_id: str | None = None
 ) -> BedrockError:
+    response = getattr(exc, "response", None)
     return BedrockError(
-        classify(exc, region=region), operation=operation, region=region, model_id=model_id
+        classify(exc, region=region),
+        operation=operation,
+        region=region,
+        model_id=model_id,
+        simulated=is_simulated(response if isinstance(response, dict) else None),
     )
 
 
@@ -207,7 +219,9 @@ class ConverseStream:
             self._closed = True
             raise _failure(exc, self.operation, self.region, self.model_id) from exc
         self.result.request_id = (response.get("ResponseMetadata") or {}).get("RequestId")
+        self.result.simulated = is_simulated(response)
         self._events = response["stream"]
+        keep_exception_type(self._events)
         self._iterator = aiter(self._events)
         return self
 
@@ -254,7 +268,10 @@ class ConverseStream:
         except Exception as exc:
             # The stream is unusable after an error: free its connection right away.
             await self.aclose()
-            raise _failure(exc, self.operation, self.region, self.model_id) from exc
+            failure = _failure(exc, self.operation, self.region, self.model_id)
+            # An in-stream error carries no HTTP headers: the stream's own response said it.
+            failure.simulated = failure.simulated or self.result.simulated
+            raise failure from exc
         self.result.add(event)
         return event
 

@@ -29,6 +29,28 @@ class MalformedModelOutput(MalformedResponse):
     """A runtime answer (Converse, ConverseStream) lacks what the API promises."""
 
 
+SIMULATED_HEADER = "x-certtui-simulated"
+"""The header certtui's Bedrock stand-in sets on every response; AWS never sends it."""
+
+# Stop reasons that say the model itself failed the answer (boto3's Converse documentation lists
+# them; https://github.com/UKGovernmentBEIS/inspect_ai/issues/2941).
+MODEL_FAILURE_STOP_REASONS = frozenset(
+    {"malformed_model_output", "malformed_tool_use", "model_context_window_exceeded"}
+)
+
+
+def is_simulated(response: Mapping[str, Any] | None) -> bool:
+    """True when a parsed response (or error response) came from certtui's stand-in."""
+    metadata = (response or {}).get("ResponseMetadata") or {}
+    headers = metadata.get("HTTPHeaders") or {}
+    return str(headers.get(SIMULATED_HEADER, "")).strip() == "1"
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens in a text, estimated (about four characters each): usage does not split them."""
+    return (len(text) + 3) // 4
+
+
 def normalize_code(code: str) -> str:
     """Return the Bedrock error code in its HTTP spelling (in-stream codes are lower-camel).
 
@@ -47,6 +69,15 @@ class ClassifiedError:
     code: str
     message: str
     retryable: bool
+    hint: str | None = None
+    """What to do about this particular error, when it says more than the category's hint."""
+    rejected_parameter: str | None = None
+    """The inference parameter the model refused (`temperature` …): the test is at fault."""
+
+    @property
+    def throttles(self) -> bool:
+        """True when the error is the service shedding load: it slows the (region, model) limit."""
+        return self.category is ErrorCategory.RATE_LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +128,21 @@ class ConverseResult:
     server_latency_ms: int | None
     client_latency_ms: float
     request_id: str | None = None
+    simulated: bool = False
+
+    @property
+    def reasoning(self) -> str:
+        """The text of the reasoning blocks (the model's working), joined."""
+        return "".join(
+            ((block.get("reasoningContent") or {}).get("reasoningText") or {}).get("text", "")
+            for block in self.content
+            if isinstance(block, Mapping) and "reasoningContent" in block
+        )
+
+    @property
+    def has_reasoning(self) -> bool:
+        """True when the reply carried reasoning blocks (reasoning text or redacted)."""
+        return any(isinstance(b, Mapping) and "reasoningContent" in b for b in self.content)
 
     @classmethod
     def from_response(
@@ -156,6 +202,7 @@ class ConverseResult:
             server_latency_ms=(response.get("metrics") or {}).get("latencyMs"),
             client_latency_ms=client_latency_ms,
             request_id=(response.get("ResponseMetadata") or {}).get("RequestId"),
+            simulated=is_simulated(response),
         )
 
 
@@ -187,12 +234,13 @@ class ContentBlockStart(StreamEvent):
 
 @dataclass(frozen=True, slots=True)
 class ContentBlockDelta(StreamEvent):
-    """A piece of a content block: text, or a fragment of a tool call's JSON input."""
+    """A piece of a content block: text, reasoning, or a fragment of a tool call's JSON input."""
 
     kind: ClassVar[str] = "contentBlockDelta"
     index: int
     text: str | None = None
     tool_input: str | None = None
+    reasoning: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +305,7 @@ def _parse_stream_event(raw: Mapping[str, Any], elapsed_ms: float) -> StreamEven
             index=_block_index(body),
             text=delta.get("text"),
             tool_input=(delta.get("toolUse") or {}).get("input"),
+            reasoning=_reasoning_delta(delta),
         )
     if name == "contentBlockStop":
         return ContentBlockStop(elapsed_ms, index=_block_index(body))
@@ -269,6 +318,14 @@ def _parse_stream_event(raw: Mapping[str, Any], elapsed_ms: float) -> StreamEven
             latency_ms=(body.get("metrics") or {}).get("latencyMs"),
         )
     return OtherEvent(elapsed_ms, name=name, payload=body)
+
+
+def _reasoning_delta(delta: Mapping[str, Any]) -> str | None:
+    reasoning = delta.get("reasoningContent")
+    if not isinstance(reasoning, Mapping):
+        return None
+    # A redacted or signature-only delta is reasoning too, with no readable text.
+    return str(reasoning.get("text") or "")
 
 
 def _block_index(body: Mapping[str, Any]) -> int:
@@ -297,6 +354,9 @@ class StreamResult:
     """Every event in arrival order, for checks that judge the stream's grammar."""
     text_deltas: int = 0
     tool_uses: list[ToolUse] = field(default_factory=list)
+    simulated: bool = False
+    has_reasoning: bool = False
+    _reasoning: list[str] = field(default_factory=list, repr=False)
     _text_blocks: dict[int, list[str]] = field(default_factory=dict, repr=False)
     _tools: dict[int, tuple[str, str, list[str]]] = field(default_factory=dict, repr=False)
 
@@ -304,6 +364,11 @@ class StreamResult:
     def text(self) -> str:
         """The text of all text blocks in block order, joined as a Converse reply's are."""
         return "".join("".join(parts) for _, parts in sorted(self._text_blocks.items()))
+
+    @property
+    def reasoning(self) -> str:
+        """The reasoning text delivered, joined."""
+        return "".join(self._reasoning)
 
     @property
     def event_kinds(self) -> list[str]:
@@ -329,6 +394,9 @@ class StreamResult:
             if event.tool_input is not None:
                 tool = self._tools.setdefault(event.index, ("", "", []))
                 tool[2].append(event.tool_input)
+            if event.reasoning is not None:
+                self.has_reasoning = True
+                self._reasoning.append(event.reasoning)
         elif isinstance(event, ContentBlockStop):
             self._finish_tool(event.index)
         elif isinstance(event, MessageStop):

@@ -188,6 +188,7 @@ async def job_report(sessions, job_id: str) -> RunReport:  # type: ignore[no-unt
                 "errorCategory": unit.error_category,
                 "errorMessage": unit.error_message,
                 "durationMs": unit.duration_ms,
+                "simulated": unit.simulated,
             }
             for unit in await job_units(session, job_id)
         ]
@@ -227,5 +228,12 @@ def emit_report(report: RunReport, as_json: bool) -> None:
                 f"{job['failureCount']} did not, of {job['totalModels']}"
             )
         )
+        simulated = sum(1 for unit in report.units if unit.get("simulated"))
+        if simulated:
+            out.print(
+                f"SIMULATED: {simulated} of these results came from certtui's Bedrock stand-in, "
+                "not AWS",
+                highlight=False,
+            )
     if report.note:
         click.echo(f"certtui: {safe_text(report.note)}", err=True)

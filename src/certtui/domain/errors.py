@@ -29,12 +29,13 @@ class ErrorCategory(StrEnum):
 
 REMEDIATION_HINTS: dict[ErrorCategory, str] = {
     ErrorCategory.PERMISSION_ERROR: (
-        "Request model access in the Bedrock console for this region, and check IAM allows "
-        "bedrock:InvokeModel."
+        "No 'Model access' page any more: Anthropic needs the one-time use-case form, "
+        "third-party models an AWS Marketplace subscription (made on first use); check IAM "
+        "and SCPs allow bedrock:InvokeModel* here."
     ),
     ErrorCategory.AUTHENTICATION_ERROR: (
-        "Refresh the AWS credentials (or --profile); for an opt-in region, enable the region "
-        "in the account first."
+        "Refresh the AWS credentials (or --profile, or the Bedrock API key); check the clock "
+        "(RequestExpired); for an opt-in region, enable the region in the account first."
     ),
     ErrorCategory.UNAVAILABLE: (
         "The model is not offered here (or is legacy / end of life): use another region or a "

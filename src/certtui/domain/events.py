@@ -30,6 +30,8 @@ class UnitStateChanged:
     rating: str | None = None
     error_category: str | None = None
     error_message: str | None = None
+    simulated: bool = False
+    """The result came from certtui's Bedrock stand-in."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -591,6 +591,7 @@ class JobRunner:
                 rating=None if result is None else result.rating,
                 error_category=None if result is None else result.error_category,
                 error_message=None if result is None else result.error_message,
+                simulated=result is not None and bool((result.test_results or {}).get("simulated")),
             )
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -11,7 +12,12 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from certtui.bedrock.clients import BedrockClients
-from certtui.bedrock.errors import BedrockError, ClassifiedError, is_on_demand_unsupported
+from certtui.bedrock.errors import (
+    BedrockError,
+    ClassifiedError,
+    is_invalid_model_identifier,
+    is_on_demand_unsupported,
+)
 from certtui.bedrock.invoke import (
     InvokeChoice,
     InvokeRoute,
@@ -20,7 +26,7 @@ from certtui.bedrock.invoke import (
     fallback_profile,
 )
 from certtui.bedrock.operations import converse, converse_stream
-from certtui.bedrock.results import ConverseResult, StreamResult
+from certtui.bedrock.results import MODEL_FAILURE_STOP_REASONS, ConverseResult, StreamResult
 from certtui.domain.enums import CertificationStatus
 from certtui.domain.errors import ErrorCategory
 from certtui.domain.events import RetryScheduled, Throttled
@@ -111,6 +117,8 @@ class UnitContext:
     pass_threshold: float | None = None
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     breaker: RegionBreaker = field(default_factory=RegionBreaker)
+    reasoning_budget: int = 4096
+    """maxTokens added for a model seen reasoning, so its thinking does not eat the answer."""
 
 
 def is_connection_failure(error: ClassifiedError) -> bool:
@@ -148,6 +156,13 @@ async def certify_unit(ctx: UnitContext, plan: UnitPlan) -> UnitResult:
         return _result(
             started_at, started, CertificationStatus.FAILED, failure.category, failure.message,
             test_results=runner.partial_document(),
+        )  # fmt: skip
+    stopped = _model_failure_stop_reasons(document)
+    if stopped:
+        return _result(
+            started_at, started, CertificationStatus.FAILED, ErrorCategory.MODEL_ERROR,
+            f"every test that ran ended with a failure stop reason ({', '.join(stopped)})",
+            test_results=document,
         )  # fmt: skip
     score = document["score"]
     passed = bool(document["passed"])
@@ -188,6 +203,15 @@ def _result(
     )
 
 
+def _model_failure_stop_reasons(document: dict[str, Any]) -> list[str]:
+    """The failure stop reasons, when every test that ran ended in one; else nothing."""
+    ran = [t for t in document.get("tests", ()) if t.get("status") != "skipped"]
+    reasons = [t.get("stopReason") for t in ran]
+    if not ran or any(reason not in MODEL_FAILURE_STOP_REASONS for reason in reasons):
+        return []
+    return sorted({str(reason) for reason in reasons})
+
+
 def _quality_summary(document: dict[str, Any]) -> str:
     failed = [t for t in document.get("tests", ()) if t.get("status") == "failed"]
     names = ", ".join(f"{t['id']} ({t.get('reason') or 'failed'})" for t in failed[:4])
@@ -204,6 +228,13 @@ class _UnitRunner:
         )
         self.records: dict[str, TestRecord] = {}
         self.done: dict[str, asyncio.Event] = {t.id: asyncio.Event() for t in ctx.suite.tests}
+        self.simulated = False
+        """True once any answer or error of the unit came from certtui's stand-in."""
+        self.reasoning = False
+        """True once the model was seen spending maxTokens on reasoning blocks."""
+        self.budgeted: set[str] = set()
+        self.answered = 0
+        """Calls of this unit that succeeded so far."""
 
     async def run(self) -> dict[str, Any]:
         if not self.choice.invocable:
@@ -251,12 +282,14 @@ class _UnitRunner:
                 "invokeReason": self.choice.reason,
                 "region": self.plan.region,
                 **({"partial": True} if partial else {}),
+                **({"simulated": True} if self.simulated else {}),
+                **({"reasoningModel": True} if self.reasoning else {}),
             },
         )
 
     def partial_document(self) -> dict[str, Any] | None:
         """What was recorded before the unit failed, as evidence."""
-        return self._document(partial=True) if self.records else None
+        return self._document(partial=True) if self.records or self.simulated else None
 
     async def _run_test(self, test: TestSpec, *, probing: bool = False) -> None:
         # Calls a unit is blocked on (its probe, the next turn, the repeat) jump the queue, so
@@ -276,6 +309,7 @@ class _UnitRunner:
                 result,
                 client_latency_ms=int((time.perf_counter() - started) * 1000),
                 attempts=attempts,
+                reasoning_budget=self.ctx.reasoning_budget if test.id in self.budgeted else None,
             )
         finally:
             self.done[test.id].set()
@@ -289,6 +323,12 @@ class _UnitRunner:
         except CallFailed as failed:
             if is_unsupported_error(test, failed.error.code, failed.error.message):
                 return failed.attempts, failed.error
+            if failed.error.rejected_parameter is not None:
+                # The model refuses a parameter this test sets: the test's configuration is at
+                # fault, not the unit.
+                return failed.attempts, failed.error
+            if is_invalid_model_identifier(failed.error):
+                raise UnitFailed(*self._invalid_identifier(failed.error)) from None
             if probing and is_on_demand_unsupported(failed.error):
                 fallback = fallback_profile(self.choice, self.plan.availability)
                 if fallback is None:
@@ -299,17 +339,71 @@ class _UnitRunner:
                     ) from None
                 self.choice = fallback
                 return await self._execute(test, probing=False, urgent=True)
-            raise UnitFailed(
-                failed.error.category,
-                f"{test.id}: {failed.error.code}: {failed.error.message}"
-                + (f" (after {failed.attempts} attempts)" if failed.attempts > 1 else ""),
-            ) from None
+            raise UnitFailed(failed.error.category, self._failure_message(test, failed)) from None
+
+    def _failure_message(self, test: TestSpec, failed: CallFailed) -> str:
+        """The raw code and message, then what the engine knows besides: attempts, an access
+        denied after answers (a Marketplace subscription check comes late), the rule's hint."""
+        error = failed.error
+        message = f"{test.id}: {error.code}: {error.message}"
+        if failed.attempts > 1:
+            message += f" (after {failed.attempts} attempts)"
+        if error.category is ErrorCategory.PERMISSION_ERROR and self.answered:
+            message += (
+                f" (denied after {self.answered} successful call(s): a third-party model's "
+                "AWS Marketplace subscription check can deny access minutes after first use)"
+            )
+        if error.hint:
+            message += f" — what to do: {error.hint}"
+        return message
+
+    def _invalid_identifier(self, error: ClassifiedError) -> tuple[ErrorCategory, str]:
+        """ "The provided model identifier is invalid": UNAVAILABLE unless the id is malformed."""
+        invoke_id = self.choice.invoke_id or self.plan.api_model_id
+        message = f"{invoke_id}: {error.code}: {error.message}"
+        if not _WELL_FORMED_ID.fullmatch(invoke_id):
+            return ErrorCategory.CONFIGURATION_ERROR, f"{message} (the id is malformed)"
+        if self.plan.offered is False:
+            note = f"discovery does not list it in {self.plan.region}"
+        elif invoke_id != self.plan.api_model_id and invoke_id not in self.plan.profile_ids:
+            note = f"discovery lists no such inference profile in {self.plan.region}"
+        else:
+            note = f"not callable in {self.plan.region}"
+        return ErrorCategory.UNAVAILABLE, f"{message} ({note})"
 
     async def _calls(self, test: TestSpec, *, urgent: bool) -> tuple[int, Outcome]:
+        attempts, outcome = await self._calls_once(test, urgent=urgent)
+        if self._starved_by_reasoning(test, outcome):
+            # A reasoning model spent the whole maxTokens thinking: give it room and ask again.
+            self.reasoning = True
+            more, outcome = await self._calls_once(test, urgent=urgent)
+            attempts += more
+        return attempts, outcome
+
+    def _starved_by_reasoning(self, test: TestSpec, outcome: Outcome) -> bool:
+        if self.reasoning or isinstance(outcome, ClassifiedError) or _tests_truncation(test):
+            return False
+        return (
+            outcome.has_reasoning
+            and outcome.stop_reason == "max_tokens"
+            and not outcome.text.strip()
+            and not outcome.tool_uses
+        )
+
+    def _budget(self, test: TestSpec, request: dict[str, Any]) -> dict[str, Any]:
+        """The request with the reasoning budget added to maxTokens, once the model reasons."""
+        config = request.get("inferenceConfig") or {}
+        if not self.reasoning or _tests_truncation(test) or "maxTokens" not in config:
+            return request
+        self.budgeted.add(test.id)
+        budgeted = config["maxTokens"] + self.ctx.reasoning_budget
+        return {**request, "inferenceConfig": {**config, "maxTokens": budgeted}}
+
+    async def _calls_once(self, test: TestSpec, *, urgent: bool) -> tuple[int, Outcome]:
         invoke_id = self.choice.invoke_id
         assert invoke_id is not None
         if test.kind is TestKind.STREAM:
-            request = build_request(test, invoke_id)
+            request = self._budget(test, build_request(test, invoke_id))
             return await self._call(test, lambda: self._stream(request), urgent=urgent)
         if test.kind is TestKind.MULTI_TURN:
             history: list[Any] = []
@@ -317,14 +411,15 @@ class _UnitRunner:
             total_attempts = 0
             for _ in test.turns:
                 request = build_request(test, invoke_id, history)
+                sent = self._budget(test, request)
                 attempts, reply = await self._call(
-                    test, lambda r=request: self._converse(r), urgent=urgent
+                    test, lambda r=sent: self._converse(r), urgent=urgent
                 )
                 total_attempts += attempts
                 replies.append(reply)
                 history = next_history(request, reply)
             return total_attempts, combine_turns(replies)
-        request = build_request(test, invoke_id)
+        request = self._budget(test, build_request(test, invoke_id))
         return await self._call(test, lambda: self._converse(request), urgent=urgent)
 
     async def _converse(self, request: dict[str, Any]) -> ConverseResult:
@@ -362,12 +457,15 @@ class _UnitRunner:
                 except BedrockError as exc:
                     error = exc.classified
                     failure = exc
+                    self.simulated = self.simulated or exc.simulated
                     if is_connection_failure(error):
                         breaker.failed(plan.region, f"{error.code}: {error.message}")
                     else:
                         breaker.succeeded(plan.region)
                     reported = True
-                    if error.category is ErrorCategory.RATE_LIMIT:
+                    # Throttles and capacity shedding ("Too many connections") slow the
+                    # (region, model) limit; a daily quota does not (it is not retried either).
+                    if error.throttles:
                         ctx.stats.throttles += 1
                         ctx.bus.publish(
                             Throttled(ctx.job_id, plan.api_model_id, plan.region,
@@ -377,6 +475,8 @@ class _UnitRunner:
                     breaker.succeeded(plan.region)
                     reported = True
                     adaptive.on_success()
+                    self.answered += 1
+                    self.simulated = self.simulated or bool(getattr(value, "simulated", False))
                     return attempt, value
                 finally:
                     if admission is Admission.PROBE and not reported:
@@ -394,6 +494,20 @@ class _UnitRunner:
                                delay, error.code)
             )  # fmt: skip
             await ctx.sleep(delay)
+
+
+# botocore's modelId pattern for a foundation model or profile id (bare, not an ARN).
+_WELL_FORMED_ID = re.compile(
+    r"(?:arn:aws[a-z-]*:bedrock:.+)|(?:[a-z0-9-]{1,63}[.]){1,3}[a-z0-9-]{1,63}(?:[:][a-z0-9-]{1,63}){0,2}"
+)
+
+
+def _tests_truncation(test: TestSpec) -> bool:
+    """True for a test that checks maxTokens cuts the answer: it gets no reasoning budget."""
+    return any(
+        getattr(check, "kind", "") == "stop_reason" and getattr(check, "value", "") == "max_tokens"
+        for check in test.checks
+    )
 
 
 __all__ = ["InvokeRoute", "UnitContext", "UnitPlan", "UnitResult", "certify_unit"]

@@ -31,6 +31,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "testsFailed",
     "testsSkipped",
     "tests",
+    "simulated",
 )
 
 
@@ -84,4 +85,5 @@ def _texts(row: ExportRow) -> dict[str, str]:
         "testsFailed": str(row.count(TestStatus.FAILED)),
         "testsSkipped": str(row.count(TestStatus.SKIPPED)),
         "tests": tests_cell(row.tests),
+        "simulated": str(row.simulated).lower(),
     }

@@ -46,6 +46,7 @@ def certification_json(row: ExportRow) -> dict[str, Any]:
         "jobId": row.job_id,
         "testCounts": {status.value: row.count(status) for status in TestStatus},
         "tests": [_test_json(test) for test in row.tests],
+        "simulated": row.simulated,
     }
 
 

@@ -43,6 +43,9 @@ def testcase_element(row: ExportRow) -> ET.Element:
         name=_clean(row.model_id),
         time=_seconds(row.duration_ms),
     )
+    if row.simulated:
+        properties = ET.SubElement(case, "properties")
+        ET.SubElement(properties, "property", name="simulated", value="true")
     if row.outcome is Outcome.FAILED:
         category = row.error_category or ErrorCategory.UNKNOWN_ERROR.value
         failure = ET.SubElement(
@@ -81,6 +84,8 @@ def _quality_message(row: ExportRow) -> str:
 
 def _evidence(row: ExportRow) -> str:
     lines = [f"status: {row.status.value}"]
+    if row.simulated:
+        lines.append("simulated: true (certtui's Bedrock stand-in answered, not AWS)")
     if row.vendor:
         lines.append(f"vendor: {row.vendor}")
     if row.invoke_id:

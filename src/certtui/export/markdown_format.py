@@ -40,6 +40,13 @@ def to_markdown(rows: Sequence[ExportRow], *, generated_at: datetime | None = No
         f"{len(rows)} certifications in {len(regions)} regions.",
         "",
     ]
+    simulated = sum(row.simulated for row in rows)
+    if simulated:
+        lines += [
+            f"**{simulated} of them SIMULATED**: certtui's Bedrock stand-in answered, not AWS "
+            "(marked [SIMULATED] below).",
+            "",
+        ]
     if not rows:
         lines.append("_No certifications match._")
         return "\n".join(lines) + "\n"
@@ -93,7 +100,7 @@ def _row_line(row: ExportRow) -> str:
         row.model_id,
         row.vendor,
         row.region,
-        status_label(row),
+        status_label(row) + (" [SIMULATED]" if row.simulated else ""),
         "" if row.score is None else f"{row.score:.1f}",
         row.rating or "",
         _details(row),

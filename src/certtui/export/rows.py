@@ -71,6 +71,8 @@ class ExportRow:
     created_by: str | None
     job_id: str | None
     tests: tuple[TestSummary, ...] = ()
+    simulated: bool = False
+    """The results came from certtui's Bedrock stand-in (`certtui simulate`, `--demo`)."""
 
     @property
     def outcome(self) -> Outcome:
@@ -140,6 +142,7 @@ def _row(record: CertificationRecord) -> ExportRow:
         created_by=record.created_by,
         job_id=record.job_id,
         tests=summarize_tests(document.get("tests")),
+        simulated=document.get("simulated") is True,
     )
 
 

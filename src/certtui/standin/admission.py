@@ -44,17 +44,35 @@ class Target:
     inference_profile: InferenceProfile | None = None
 
 
-def caller_from(headers: Mapping[str, str]) -> Caller:
-    """Read the caller from the SigV4 credential scope, the only place a call names its region."""
+# bedrock-runtime.us-east-1.amazonaws.com, bedrock.eu-west-1.amazonaws.com, vpce… variants.
+_HOST_REGION = re.compile(r"(?:^|\.)((?:[a-z]{2}(?:-gov|-iso[a-z]?)?)-[a-z]+-\d+)\.")
+BEARER_KEY = "bedrock-api-key"
+"""The access key a caller authenticated with a Bedrock API key is known by."""
+
+
+def caller_from(headers: Mapping[str, str], *, default_region: str = "us-east-1") -> Caller:
+    """Read the caller's region from the SigV4 credential scope, or from the Host of a call made
+    with a Bedrock API key (`Authorization: Bearer …`, which names no region).
+
+    A Bearer call to a bare address (an endpoint URL such as http://127.0.0.1:PORT) cannot
+    say its region: it is served as `default_region`.
+    """
     authorization = headers.get("Authorization")
     if not authorization:
         raise ApiError("MissingAuthenticationTokenException", "Missing Authentication Token")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() == "bearer":
+        if not token.strip():
+            raise ApiError("MissingAuthenticationTokenException", "Missing Authentication Token")
+        found = _HOST_REGION.search(headers.get("Host", "").split(":", 1)[0] + ".")
+        return Caller(access_key=BEARER_KEY, region=found.group(1) if found else default_region)
     match = _CREDENTIAL.search(authorization)
     if match is None:
         raise ApiError(
-            "IncompleteSignatureException",
-            "The stand-in needs SigV4-signed requests: it reads the region from the credential "
-            "scope (Credential=<key>/<date>/<region>/bedrock/aws4_request).",
+            "IncompleteSignature",
+            "The request signature does not conform to AWS standards. (The stand-in reads the "
+            "region from the SigV4 credential scope, Credential=<key>/<date>/<region>/bedrock/"
+            "aws4_request, or takes a Bedrock API key as Authorization: Bearer.)",
         )
     return Caller(access_key=match.group(1), region=match.group(2))
 

@@ -13,7 +13,7 @@ import struct
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import web
@@ -23,12 +23,15 @@ from certtui.standin.admission import Target, admit, caller_from, resolve, valid
 from certtui.standin.catalog import bare_identifier
 from certtui.standin.errors import ApiError, Unreachable
 from certtui.standin.faults import IMMEDIATE, Fault, draw_fault, token_offsets
-from certtui.standin.responder import Reply, respond, text_tokens
+from certtui.standin.responder import REASONING_SIGNATURE, Reply, respond, text_tokens
 from certtui.standin.scenario import Scenario
 from certtui.standin.shapes import check_shape, load_shapes
 from certtui.standin.stats import ServerStats
 
 log = logging.getLogger(__name__)
+
+SIMULATED_HEADER = "x-certtui-simulated"
+"""Set to 1 on every response, so results obtained from the stand-in are marked simulated."""
 
 # ListInferenceProfiles pages hold this many profiles unless maxResults says otherwise.
 DEFAULT_PAGE_SIZE = 10
@@ -49,6 +52,9 @@ class Standin:
         # Per-(model, region) call numbers make repeated identical calls roll fresh dice.
         self._call_numbers: Counter[tuple[str, str]] = Counter()
         self._request_numbers = 0
+        # Where a Bedrock API key call to a bare address (no region in its Host) is served.
+        names = [region.name for region in scenario.regions if region.bedrock]
+        self._default_region = "us-east-1" if "us-east-1" in names or not names else names[0]
 
     def app(self) -> web.Application:
         """The aiohttp application serving the control-plane and runtime operations."""
@@ -94,6 +100,7 @@ class Standin:
         response.headers.setdefault(
             "x-amzn-RequestId", str(uuid.UUID(int=rng.getrandbits(128), version=4))
         )
+        response.headers[SIMULATED_HEADER] = "1"
 
     async def _unknown(self, request: web.Request) -> web.StreamResponse:
         self.stats.count_call("Unknown", None)
@@ -105,14 +112,14 @@ class Standin:
     # ------------------------------------------------------------ control plane
 
     async def _list_foundation_models(self, request: web.Request) -> web.StreamResponse:
-        caller = caller_from(request.headers)
+        caller = caller_from(request.headers, default_region=self._default_region)
         self.stats.count_call("ListFoundationModels", caller.region)
         region = admit(self.scenario, caller)
         summaries = catalog.list_foundation_models(self.scenario, region, request.query)
         return web.json_response({"modelSummaries": summaries})
 
     async def _list_inference_profiles(self, request: web.Request) -> web.StreamResponse:
-        caller = caller_from(request.headers)
+        caller = caller_from(request.headers, default_region=self._default_region)
         self.stats.count_call("ListInferenceProfiles", caller.region)
         region = admit(self.scenario, caller)
         size = _page_size(request.query.get("maxResults"))
@@ -139,7 +146,7 @@ class Standin:
         return await self._runtime(request, streaming=True)
 
     async def _runtime(self, request: web.Request, *, streaming: bool) -> web.StreamResponse:
-        caller = caller_from(request.headers)
+        caller = caller_from(request.headers, default_region=self._default_region)
         self.stats.count_call("ConverseStream" if streaming else "Converse", caller.region)
         invoked = bare_identifier(request.match_info["model_id"])
         with self.stats.in_flight(caller.region, invoked):
@@ -150,6 +157,8 @@ class Standin:
             await load_shapes()
             check_shape(request.match_info["model_id"], body, streaming=streaming)
             validate(target, body, streaming=streaming)
+            answered = self._call_numbers[(target.model.id, target.region.name)]
+            _inject(target, body, streaming=streaming, answered=answered)
             call = self._roll(target, body, streaming=streaming)
             if call.fault in IMMEDIATE:
                 raise call.fault.api_error()
@@ -177,7 +186,12 @@ class Standin:
         rng = random.Random(f"{self.seed}|{key[0]}|{key[1]}|{self._call_numbers[key]}")
         rates = target.behaviour.faults.combined(target.region.faults)
         fault = draw_fault(rates, rng, streaming=streaming)
-        reply = respond(body, target.behaviour.flaws, seed=str(self.seed))
+        reasoning = target.model.reasoning_tokens if target.model.reasoning else 0
+        reply = respond(
+            body, target.behaviour.flaws, seed=str(self.seed), reasoning_tokens=reasoning
+        )
+        if target.behaviour.stop_reason is not None:
+            reply = replace(reply, stop_reason=target.behaviour.stop_reason)
         steps = _stream_steps(reply)
         offsets = token_offsets(target.behaviour.latency, len(steps), rng, self.latency_ms)
         # A failing stream breaks after some deltas: at least one, and not all when it can.
@@ -195,6 +209,16 @@ class Standin:
             await _sleep_until(started + call.offsets[delivered - 1])
             for frame in frames:
                 await response.write(frame)
+            behaviour = target.behaviour
+            if behaviour.error is not None and behaviour.error_in_stream is not None:
+                # An in-stream exception of a type botocore's model may not list at all.
+                self.stats.count_error(behaviour.error_in_stream)
+                message = behaviour.error_message or errors.INJECTED_MESSAGES[behaviour.error]
+                await response.write(
+                    eventstream.exception_frame(behaviour.error_in_stream, message)
+                )
+                await response.write_eof()
+                return response
             if call.fault is Fault.STREAM_ERROR and delivered == call.break_at:
                 kind = target.behaviour.stream_error_type
                 self.stats.count_error(kind)
@@ -224,6 +248,23 @@ class _Call:
     steps: list[list[bytes]]
     offsets: list[float]
     break_at: int
+
+
+def _inject(target: Target, body: dict[str, Any], *, streaming: bool, answered: int) -> None:
+    """The errors a scenario profile asks for: a refused inference parameter, or one error on
+    every call (up front, unless a stream is to break with it mid-way)."""
+    behaviour = target.behaviour
+    config = body.get("inferenceConfig") or {}
+    for parameter in sorted(behaviour.rejects_parameters):
+        if parameter in config:
+            raise ApiError("ValidationException", errors.rejected_parameter(parameter))
+    if behaviour.error is None or (streaming and behaviour.error_in_stream is not None):
+        return
+    if answered < behaviour.error_after:
+        return
+    raise ApiError(
+        behaviour.error, behaviour.error_message or errors.INJECTED_MESSAGES[behaviour.error]
+    )
 
 
 def error_response(error: ApiError) -> web.Response:
@@ -256,6 +297,17 @@ def _stream_steps(reply: Reply) -> list[list[bytes]]:
     """The frames of each token as it is delivered (block start and stop frames ride along)."""
     steps: list[list[bytes]] = []
     block = 0
+    if reply.reasoning:
+        tokens = text_tokens(reply.reasoning)
+        for position, token in enumerate(tokens):
+            frames = [_delta(block, {"reasoningContent": {"text": token}})]
+            if position == len(tokens) - 1:
+                frames.append(
+                    _delta(block, {"reasoningContent": {"signature": REASONING_SIGNATURE}})
+                )
+                frames.append(_block_stop(block))
+            steps.append(frames)
+        block += 1
     if reply.has_text_block:
         tokens = text_tokens(reply.text) or [""]
         for position, token in enumerate(tokens):

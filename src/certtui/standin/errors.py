@@ -6,7 +6,14 @@ from __future__ import annotations
 ERROR_STATUS: dict[str, int] = {
     "AccessDeniedException": 403,
     "ExpiredTokenException": 403,
-    "IncompleteSignatureException": 403,
+    # Status codes of the troubleshooting page, not botocore's models (these codes come from
+    # the service front end): https://docs.aws.amazon.com/bedrock/latest/userguide/
+    # troubleshooting-api-error-codes.html
+    "IncompleteSignature": 400,
+    "NotAuthorized": 400,
+    "RequestExpired": 400,
+    "FTUFormNotFilled": 404,
+    "MPAgreementBeingCreated": 403,
     "InternalServerException": 500,
     "MissingAuthenticationTokenException": 403,
     "ModelErrorException": 424,
@@ -61,6 +68,48 @@ STREAM_ERROR_MESSAGES = {
     "serviceUnavailableException": UNAVAILABLE,
     "validationException": "The model rejected the request while streaming. Check the request.",
 }
+# Real messages for the codes a scenario profile can inject (`error = "…"`); each is quoted from
+# the report cited next to its rule in certtui/bedrock/errors.py.
+INJECTED_MESSAGES: dict[str, str] = {
+    "ThrottlingException": "Too many tokens per day, please wait before trying again.",
+    "ServiceUnavailableException": "Too many connections, please wait before trying again.",
+    "RequestExpired": "Request has expired.",
+    "NotAuthorized": "You do not have permission to perform this action.",
+    "IncompleteSignature": "The request signature does not conform to AWS standards.",
+    "FTUFormNotFilled": (
+        "Model use case details have not been submitted for this account. Fill out the "
+        "Anthropic use case details form before using the model. If you have already filled "
+        "out the form, try again in 15 minutes."
+    ),
+    "MPAgreementBeingCreated": (
+        "Your account is not authorized to access this model because your AWS Marketplace "
+        "subscription for the model is still being processed."
+    ),
+    "AccessDeniedException": (
+        "Model access is denied due to IAM user or service role is not authorized to perform "
+        "the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, "
+        "aws-marketplace:Subscribe) to enable access to this model. Refer to the Amazon Bedrock "
+        "documentation for further details. Your AWS Marketplace subscription for this model "
+        "cannot be completed at this time. If you recently fixed this issue, try again after 5 "
+        "minutes."
+    ),
+    "ResourceNotFoundException": (
+        "Access denied. This Model is marked by provider as Legacy and you have not been "
+        "actively using the model in the last 30 days. Please upgrade to an active model on "
+        "Amazon Bedrock"
+    ),
+    "ValidationException": "The provided model doesn't support on-demand throughput.",
+    "ModelTimeoutException": MODEL_TIMEOUT,
+    "ModelErrorException": MODEL_ERROR,
+    "InternalServerException": INTERNAL,
+}
+
+
+def rejected_parameter(parameter: str) -> str:
+    """The real message of a model that refuses an inference parameter (`temperature` …)."""
+    return f"The model returned the following errors: {parameter} is deprecated for this model."
+
+
 REGION_NOT_ENABLED = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"
 

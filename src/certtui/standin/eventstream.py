@@ -50,8 +50,22 @@ def encode_frame(headers: Mapping[str, str], payload: bytes) -> bytes:
     return message + _CRC.pack(zlib.crc32(message))
 
 
-def event_frame(event_type: str, body: Mapping[str, Any]) -> bytes:
-    """Encode an event (`:message-type` event) whose payload is `body` as JSON."""
+_PADDING_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def padding(body: Mapping[str, Any]) -> str:
+    """The `p` member Bedrock adds to every stream event so that frame sizes do not reveal
+    token lengths: a prefix of the alphabet, here sized so the JSON body grows to a multiple
+    of 16 characters (at least 8 added), deterministic for a given body."""
+    size = len(json.dumps(body, separators=(",", ":")))
+    return _PADDING_ALPHABET[: 8 + (-(size + 8 + 7) % 16)]
+
+
+def event_frame(event_type: str, body: Mapping[str, Any], *, padded: bool = True) -> bytes:
+    """Encode an event (`:message-type` event) whose payload is `body` as JSON, with the
+    padding member `p` Bedrock sends (clients ignore it; botocore's model does not list it)."""
+    if padded:
+        body = {**body, "p": padding(body)}
     return encode_frame(
         {
             ":event-type": event_type,

@@ -15,7 +15,7 @@ import random
 import re
 import string
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from certtui.standin import skills
@@ -47,6 +47,8 @@ class Reply:
     input_tokens: int
     output_tokens: int
     tool_call: ToolCall | None = None
+    reasoning: str = ""
+    """The reasoningContent a reasoning model wrote before its answer (counted in output)."""
 
     @property
     def total_tokens(self) -> int:
@@ -55,12 +57,23 @@ class Reply:
 
     @property
     def has_text_block(self) -> bool:
-        """True when the answer has a text block (a bare tool call has none)."""
-        return bool(self.text) or self.tool_call is None
+        """True when the answer has a text block (a bare tool call, or reasoning that used up
+        every token, has none)."""
+        return bool(self.text) or (self.tool_call is None and not self.reasoning)
 
     def content(self) -> list[dict[str, Any]]:
         """The assistant message's content blocks in Converse wire form."""
-        blocks: list[dict[str, Any]] = [{"text": self.text}] if self.has_text_block else []
+        blocks: list[dict[str, Any]] = []
+        if self.reasoning:
+            blocks.append(
+                {
+                    "reasoningContent": {
+                        "reasoningText": {"text": self.reasoning, "signature": REASONING_SIGNATURE}
+                    }
+                }
+            )
+        if self.has_text_block:
+            blocks.append({"text": self.text})
         if self.tool_call is not None:
             call = self.tool_call
             blocks.append(
@@ -79,14 +92,51 @@ def text_tokens(text: str) -> list[str]:
     return re.findall(r"\s*\S+", text)
 
 
-def respond(request: Mapping[str, Any], flaws: frozenset[Flaw], seed: str) -> Reply:
-    """Answer a (validated) Converse request body as a model with these flaws would."""
+REASONING_SIGNATURE = "c2ltdWxhdGVkIHJlYXNvbmluZw=="
+_THINKING = re.findall(
+    r"\S+",
+    "Let me think about what is being asked and work through it step by step before I "
+    "answer, checking each part of the request and the constraints it sets.",
+)
+
+
+def respond(
+    request: Mapping[str, Any],
+    flaws: frozenset[Flaw],
+    seed: str,
+    *,
+    reasoning_tokens: int = 0,
+) -> Reply:
+    """Answer a (validated) Converse request body as a model with these flaws would.
+
+    A reasoning model (`reasoning_tokens` > 0) first writes that many tokens of reasoning out
+    of the same maxTokens: with too small a budget it stops at max_tokens with no answer.
+    """
     conversation = _Conversation.from_request(request)
     rng = random.Random(f"{seed}|{json.dumps(request, sort_keys=True, default=str)}")
     text, tool_call = _Drafter(conversation, flaws, rng).draft()
     if conversation.system and Flaw.IGNORES_SYSTEM_PROMPT not in flaws:
         text = skills.apply_system_rules(text, conversation.system)
-    return _limit(text, tool_call, conversation.input_tokens, request.get("inferenceConfig") or {})
+    config = dict(request.get("inferenceConfig") or {})
+    reasoning = ""
+    if reasoning_tokens > 0:
+        budget = config.get("maxTokens")
+        spent = reasoning_tokens if budget is None else min(reasoning_tokens, budget)
+        reasoning = " ".join(_THINKING[i % len(_THINKING)] for i in range(spent))
+        if budget is not None:
+            if budget <= reasoning_tokens:
+                return Reply(
+                    text="",
+                    stop_reason="max_tokens",
+                    input_tokens=conversation.input_tokens,
+                    output_tokens=spent,
+                    reasoning=reasoning,
+                )
+            config["maxTokens"] = budget - reasoning_tokens
+    reply = _limit(text, tool_call, conversation.input_tokens, config)
+    if not reasoning:
+        return reply
+    return replace(reply, reasoning=reasoning, output_tokens=reply.output_tokens + reasoning_tokens)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,30 @@ STREAM_ERROR_TYPES = (
     "serviceUnavailableException",
     "validationException",
 )
+# Stop reasons a profile may force (botocore's StopReason values plus the newer failure ones).
+STOP_REASONS = (
+    "end_turn",
+    "max_tokens",
+    "malformed_model_output",
+    "malformed_tool_use",
+    "model_context_window_exceeded",
+)
+# Error codes a profile may inject on every call (their messages are in standin/errors.py).
+INJECTABLE_ERRORS = (
+    "ThrottlingException",
+    "ServiceUnavailableException",
+    "RequestExpired",
+    "NotAuthorized",
+    "IncompleteSignature",
+    "FTUFormNotFilled",
+    "MPAgreementBeingCreated",
+    "AccessDeniedException",
+    "ResourceNotFoundException",
+    "ValidationException",
+    "ModelTimeoutException",
+    "ModelErrorException",
+    "InternalServerException",
+)
 # Cross-region inference geographies by region-name prefix; other prefixes have none.
 _GEOGRAPHY_BY_PREFIX = {"us": "us", "eu": "eu", "ap": "apac", "ca": "ca"}
 
@@ -105,6 +129,20 @@ class BehaviourProfile:
     timeout_style: str = "exception"
     hang_ms: float = 120_000.0
     stream_error_type: str = "modelStreamErrorException"
+    error: str | None = None
+    """An error every call ends in (a code of INJECTABLE_ERRORS), with its real message."""
+    error_message: str | None = None
+    """The message of `error`, when not the built-in real one."""
+    error_in_stream: str | None = None
+    """For streams: send `error` as an in-stream exception of this `:exception-type` (e.g.
+    `modelTimeoutException`, which botocore's model does not list) after the first delta."""
+    stop_reason: str | None = None
+    """A stop reason every answer ends with, whatever the model wrote."""
+    rejects_parameters: frozenset[str] = frozenset()
+    """Inference parameters (`temperature`, `topP` …) the model refuses as deprecated."""
+    error_after: int = 0
+    """`error` starts only after this many answered calls per (model, region): the late
+    AccessDenied of a Marketplace subscription check."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +181,10 @@ class Model:
     customizations: tuple[str, ...] = ()
     inference_profiles: tuple[str, ...] = ()
     regions: Mapping[str, ModelRegion] = field(default_factory=dict)
+    reasoning: bool = False
+    """A reasoning model: it writes `reasoning_tokens` of reasoningContent before its answer,
+    out of the same maxTokens (DeepSeek-R1, gpt-oss, Kimi-K2-Thinking, MiniMax)."""
+    reasoning_tokens: int = 600
 
     @property
     def is_chat(self) -> bool:
@@ -252,6 +294,12 @@ def _scenario(schema: ScenarioSchema) -> Scenario:
             timeout_style=profile.timeout_style,
             hang_ms=profile.hang_ms,
             stream_error_type=profile.stream_error_type,
+            error=profile.error,
+            error_message=profile.error_message,
+            error_in_stream=profile.error_in_stream,
+            stop_reason=profile.stop_reason,
+            rejects_parameters=frozenset(profile.rejects_parameters),
+            error_after=int(profile.error_after),
         )
     models = tuple(_model(model, schema) for model in schema.models)
     return Scenario(
@@ -282,6 +330,8 @@ def _model(model: ModelSchema, schema: ScenarioSchema) -> Model:
         end_of_life=model.end_of_life,
         customizations=tuple(model.customizations),
         inference_profiles=tuple(model.inference_profiles),
+        reasoning=model.reasoning,
+        reasoning_tokens=int(model.reasoning_tokens),
         regions={
             name: ModelRegion(
                 availability=kind,

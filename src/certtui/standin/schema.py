@@ -16,8 +16,10 @@ from certtui.standin.scenario import (
     CUSTOMIZATIONS,
     DEFAULT_PROFILE,
     FAULT_NAMES,
+    INJECTABLE_ERRORS,
     LIFECYCLES,
     MODALITIES,
+    STOP_REASONS,
     STREAM_ERROR_TYPES,
     TIMEOUT_STYLES,
     WILDCARD,
@@ -73,6 +75,17 @@ def _account_id(account_id: str) -> None:
         raise ValueError(f"must be 12 digits, got {account_id!r}")
 
 
+_PARAMETERS = ("temperature", "topP", "maxTokens", "stopSequences")
+_EXCEPTION_TYPE = re.compile(r"[a-z][A-Za-z]*Exception")
+
+
+def _exception_type(name: str) -> None:
+    if not _EXCEPTION_TYPE.fullmatch(name):
+        raise ValueError(
+            f"expected a lower-camel exception type such as 'modelTimeoutException', got {name!r}"
+        )
+
+
 def _not_empty(text: str) -> None:
     if not text:
         raise ValueError("must not be empty")
@@ -117,6 +130,13 @@ class ProfileSchema(_Faults):  # type: ignore[misc,valid-type]
     timeout_style: Annotated[str, choice(TIMEOUT_STYLES)] = "exception"
     hang_ms: Milliseconds = 120_000.0
     stream_error_type: Annotated[str, choice(STREAM_ERROR_TYPES)] = "modelStreamErrorException"
+    # TOML has no null: absent keys default to None without their type admitting it.
+    error: Annotated[str, choice(INJECTABLE_ERRORS)] = None  # type: ignore[assignment]
+    error_message: Annotated[str, _string(_not_empty)] = None  # type: ignore[assignment]
+    error_in_stream: Annotated[str, _string(_exception_type)] = None  # type: ignore[assignment]
+    stop_reason: Annotated[str, choice(STOP_REASONS)] = None  # type: ignore[assignment]
+    rejects_parameters: Annotated[list[str], choices(_PARAMETERS)] = Field(default_factory=list)
+    error_after: Annotated[int, number(0)] = 0
 
 
 class ModelSchema(Schema):
@@ -133,6 +153,8 @@ class ModelSchema(Schema):
     customizations: Annotated[list[str], choices(CUSTOMIZATIONS)] = Field(default_factory=list)
     inference_profiles: Annotated[list[str], reader(_geographies)] = Field(default_factory=list)
     profile: str = DEFAULT_PROFILE
+    reasoning: bool = False
+    reasoning_tokens: Annotated[int, number(1)] = 600
     on_demand: StringList = Field(default_factory=list)
     profile_only: StringList = Field(default_factory=list)
     provisioned_only: StringList = Field(default_factory=list)

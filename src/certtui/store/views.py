@@ -47,6 +47,7 @@ class CellState:
     certification_id: str | None = None
     offered: bool | None = None  # None: discovery knows nothing of this region
     regressed: bool = False  # its latest verdict did not pass, the one before did
+    simulated: bool = False  # the result came from certtui's Bedrock stand-in
 
 
 def cell_from_unit(
@@ -58,12 +59,13 @@ def cell_from_unit(
     error_category: str | None = None,
     certification_id: str | None = None,
     offered: bool | None = None,
+    simulated: bool = False,
 ) -> CellState:
     """The cell of a unit in ``status`` with its result fields: the one place cells are made."""
     return CellState(
         status=None if status is None else CertificationStatus(status).value,
         passed=passed, rating=rating, score=score, error_category=error_category,
-        certification_id=certification_id, offered=offered,
+        certification_id=certification_id, offered=offered, simulated=simulated,
     )  # fmt: skip
 
 
@@ -168,6 +170,8 @@ async def load_snapshot(session: AsyncSession) -> Snapshot:
                 ModelCertification.model_id, ModelCertification.region, ModelCertification.status,
                 ModelCertification.passed, ModelCertification.rating, ModelCertification.score,
                 ModelCertification.error_category, ModelCertification.id,
+                # One flag out of the evidence document, not the document itself.
+                ModelCertification.test_results["simulated"].as_boolean(),
             )
         )
     ).all()  # fmt: skip
@@ -179,11 +183,12 @@ async def load_snapshot(session: AsyncSession) -> Snapshot:
             regions.add(row.region)
     discovered = set(regions)
     cells: dict[tuple[str, str], CellState] = {}
-    for model_id, region, status, passed, rating, score, category, cert_id in certs:
+    for model_id, region, status, passed, rating, score, category, cert_id, sim in certs:
         regions.add(region)
         cells[(model_id, region)] = cell_from_unit(
             status, passed=passed, rating=rating, score=score, error_category=category,
             certification_id=cert_id, offered=offered.get((model_id, region)),
+            simulated=bool(sim),
         )  # fmt: skip
     for (model_id, region), is_offered in offered.items():
         cells.setdefault((model_id, region), CellState(offered=is_offered))
@@ -290,6 +295,7 @@ class JobUnit:
     error_category: str | None
     error_message: str | None
     duration_ms: int | None
+    simulated: bool = False
 
     @property
     def cell(self) -> CellState:
@@ -297,13 +303,20 @@ class JobUnit:
         return cell_from_unit(
             self.status, passed=self.passed, rating=self.rating, score=self.score,
             error_category=self.error_category, certification_id=self.certification_id,
-            offered=True,
+            offered=True, simulated=self.simulated,
         )  # fmt: skip
 
 
 UNFINISHED = (
     CertificationStatus.PENDING, CertificationStatus.QUEUED, CertificationStatus.PROCESSING
 )  # fmt: skip
+
+
+def _simulated(kind: str, row: Any) -> bool:
+    """Whether a history row ("result") or a cell row's result came from the stand-in."""
+    if kind == "result":
+        return bool(row.simulated)
+    return isinstance(row.test_results, dict) and row.test_results.get("simulated") is True
 
 
 async def _job_rows(session: AsyncSession, job_id: str, *columns: Any) -> list[tuple[Any, ...]]:
@@ -348,6 +361,7 @@ async def job_units(session: AsyncSession, job_id: str) -> list[JobUnit]:
                 error_category=row.error_category if mine else None,
                 error_message=row.error_message if mine else None,
                 duration_ms=row.duration if mine else None,
+                simulated=mine and _simulated(kind, row),
             )
         )  # fmt: skip
     units.sort(key=lambda unit: (unit.api_model_id, unit.region))

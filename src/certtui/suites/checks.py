@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from certtui.bedrock.results import (
+    MODEL_FAILURE_STOP_REASONS,
     ClassifiedError,
     ContentBlockDelta,
     ContentBlockStart,
@@ -397,7 +398,17 @@ def evaluate(test: TestSpec, outcome: Outcome) -> CheckResult:
         message = outcome.message
         if is_unsupported_error(test, outcome.code, message):
             return CheckResult(False, f"not supported by the model: {message}")
+        if outcome.rejected_parameter:
+            return CheckResult(
+                False,
+                f"{outcome.category}: the model rejects the inference parameter "
+                f"{outcome.rejected_parameter!r} this test sets ({outcome.code}: {message})",
+            )
         return CheckResult(False, f"{outcome.code}: {message}".rstrip(": "))
+    if outcome.stop_reason in MODEL_FAILURE_STOP_REASONS:
+        return CheckResult(
+            False, f"stopReason {outcome.stop_reason}: the model failed to produce its answer"
+        )
     failures = [
         r.reason for r in (check.evaluate(outcome) for check in test.checks) if not r.passed
     ]

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from certtui.bedrock.results import ClassifiedError, StreamResult
+from certtui.bedrock.results import ClassifiedError, StreamResult, estimate_tokens
 from certtui.suites.checks import CheckResult
 from certtui.suites.model import Suite, TestSpec
 from certtui.suites.outcome import Answer, Outcome
@@ -57,6 +57,12 @@ class TestRecord:
     error_code: str | None = None
     error_message: str | None = None
     attempts: int = 0
+    error_category: str | None = None
+    reasoning_tokens: int | None = None
+    """Tokens the model spent reasoning, estimated from its reasoning text (usage lumps them in
+    outputTokens); None when the reply had no reasoning blocks."""
+    reasoning_budget: int | None = None
+    """The extra maxTokens the engine gave a reasoning model for this test, if any."""
 
     @classmethod
     def skipped(cls, test: TestSpec, reason: str) -> TestRecord:
@@ -78,6 +84,7 @@ class TestRecord:
         *,
         client_latency_ms: int | None = None,
         attempts: int = 1,
+        reasoning_budget: int | None = None,
     ) -> TestRecord:
         """The record of a test that ran: its verdict plus the evidence from the outcome.
 
@@ -96,6 +103,7 @@ class TestRecord:
                 error_code=outcome.code,
                 error_message=excerpt(outcome.message, ERROR_MESSAGE_CHARS),
                 attempts=attempts,
+                error_category=outcome.category.value,
             )
         usage = outcome.usage
         ttft = outcome.ttft_ms if isinstance(outcome, StreamResult) else None
@@ -113,6 +121,8 @@ class TestRecord:
             stop_reason=outcome.stop_reason,
             answer_excerpt=excerpt(_answer_text(outcome)),
             attempts=attempts,
+            reasoning_tokens=estimate_tokens(outcome.reasoning) if outcome.has_reasoning else None,
+            reasoning_budget=reasoning_budget,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -136,6 +146,13 @@ class TestRecord:
             "errorCode": self.error_code,
             "errorMessage": self.error_message,
             "attempts": self.attempts,
+            **({"errorCategory": self.error_category} if self.error_category else {}),
+            **(
+                {"reasoningTokens": self.reasoning_tokens}
+                if self.reasoning_tokens is not None
+                else {}
+            ),
+            **({"reasoningBudget": self.reasoning_budget} if self.reasoning_budget else {}),
         }
 
 
@@ -188,6 +205,7 @@ def build_test_results(
     score: Score = score_tests(records, threshold)
     input_tokens = _total(r.input_tokens for r in records)
     output_tokens = _total(r.output_tokens for r in records)
+    reasoning = [r.reasoning_tokens for r in records if r.reasoning_tokens is not None]
     document: dict[str, Any] = dict(extra or {})
     document.update(
         {
@@ -201,6 +219,7 @@ def build_test_results(
                 "input": input_tokens,
                 "output": output_tokens,
                 "total": input_tokens + output_tokens,
+                **({"reasoningEstimated": sum(reasoning)} if reasoning else {}),
             },
             "estimatedCostUsd": estimated_cost(
                 input_tokens, output_tokens, cost_per_1k_input, cost_per_1k_output

@@ -43,17 +43,20 @@ class CellLook:
 
 
 REGRESSED = "↓"  # after the look of a verdict that no longer passes where the last one did
+SIMULATED_MARK = "*"
+"""Appended to a cell whose result came from certtui's Bedrock stand-in."""
 
 
 def cell_look(cell: CellState, *, applicable: bool = True) -> CellLook:
-    """The glyph-and-letter text of a matrix cell and its colour role."""
-    look = _look(cell, applicable)
-    if cell.regressed and cell.status in ("COMPLETED", "FAILED"):
-        return CellLook(look.text + REGRESSED, look.role)
-    return look
+    """The glyph-and-letter text of a matrix cell and its colour role (marked when simulated)."""
+    look = _look(cell, applicable=applicable)
+    if cell.status not in ("COMPLETED", "FAILED"):
+        return look
+    marks = (REGRESSED if cell.regressed else "") + (SIMULATED_MARK if cell.simulated else "")
+    return CellLook(look.text + marks, look.role) if marks else look
 
 
-def _look(cell: CellState, applicable: bool) -> CellLook:
+def _look(cell: CellState, *, applicable: bool = True) -> CellLook:
     status = cell.status
     if status == "COMPLETED":
         letter = cell.rating or "?"
@@ -86,4 +89,5 @@ LEGEND = (
     ("○", "untested"),
     ("—", "not offered"),
     ("n/a", "not a chat model"),
+    (f"✓ A{SIMULATED_MARK}", "simulated: the stand-in answered"),
 )

@@ -111,7 +111,7 @@ def apply_unit_events(
             cell = cell_from_unit(
                 event.status, passed=event.passed, rating=event.rating, score=event.score,
                 error_category=event.error_category, certification_id=event.certification_id,
-                offered=old.offered,
+                offered=old.offered, simulated=event.simulated,
             )  # fmt: skip
             if status != "CANCELLED":
                 was = old.passed and old.status != "CANCELLED"

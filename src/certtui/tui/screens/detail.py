@@ -121,10 +121,12 @@ class DetailScreen(CerttuiScreen):
         verdict = "passed" if d.passed else ("not passed" if d.status == "COMPLETED" else "")
         # Built as Text, not markup: every value here may come from outside (see as_label).
         suite = (results.get("suite") or {}).get("name", "–")
+        simulated = results.get("simulated") is True
         lines = [
             Text.assemble(
                 as_label(d.api_model_id, style="bold"), " in ", as_label(d.region, style="bold"),
                 " · ", as_label(f"{d.status}{score}" + (f" · {verdict}" if verdict else "")),
+                *((" · ", Text(" SIMULATED ", style="reverse")) if simulated else ()),
             ),
             as_label(
                 f"invoke id: {results.get('invokeId', '–')} · {results.get('invokeReason', '')}"
