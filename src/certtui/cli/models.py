@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from certtui.bedrock.regions import UnknownRegion, validate_regions
 from certtui.cli.context import Context, pass_context, run_async
-from certtui.domain.regions import UnknownRegion, validate_regions
 from certtui.errors import UsageError
 
 
@@ -31,7 +31,7 @@ def sync(ctx: Context, regions: tuple[str, ...]) -> None:
     from certtui.store.opening import open_database
 
     try:
-        chosen = validate_regions(list(regions) or list(ctx.settings.regions))
+        chosen = validate_regions(list(regions) or list(ctx.settings.chosen_regions))
     except UnknownRegion as exc:
         raise UsageError(str(exc)) from None
 

@@ -32,6 +32,7 @@ def observations(discovery: DiscoveryResult) -> list[ModelObservation]:
     for region, listing in discovery.regions.items():
         for model in listing.models:
             profiles = listing.profiles_by_model.get(model.model_id, ())
+            destinations = listing.profile_destinations
             found.append(
                 ModelObservation(
                     api_model_id=model.model_id,
@@ -40,7 +41,12 @@ def observations(discovery: DiscoveryResult) -> list[ModelObservation]:
                     region=region,
                     on_demand=model.on_demand,
                     inference_profile_id=profiles[0] if profiles else None,
+                    inference_profiles=tuple(
+                        (profile, destinations.get(profile, ())) for profile in profiles
+                    ),
                     lifecycle_status=model.lifecycle_status,
+                    legacy_at=model.legacy_time,
+                    end_of_life_at=model.end_of_life_time,
                     input_modalities=model.input_modalities,
                     output_modalities=model.output_modalities,
                     streaming_supported=bool(model.streaming_supported),

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from certtui.domain.applicability import not_applicable_reason
 from certtui.domain.enums import CertificationJobType, CertificationStatus, JobStatus
 from certtui.engine.unit import UnitPlan
 from certtui.errors import UsageError
 from certtui.store import planning as queries
 from certtui.store.certifications import queue_units
-from certtui.store.jobs import create_job, job_created
-from certtui.suites import Suite, chat_applicable
+from certtui.store.jobs import create_job, get_job, job_created
+from certtui.suites import Suite
 
 if TYPE_CHECKING:
     from certtui.engine.events import EventBus
@@ -33,6 +34,10 @@ class JobRequest:
     recertify_failed: bool = False
     created_by: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    # Call a model once where the catalog does not list it, to verify (else: UNAVAILABLE
+    # without a call); with offered_only, named models are planned only where offered.
+    probe_unlisted: bool = False
+    offered_only: bool = False
 
     @property
     def job_type(self) -> CertificationJobType:
@@ -54,6 +59,7 @@ class PlannedJob:
     total: int
     not_applicable: tuple[str, ...]
     busy_elsewhere: int
+    not_applicable_reasons: dict[str, str] = field(default_factory=dict)
 
 
 async def plan_job(
@@ -65,17 +71,16 @@ async def plan_job(
     """
     async with sessions.begin() as session:
         models = await _chosen_models(session, request)
-        chat_models, not_applicable = [], []
+        chat_models, reasons = [], {}
         for model in models:
-            outputs = {m for a in model.availability for m in (a.output_modalities or ())}
-            (chat_models if not outputs or chat_applicable(outputs) else not_applicable).append(
-                model
-            )
+            reason = model_not_applicable(model)
+            if reason is None:
+                chat_models.append(model)
+            else:
+                reasons[model.api_model_id] = reason
         if not chat_models:
-            raise UsageError(
-                "nothing to certify: the chosen models are not chat models (embedding or image "
-                "generation only)"
-            )
+            detail = "; ".join(f"{model_id}: {why}" for model_id, why in reasons.items())
+            raise UsageError(f"nothing to certify: not applicable ({detail})")
         discovered = await queries.discovered_regions(session)
         units = _units(chat_models, request, discovered)
         previous = await queries.current_units(session, units)
@@ -94,6 +99,7 @@ async def plan_job(
             "suite": {"name": suite.name, "version": suite.version},
             "passThreshold": suite.pass_threshold,
             "apiModelIds": sorted({m.api_model_id for m in chat_models}),
+            **({"probeUnlisted": True} if request.probe_unlisted else {}),
             **request.config,
         }
         job = await create_job(
@@ -112,7 +118,18 @@ async def plan_job(
         bus.publish(created)
         for event in queued:
             bus.publish(event)
-    return PlannedJob(job.id, len(units), tuple(m.api_model_id for m in not_applicable), len(busy))
+    return PlannedJob(job.id, len(units), tuple(reasons), len(busy), reasons)
+
+
+def model_not_applicable(model: AIModel) -> str | None:
+    """Why the chat suite does not apply to a catalog model, or None (domain rule)."""
+    if not model.availability:
+        return None  # nothing discovered: the evidence will tell
+    inputs = {m for a in model.availability for m in (a.input_modalities or ())}
+    outputs = {m for a in model.availability for m in (a.output_modalities or ())}
+    return not_applicable_reason(
+        model.api_model_id, sorted(inputs) or ("TEXT",), sorted(outputs) or ("TEXT",)
+    )
 
 
 async def _chosen_models(session: Session, request: JobRequest) -> list[AIModel]:
@@ -139,15 +156,17 @@ def _units(
 ) -> list[tuple[str, str]]:
     """Every chosen model × region, except where discovery found the model is not listed.
 
-    Explicitly named models are planned everywhere (a not-offered unit then fails with the
-    evidence); a region discovery never reached is planned too, so its failure shows.
+    Explicitly named models are planned everywhere (a not-offered unit then records
+    UNAVAILABLE without a call), unless ``offered_only``; with ``probe_unlisted`` every region
+    is planned. A region discovery never reached is planned too, so its failure shows.
     """
     units = []
+    explicit = not request.all_models and not request.recertify_failed
+    everywhere = request.probe_unlisted or (explicit and not request.offered_only)
     for model in models:
         listed = {a.region for a in model.availability if a.offered}
         for region in request.regions:
-            explicit = not request.all_models and not request.recertify_failed
-            if explicit or region not in discovered or region in listed:
+            if everywhere or region not in discovered or region in listed:
                 units.append((model.id, region))
     return units
 
@@ -164,22 +183,31 @@ async def load_units(sessions: Sessions, job_id: str) -> list[UnitPlan]:
     """The job's units that still have to run, with what discovery knows about each."""
     async with sessions() as session:
         rows = await queries.units_to_run(session, job_id, (C.PENDING, C.QUEUED))
-        discovered = await queries.discovered_regions(session)
+        catalog_dates = await queries.catalog_dates(session)
+        job = await get_job(session, job_id)
+        probe = bool(job is not None and (job.config or {}).get("probeUnlisted"))
         plans = []
         for cert in rows:
             model = cert.model
             row = next((a for a in model.availability if a.region == cert.region), None)
+            discovered = cert.region in catalog_dates
+            profiles = [p for p in (row.inference_profiles or ()) if p.get("id")] if row else []
+            if row and row.inference_profile_id and not profiles:
+                profiles = [{"id": row.inference_profile_id, "destinations": []}]
             plans.append(
                 UnitPlan(
                     certification_id=cert.id,
                     model_id=model.id,
                     api_model_id=model.api_model_id,
                     region=cert.region,
-                    offered=row.offered if row else (False if cert.region in discovered else None),
-                    on_demand=row.on_demand if row else True,
-                    profile_ids=(row.inference_profile_id,)
-                    if row and row.inference_profile_id
-                    else (),
+                    offered=row.offered if row else (False if discovered else None),
+                    on_demand=row.on_demand if row else not discovered,
+                    profile_ids=tuple(p["id"] for p in profiles),
+                    profile_destinations={
+                        p["id"]: tuple(p.get("destinations") or ()) for p in profiles
+                    },
+                    catalog_date=catalog_dates.get(cert.region),
+                    probe_unlisted=probe,
                     input_modalities=tuple(row.input_modalities or ("TEXT",)) if row else ("TEXT",),
                     streaming=row.streaming_supported if row else True,
                     cost_per_1k_input=model.cost_per_1k_input or None,

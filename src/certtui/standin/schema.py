@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, create_model, model_validator
 
-from certtui.domain.regions import AWS_REGIONS
+from certtui.bedrock.regions import all_regions
 from certtui.standin.scenario import (
     CUSTOMIZATIONS,
     DEFAULT_PROFILE,
@@ -37,7 +37,8 @@ from certtui.validation import (
 )
 
 _MODEL_ID = re.compile(r"[a-z0-9-]{1,63}\.[a-z0-9-]{1,63}([.:][a-z0-9-]{1,63}){0,3}")
-_GEOGRAPHY = re.compile(r"[a-z]{2,10}")
+_GEOGRAPHY = re.compile(r"[a-z][a-z-]{1,9}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ACCOUNT_ID = re.compile(r"\d{12}")
 
 
@@ -54,7 +55,7 @@ def _string(check: Any) -> Any:
 
 
 def _region_name(name: str) -> None:
-    if name not in AWS_REGIONS:
+    if name not in all_regions():
         raise ValueError(f"unknown AWS region {name!r}")
 
 
@@ -71,6 +72,11 @@ def _model_id(model_id: str) -> None:
 def _account_id(account_id: str) -> None:
     if not _ACCOUNT_ID.fullmatch(account_id):
         raise ValueError(f"must be 12 digits, got {account_id!r}")
+
+
+def _date(text: str) -> None:
+    if not _DATE.fullmatch(text):
+        raise ValueError(f"expected a date YYYY-MM-DD, got {text!r}")
 
 
 def _not_empty(text: str) -> None:
@@ -132,6 +138,10 @@ class ModelSchema(Schema):
     end_of_life: bool = False
     customizations: Annotated[list[str], choices(CUSTOMIZATIONS)] = Field(default_factory=list)
     inference_profiles: Annotated[list[str], reader(_geographies)] = Field(default_factory=list)
+    denied_profiles: Annotated[list[str], reader(_geographies)] = Field(default_factory=list)
+    legacy_date: Annotated[str, _string(_date)] = None  # type: ignore[assignment]
+    end_of_life_date: Annotated[str, _string(_date)] = None  # type: ignore[assignment]
+    reasoning: bool = False
     profile: str = DEFAULT_PROFILE
     on_demand: StringList = Field(default_factory=list)
     profile_only: StringList = Field(default_factory=list)
