@@ -166,6 +166,16 @@ class Scenario:
     description: str = ""
     account_id: str = "123456789012"
     expired_key_prefix: str = "AKIDEXPIRED"
+    # Where each error category shows up: category -> ("model@region", …), "*" a wildcard.
+    categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def expected_category(self, model_id: str, region: str) -> str | None:
+        """The category the map gives a unit: exact cell, then its region, then its model."""
+        for cell in (f"{model_id}@{region}", f"*@{region}", f"{model_id}@*"):
+            for category, cells in self.categories.items():
+                if cell in cells:
+                    return category
+        return None
 
     def region(self, name: str) -> Region | None:
         """The region of that name, or None when the scenario does not know it."""
@@ -277,6 +287,7 @@ def _scenario(schema: ScenarioSchema) -> Scenario:
         description=schema.description,
         account_id=schema.account_id,
         expired_key_prefix=schema.expired_key_prefix,
+        categories={name: tuple(cells) for name, cells in schema.categories.items()},
         regions=regions,
         profiles=profiles,
         models=models,

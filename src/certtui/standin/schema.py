@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import Field, create_model, model_validator
 
 from certtui.bedrock.regions import all_regions
+from certtui.domain.errors import ErrorCategory
 from certtui.standin.scenario import (
     CUSTOMIZATIONS,
     DEFAULT_PROFILE,
@@ -193,6 +194,8 @@ class ScenarioSchema(Schema):
     regions: tables(RegionSchema)  # type: ignore[valid-type]
     profiles: dict[str, ProfileSchema] = Field(default_factory=dict)
     models: tables(ModelSchema) = Field(default_factory=list)  # type: ignore[valid-type]
+    # The map of where each error category shows up: category -> ["model@region", …].
+    categories: dict[str, StringList] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _references(self) -> ScenarioSchema:
@@ -203,6 +206,15 @@ class ScenarioSchema(Schema):
             if region.name in seen:
                 raise problem(f"region {region.name!r} is listed twice", "regions", index, "name")
             seen.add(region.name)
+        known_categories = {category.value for category in ErrorCategory}
+        for category, cells in self.categories.items():
+            if category not in known_categories:
+                raise problem(f"unknown error category {category!r}", "categories", category)
+            for index, cell in enumerate(cells):
+                if cell.count("@") != 1:
+                    raise problem(
+                        f"expected 'model@region', got {cell!r}", "categories", category, index
+                    )
         profiles = {DEFAULT_PROFILE, *self.profiles}
         seen = set()
         for index, model in enumerate(self.models):
