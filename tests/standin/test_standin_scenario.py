@@ -31,7 +31,7 @@ on_demand = ["*"]
 
 def test_the_default_scenario_is_realistic() -> None:
     scenario = default_scenario()
-    assert 35 <= len(scenario.models) <= 50
+    assert 50 <= len(scenario.models) <= 80
     working = [r for r in scenario.regions if r.bedrock and r.enabled]
     assert len(working) >= 12
     assert all(region.name in all_regions() for region in scenario.regions)

@@ -66,6 +66,7 @@ class BedrockClients:
         self._session = aioboto3.Session(
             profile_name=self.settings.profile, botocore_session=botocore_session
         )
+        botocore_session.get_scoped_config()  # ProfileNotFound now, for an unknown profile
         self._config = AioConfig(
             connect_timeout=self.settings.connect_timeout,
             read_timeout=self.settings.read_timeout,
