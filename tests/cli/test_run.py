@@ -132,3 +132,30 @@ def test_empty_catalog_and_bad_suite(tmp_path: Path) -> None:
     bad = run_certtui("run", "--all", "--suite", str(suite), env=env)
     assert bad.returncode == 2
     assert "tests[0] (a): weight" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_default_discovery_covers_every_bedrock_region_with_a_progress_line(
+    standin: str, tmp_path: Path
+) -> None:
+    from certtui.bedrock.regions import bedrock_regions
+
+    env = _env(tmp_path)
+    synced = run_certtui("--endpoint-url", standin, "models", "sync", env=env)
+    total = len(bedrock_regions())
+    assert total >= 33
+    assert f"discovering {total} regions: {total} done" in synced.stderr
+    # The stand-in simulates 19 of them; the others fail at the connection, reported per region.
+    assert synced.stdout.startswith(f"synced 19/{total} regions: ")
+    assert "certtui: warning: ap-east-2: NETWORK_ERROR" in synced.stderr
+
+    config = tmp_path / "config.toml"
+    config.write_text('regions = ["us-east-1", "ap-northeast-3"]\n')
+    other_db = {**env, "CERTTUI_DATABASE_URL": f"sqlite:///{tmp_path / 'n.db'}"}
+    narrowed = run_certtui(
+        "--endpoint-url", standin, "--config", str(config), "models", "sync", env=other_db
+    )
+    assert narrowed.stdout.startswith("synced 2/2 regions: "), narrowed.stderr
+    listing = run_certtui("models", "list", env=env)
+    sonnet = next(line for line in listing.stdout.splitlines()
+                  if "anthropic.claude-sonnet-4-5-20250929-v1:0" in line)  # fmt: skip
+    assert "ap-southeast-4" in sonnet

@@ -20,7 +20,8 @@ def models() -> None:
     "regions",
     multiple=True,
     metavar="REGION",
-    help="Region to query (repeatable; default: the configured regions).",
+    help="Region to query (repeatable; default: the configured regions, else every region "
+    "where Bedrock has an endpoint).",
 )
 @pass_context
 def sync(ctx: Context, regions: tuple[str, ...]) -> None:
@@ -35,12 +36,24 @@ def sync(ctx: Context, regions: tuple[str, ...]) -> None:
     except UnknownRegion as exc:
         raise UsageError(str(exc)) from None
 
+    done: list[str] = []
+    interactive = click.get_text_stream("stderr").isatty()
+
+    def progress(region: str, answered: bool) -> None:
+        done.append(region)
+        line = f"discovering {len(chosen)} regions: {len(done)} done (last {region}"
+        line += ")" if answered else ", failed)"
+        if interactive:
+            click.echo(f"\r{line}\x1b[K", err=True, nl=len(done) == len(chosen))
+        elif len(done) == len(chosen):
+            click.echo(line, err=True)
+
     async def go():  # type: ignore[no-untyped-def]
         async with (
             open_database(ctx.settings, read_only=False) as database,
             BedrockClients(bedrock_settings(ctx.settings)) as clients,
         ):
-            return await sync_catalog(database.sessions, clients, chosen)
+            return await sync_catalog(database.sessions, clients, chosen, progress)
 
     outcome = run_async(go())
     report = outcome.report

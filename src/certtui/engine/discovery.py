@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,10 +56,16 @@ def observations(discovery: DiscoveryResult) -> list[ModelObservation]:
 
 
 async def sync_catalog(
-    sessions: Sessions, clients: BedrockClients, regions: Sequence[str]
+    sessions: Sessions,
+    clients: BedrockClients,
+    regions: Sequence[str],
+    on_region: Callable[[str, bool], None] | None = None,
 ) -> SyncOutcome:
-    """Discover ``regions`` concurrently and record what answered in one transaction."""
-    discovery = await discover(clients, regions)
+    """Discover ``regions`` concurrently and record what answered in one transaction.
+
+    ``on_region(region, answered)`` hears each region as it finishes.
+    """
+    discovery = await discover(clients, regions, on_region)
     seen = observations(discovery)
     async with sessions.begin() as session:
         report = await apply_discovery(session, discovery.regions.keys(), seen)
