@@ -62,5 +62,5 @@ LEGEND = (
     ("⊘ can", "cancelled"),
     ("○", "untested"),
     ("—", "not offered"),
-    ("n/a", "not a chat model"),
+    ("n/a", "not applicable (not a chat model)"),
 )

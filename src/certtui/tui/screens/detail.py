@@ -22,6 +22,18 @@ def _ms(value: object) -> str:
     return "" if value is None else f"{value}"
 
 
+def _profile_lines(results: dict) -> list[str]:
+    """The inference profile used, where it routes, and any denied before it."""
+    lines = []
+    profile = results.get("inferenceProfile")
+    if profile:
+        where = ", ".join(results.get("profileDestinations") or ()) or "–"
+        lines.append(f"inference profile {escape(str(profile))} → routes to {escape(where)}")
+    for denied in results.get("profilesDenied") or ():
+        lines.append(f"denied first: {escape(str(denied))}")
+    return lines
+
+
 class DetailScreen(CerttuiScreen):
     """SPEC §6.4 for one certification."""
 
@@ -74,6 +86,7 @@ class DetailScreen(CerttuiScreen):
             + (f" · {verdict}" if verdict else ""),
             f"invoke id: {escape(str(results.get('invokeId', '–')))} · "
             f"{escape(str(results.get('invokeReason', '')))}",
+            *_profile_lines(results),
             f"duration {_ms(d.duration_ms)} ms · by {escape(d.created_by or '–')} · "
             f"job {(d.job_id or '–')[:8]} · suite "
             f"{escape(str((results.get('suite') or {}).get('name', '–')))}",
