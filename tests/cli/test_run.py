@@ -159,3 +159,9 @@ def test_default_discovery_covers_every_bedrock_region_with_a_progress_line(
     sonnet = next(line for line in listing.stdout.splitlines()
                   if "anthropic.claude-sonnet-4-5-20250929-v1:0" in line)  # fmt: skip
     assert "ap-southeast-4" in sonnet
+    rerank = next(line for line in listing.stdout.splitlines() if "cohere.rerank-v3-5:0" in line)
+    assert rerank.endswith("not applicable: a rerank model (scores documents through Rerank, "
+                           "not Converse): the chat suite does not apply")  # fmt: skip
+    sonnet3 = next(line for line in listing.stdout.splitlines()
+                   if "anthropic.claude-3-sonnet-20240229-v1:0" in line)  # fmt: skip
+    assert "end of life 2026-12-21" in sonnet3

@@ -91,11 +91,34 @@ def list_models(ctx: Context, include_inactive: bool) -> None:
         return
     width_vendor = max(len("VENDOR"), *(len(r.provider_name) for r in rows))
     width_id = max(len("MODEL ID"), *(len(r.model.api_model_id) for r in rows))
-    click.echo(f"{'VENDOR':<{width_vendor}}  {'MODEL ID':<{width_id}}  ACTIVE  REGIONS")
+    click.echo(f"{'VENDOR':<{width_vendor}}  {'MODEL ID':<{width_id}}  ACTIVE  REGIONS  NOTE")
     for row in rows:
         active = "yes" if row.model.is_active else "no"
         regions = ",".join(row.regions_offered) or "-"
         click.echo(
             f"{row.provider_name:<{width_vendor}}  {row.model.api_model_id:<{width_id}}  "
-            f"{active:<6}  {regions}"
+            f"{active:<6}  {regions}  {_note(row)}".rstrip()
         )
+
+
+def _note(row) -> str:  # type: ignore[no-untyped-def]
+    """Not applicable (with the reason) and lifecycle, for one catalog row."""
+    from datetime import timedelta
+
+    from certtui.domain.applicability import not_applicable_reason
+    from certtui.store.types import utcnow
+
+    found = row.model.availability
+    inputs = sorted({m for a in found for m in (a.input_modalities or ())}) or ["TEXT"]
+    outputs = sorted({m for a in found for m in (a.output_modalities or ())}) or ["TEXT"]
+    notes = []
+    reason = not_applicable_reason(row.model.api_model_id, inputs, outputs)
+    if reason:
+        notes.append(f"not applicable: {reason}")
+    ends = [a.end_of_life_at for a in found if a.end_of_life_at is not None]
+    if ends:
+        soon = min(ends) - utcnow() <= timedelta(days=30)
+        notes.append(f"{'⚠ ' if soon else ''}end of life {min(ends).date().isoformat()}")
+    elif any((a.lifecycle_status or "").upper() == "LEGACY" for a in found):
+        notes.append("legacy")
+    return "; ".join(notes)
