@@ -14,7 +14,7 @@ from typing import Any
 
 import platformdirs
 
-from certtui.domain.regions import BEDROCK_REGIONS, UnknownRegion, validate_regions
+from certtui.domain.regions import UnknownRegion
 from certtui.errors import UsageError
 from certtui.urls import display_url
 
@@ -52,7 +52,7 @@ class Settings:
     created_by: str = field(default_factory=default_operator)
     data_dir: Path = field(default_factory=default_data_dir)
     config_path: Path = field(default_factory=default_config_path)
-    regions: tuple[str, ...] = BEDROCK_REGIONS
+    regions: tuple[str, ...] = ()  # empty: every region where Bedrock has an endpoint
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     concurrency: int = 32
@@ -67,6 +67,15 @@ class Settings:
     def embedded_database(self) -> Path:
         """The default SQLite file, used when no database URL is configured."""
         return self.data_dir / "certtui.db"
+
+    @property
+    def chosen_regions(self) -> tuple[str, ...]:
+        """The configured regions, or every region where Bedrock has an endpoint."""
+        if self.regions:
+            return self.regions
+        from certtui.bedrock.regions import bedrock_regions
+
+        return bedrock_regions()
 
 
 # Keys an operator may set in the config file or environment, with their kinds (see _schema).
@@ -192,6 +201,8 @@ def _schema() -> Any:
 
     def regions(value: Any) -> list[str]:
         string_list(value)
+        from certtui.bedrock.regions import validate_regions
+
         if not [name for name in value if name.strip()]:
             raise ValueError("expected at least one region, e.g. us-east-1")
         try:

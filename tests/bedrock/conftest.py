@@ -26,6 +26,7 @@ name = "eu-west-1"
 
 [[regions]]
 name = "ca-central-1"
+geography = ""  # no cross-region geography here (so no profile reaches it)
 
 [[regions]]
 name = "eu-central-2"

@@ -99,13 +99,13 @@ DEFAULT_SCENARIO_CASES = [
     ("sa-east-1", "anthropic.claude-3-5-sonnet-20240620-v1:0", C.PERMISSION_ERROR),
     ("eu-central-2", HAIKU, C.AUTHENTICATION_ERROR),
     ("us-east-1", "anthropic.claude-v2:1", C.UNAVAILABLE),
-    ("ca-central-1", "anthropic.claude-3-5-sonnet-20241022-v2:0", C.PROVISIONING_REQUIRED),
+    ("sa-east-1", "anthropic.claude-3-5-sonnet-20241022-v2:0", C.PROVISIONING_REQUIRED),
     ("us-east-1", NOVA_300K, C.PROVISIONING_REQUIRED),
     ("us-east-1", "mistral.mistral-small-2402-v1:0", C.CONFIGURATION_ERROR),
     ("us-east-2", "deepseek.r1-v1:0", C.RATE_LIMIT),
     ("eu-north-1", "anthropic.claude-3-7-sonnet-20250219-v1:0", C.QUOTA_EXCEEDED),
     ("us-east-1", "ai21.jamba-1-5-large-v1:0", C.TIMEOUT),
-    ("af-south-1", HAIKU, C.NETWORK_ERROR),
+    ("ap-east-1", HAIKU, C.NETWORK_ERROR),
     ("us-west-2", "writer.palmyra-x4-v1:0", C.MODEL_ERROR),
 ]
 

@@ -169,9 +169,10 @@ def test_opt_in_note_only_for_authentication_errors() -> None:
 
 def test_opt_in_regions_are_the_aws_list() -> None:
     assert {
-        "af-south-1", "ap-east-1", "ap-south-2", "ap-southeast-3", "ap-southeast-4",
-        "ap-southeast-5", "ap-southeast-7", "ca-west-1", "eu-central-2", "eu-south-1",
-        "eu-south-2", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
+        "af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4",
+        "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1", "eu-central-2",
+        "eu-south-1", "eu-south-2", "il-central-1", "me-central-1", "me-south-1", "me-west-1",
+        "mx-central-1", "sa-west-1",
     } == OPT_IN_REGIONS  # fmt: skip
 
 

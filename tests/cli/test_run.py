@@ -106,13 +106,13 @@ def test_recertify_failed_plans_only_what_did_not_pass(standin: str, tmp_path: P
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("run", "--all", "--region", "us-east-9"), "unknown region 'us-east-9'; valid regions:"),
+        (("run", "--all", "--region", "us-east-9"), "unknown region 'us-east-9' (did you mean"),
         (("run", "--model", "acme.nope-v1"), "unknown model id 'acme.nope-v1'"),
         (("run", "--region", "us-east-1"), "choose models with --model ID"),
         (("run", "--all", "--model", "x"), "choose either --model or --all, not both"),
         (("run", "--all", "--concurrency", "0"), "Invalid value for '--concurrency'"),
         (("jobs", "pause", "abcdef"), "no job 'abcdef': see `certtui jobs list`"),
-        (("models", "sync", "--region", "mars-north-1"), "unknown region 'mars-north-1'; valid"),
+        (("models", "sync", "--region", "mars-north-1"), "unknown region 'mars-north-1'"),
     ],
 )
 def test_bad_input(args: tuple[str, ...], message: str, tmp_path: Path) -> None:
@@ -146,3 +146,39 @@ def test_results_through_the_simulator_are_marked_simulated(standin: str, tmp_pa
     assert [u["simulated"] for u in shown["units"]] == [True]
     text = run_certtui("jobs", "show", job["id"], env=env)
     assert "SIMULATED: 1 of these results came from certtui's Bedrock stand-in" in text.stdout
+
+
+def test_default_discovery_covers_every_bedrock_region_with_a_progress_line(
+    standin: str, tmp_path: Path
+) -> None:
+    from certtui.bedrock.regions import bedrock_regions
+
+    env = _env(tmp_path)
+    synced = run_certtui("--endpoint-url", standin, "models", "sync", env=env)
+    total = len(bedrock_regions())
+    assert total >= 33
+    assert f"discovering {total} regions: {total} done" in synced.stderr
+    # The stand-in simulates 19 of them; the others fail at the connection, reported per region.
+    assert synced.stdout.startswith(f"synced 19/{total} regions: ")
+    assert any(
+        line.startswith("certtui: warning: ") and "ap-east-2" in line and "NETWORK_ERROR" in line
+        for line in synced.stderr.splitlines()
+    ), synced.stderr
+
+    config = tmp_path / "config.toml"
+    config.write_text('regions = ["us-east-1", "ap-northeast-3"]\n')
+    other_db = {**env, "CERTTUI_DATABASE_URL": f"sqlite:///{tmp_path / 'n.db'}"}
+    narrowed = run_certtui(
+        "--endpoint-url", standin, "--config", str(config), "models", "sync", env=other_db
+    )
+    assert narrowed.stdout.startswith("synced 2/2 regions: "), narrowed.stderr
+    listing = run_certtui("models", "list", env=env)
+    sonnet = next(line for line in listing.stdout.splitlines()
+                  if "anthropic.claude-sonnet-4-5-20250929-v1:0" in line)  # fmt: skip
+    assert "ap-southeast-4" in sonnet
+    rerank = next(line for line in listing.stdout.splitlines() if "cohere.rerank-v3-5:0" in line)
+    assert rerank.endswith("not applicable: a rerank model (scores documents through Rerank, "
+                           "not Converse): the chat suite does not apply")  # fmt: skip
+    sonnet3 = next(line for line in listing.stdout.splitlines()
+                   if "anthropic.claude-3-sonnet-20240229-v1:0" in line)  # fmt: skip
+    assert "end of life 2026-12-21" in sonnet3

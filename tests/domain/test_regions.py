@@ -1,15 +1,56 @@
-"""Region names are checked against AWS's list."""
+"""Region names are checked against botocore's partitions plus the facts botocore lacks."""
 
 import pytest
 
-from certtui.domain.regions import UnknownRegion, validate_regions
+from certtui.bedrock.regions import all_regions, bedrock_regions, validate_regions
+from certtui.domain.regions import UnknownRegion, geographies
 
 
 def test_known_regions_pass_and_are_deduplicated() -> None:
     assert validate_regions(["us-east-1", "eu-west-1", "us-east-1"]) == ["us-east-1", "eu-west-1"]
 
 
-def test_unknown_regions_are_named_with_the_valid_list() -> None:
+@pytest.mark.parametrize(
+    "region", ["ap-east-2", "ap-southeast-6", "me-west-1", "sa-west-1", "us-gov-west-1"]
+)
+def test_every_real_region_is_accepted(region: str) -> None:
+    assert validate_regions([region]) == [region]
+
+
+def test_govcloud_is_its_own_partition() -> None:
+    assert all_regions()["us-gov-west-1"] == "aws-us-gov"
+    assert bedrock_regions(("aws-us-gov",)) == ("us-gov-east-1", "us-gov-west-1")
+    assert "us-gov-west-1" not in bedrock_regions()
+
+
+def test_unknown_regions_are_named_with_a_guess() -> None:
     with pytest.raises(UnknownRegion) as raised:
-        validate_regions(["us-east-1", "mars-north-1"])
-    assert str(raised.value).startswith("unknown region 'mars-north-1'; valid regions: us-east-1,")
+        validate_regions(["us-east-1", "eu-wset-1", "moon-1"])
+    message = str(raised.value)
+    assert message.startswith("unknown region 'eu-wset-1' (did you mean 'eu-west-1'?), ")
+    assert message.endswith(
+        "'moon-1': not an AWS region in any partition (e.g. us-east-1, eu-west-1, us-gov-west-1)"
+    )
+
+
+def test_default_discovery_covers_every_commercial_bedrock_region() -> None:
+    regions = bedrock_regions()
+    assert len(regions) >= 33
+    assert {"us-east-1", "ap-east-2", "ap-southeast-6", "ca-west-1", "eu-south-2"} <= set(regions)
+    assert "ap-east-1" not in regions  # Hong Kong has no Bedrock endpoint
+
+
+@pytest.mark.parametrize(
+    ("region", "expected"),
+    [
+        ("us-west-2", ("us",)),
+        ("ap-northeast-1", ("jp", "apac")),
+        ("ap-southeast-2", ("au", "apac")),
+        ("ap-south-1", ("in", "apac")),
+        ("ca-central-1", ("ca", "us")),
+        ("us-gov-west-1", ("us-gov",)),
+        ("sa-east-1", ()),
+    ],
+)
+def test_geographies(region: str, expected: tuple[str, ...]) -> None:
+    assert geographies(region) == expected

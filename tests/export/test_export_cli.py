@@ -15,7 +15,6 @@ from typing import Any
 import junitparser
 import pytest
 
-from certtui.domain.regions import AWS_REGIONS
 from support.cli import run_certtui
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -123,8 +122,7 @@ def test_unknown_region_is_refused_before_anything_is_written(tmp_path: Path) ->
     )  # fmt: skip
     assert result.returncode == 2
     message = _one_line_error(result.stderr)
-    assert message.startswith("unknown region 'moon-1'; valid regions: ")
-    assert all(region in message for region in AWS_REGIONS)
+    assert message.startswith("unknown region 'moon-1': not an AWS region in any partition")
     assert not db_file.exists()
     assert not output.exists()
 

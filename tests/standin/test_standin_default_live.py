@@ -32,7 +32,7 @@ async def call(server: StandinServer, session: aioboto3.Session, model: str, reg
         ("anthropic.claude-3-5-sonnet-20240620-v1:0", "sa-east-1", "AccessDeniedException"),
         ("anthropic.claude-3-haiku-20240307-v1:0", "eu-central-2", "UnrecognizedClientException"),
         ("anthropic.claude-v2:1", "us-east-1", "ResourceNotFoundException"),
-        ("anthropic.claude-3-5-sonnet-20241022-v2:0", "ca-central-1", "ValidationException"),
+        ("anthropic.claude-3-5-sonnet-20241022-v2:0", "sa-east-1", "ValidationException"),
         ("amazon.nova-pro-v1:0:300k", "us-east-1", "ValidationException"),
         ("mistral.mistral-small-2402-v1:0", "us-east-1", "ValidationException"),
         ("us.deepseek.r1-v1:0", "us-east-2", "ThrottlingException"),
@@ -62,15 +62,15 @@ async def test_a_region_without_bedrock_is_unreachable(
 ) -> None:
     with pytest.raises(EndpointConnectionError):
         await call(
-            default_standin, aws_session, "anthropic.claude-3-haiku-20240307-v1:0", "af-south-1"
+            default_standin, aws_session, "anthropic.claude-3-haiku-20240307-v1:0", "ap-east-1"
         )
 
 
-async def test_no_profile_reaches_a_profile_only_model_in_ca_central_1(
+async def test_no_profile_reaches_a_profile_only_model_in_sa_east_1(
     default_standin: StandinServer, aws_session: aioboto3.Session
 ) -> None:
     async with aws_session.client(
-        "bedrock", region_name="ca-central-1", endpoint_url=default_standin.url, config=NO_RETRY
+        "bedrock", region_name="sa-east-1", endpoint_url=default_standin.url, config=NO_RETRY
     ) as bedrock:
         paginator = bedrock.get_paginator("list_inference_profiles")
         ids = [
@@ -94,6 +94,11 @@ async def test_no_profile_reaches_a_profile_only_model_in_ca_central_1(
         ("apac.anthropic.claude-3-5-sonnet-20241022-v2:0", "ap-northeast-1"),
         ("global.anthropic.claude-sonnet-4-20250514-v1:0", "eu-west-1"),
         ("mistral.mistral-large-2402-v1:0", "eu-west-3"),
+        ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "ca-central-1"),
+        ("jp.anthropic.claude-haiku-4-5-20251001-v1:0", "ap-northeast-3"),
+        ("au.anthropic.claude-sonnet-4-5-20250929-v1:0", "ap-southeast-4"),
+        ("global.amazon.nova-2-lite-v1:0", "eu-west-1"),
+        ("openai.gpt-oss-120b-1:0", "sa-east-1"),
     ],
 )
 async def test_healthy_cells_answer(

@@ -6,11 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from certtui.domain.regions import AWS_REGIONS
+from certtui.bedrock.regions import all_regions
 from certtui.standin import Flaw, Scenario, ScenarioError, default_scenario, load_scenario
 from certtui.standin.catalog import inference_profiles, inference_types
 from certtui.standin.faults import Fault
-from certtui.standin.scenario import FAULT_NAMES, Availability, geography_of, parse_scenario
+from certtui.standin.scenario import (
+    FAULT_NAMES,
+    Availability,
+    geographies_of,
+    geography_of,
+    parse_scenario,
+)
 
 MINIMAL = """
 [[regions]]
@@ -25,10 +31,10 @@ on_demand = ["*"]
 
 def test_the_default_scenario_is_realistic() -> None:
     scenario = default_scenario()
-    assert 35 <= len(scenario.models) <= 50
+    assert 50 <= len(scenario.models) <= 80
     working = [r for r in scenario.regions if r.bedrock and r.enabled]
     assert len(working) >= 12
-    assert all(region.name in AWS_REGIONS for region in scenario.regions)
+    assert all(region.name in all_regions() for region in scenario.regions)
     ids = {model.id for model in scenario.models}
     for expected in (
         "anthropic.claude-3-haiku-20240307-v1:0",
@@ -147,7 +153,8 @@ def test_wildcard_covers_every_bedrock_region_not_listed_elsewhere(scenario: Sce
 def test_geographies_follow_region_prefixes(scenario: Scenario) -> None:
     assert geography_of(scenario.region("us-east-1")) == "us"
     assert geography_of(scenario.region("eu-west-1")) == "eu"
-    assert geography_of(scenario.region("ap-south-1")) == "apac"
+    assert geography_of(scenario.region("ap-south-1")) == "in"
+    assert geographies_of(scenario.region("ap-south-1")) == ("in", "apac")
     assert geography_of(scenario.region("sa-east-1")) is None
 
 

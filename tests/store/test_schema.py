@@ -61,6 +61,8 @@ EXPECTED_COLUMNS = {
         "offered": "boolean", "onDemand": "boolean", "inferenceProfileId": "text",
         "lifecycleStatus": "text", "inputModalities": "_text", "outputModalities": "_text",
         "streamingSupported": "boolean", "discoveredAt": "timestamp without time zone",
+        "inferenceProfiles": "jsonb", "legacyAt": "timestamp without time zone",
+        "endOfLifeAt": "timestamp without time zone",
     },
     "certification_results": {
         "id": "text", "modelId": "text", "region": "text", "jobId": "text",

@@ -473,3 +473,62 @@ async def test_the_cursor_stays_put_while_results_arrive(sqlite_url: str, tui_en
         assert matrix.table.cursor_coordinate == where
         assert matrix.current() == (h.model_ids["acme.model-03-v1:0"], "us-west-2")
         assert (await h.jobs())[-1].id == job_id
+
+
+async def test_models_list_says_not_applicable_flags_end_of_life_and_certifies_where_offered(
+    sqlite_url: str, tui_engine: Any
+) -> None:
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from certtui.store.models import AIModel, ModelRegionAvailability
+    from certtui.store.types import utcnow
+    from certtui.tui.screens.dialogs import ChoiceScreen
+
+    async def catalog_facts(database: Database) -> None:
+        mra = ModelRegionAvailability
+        ids = sa.select(AIModel.id).where(AIModel.api_model_id == sa.bindparam("api"))
+        async with database.sessions.begin() as session:
+            await session.execute(  # the catalog no longer lists model 01 in us-west-2
+                sa.update(mra).where(mra.model_id.in_(ids.params(api=MODEL1)),
+                                     mra.region == "us-west-2").values(offered=False,
+                                                                        on_demand=False)
+            )  # fmt: skip
+            await session.execute(
+                sa.update(mra).where(mra.model_id.in_(ids.params(api="acme.model-02-v1:0")))
+                .values(lifecycle_status="LEGACY", end_of_life_at=utcnow() + timedelta(days=9))
+            )  # fmt: skip
+            await session.execute(
+                sa.update(mra).where(mra.model_id.in_(ids.params(api="acme.model-03-v1:0")))
+                .values(output_modalities=["VIDEO"])
+            )  # fmt: skip
+
+    async with tui_engine(sqlite_url, start_mode="models", before=catalog_facts) as h:
+        screen = h.app.screen
+        assert isinstance(screen, ModelsScreen)
+        row2 = h.model_ids["acme.model-02-v1:0"]
+        assert h.cell(screen.table, row2, "mark") == "⚠"
+        assert "⚠ end of life within 30 days" in h.text("#models-title")
+        await h.press("down", "down")
+        assert "⚠ end of life 20" in h.text("#models-title")
+        await h.press("down")
+        assert "not applicable: a video generation model" in h.text("#models-title")
+        assert h.cell(screen.table, h.model_ids["acme.model-03-v1:0"], "best") == "n/a"
+
+        await h.press("up", "up", "up")
+        await h.press("space", "space")  # mark models 00 and 01
+        await h.press("c")
+        assert isinstance(h.app.screen, RegionPicker)
+        picker = h.app.screen.query_one(SelectionList)
+        picker.select_all()
+        await h.press("ctrl+s")
+        assert isinstance(h.app.screen, ChoiceScreen)
+        await h.press("enter")  # the first choice: each model only where it is offered
+
+        async def job_created() -> bool:
+            return len(await h.jobs()) == 1
+
+        await h.wait_for(job_created, "a job in the database")
+        (job,) = await h.jobs()
+        assert job.total_models == 5  # model 01 is not planned in us-west-2

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -32,6 +33,8 @@ class FoundationModel:
     customizations: tuple[str, ...]
     streaming_supported: bool | None
     lifecycle_status: str | None
+    legacy_time: datetime | None = None
+    end_of_life_time: datetime | None = None
 
     @property
     def on_demand(self) -> bool:
@@ -60,7 +63,21 @@ class FoundationModel:
             customizations=tuple(summary.get("customizationsSupported") or ()),
             streaming_supported=None if streaming is None else bool(streaming),
             lifecycle_status=lifecycle.get("status"),
+            legacy_time=_timestamp(lifecycle.get("legacyTime")),
+            end_of_life_time=_timestamp(lifecycle.get("endOfLifeTime")),
         )
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """A lifecycle date as botocore parsed it (datetime), or from ISO text; None otherwise."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +92,12 @@ class InferenceProfile:
     type: str
     model_arns: tuple[str, ...]
     description: str | None = None
+
+    @property
+    def destination_regions(self) -> tuple[str, ...]:
+        """The regions the profile routes to (from its models' ARNs), in order."""
+        regions = (arn.split(":")[3] for arn in self.model_arns if arn.count(":") >= 4)
+        return tuple(dict.fromkeys(region for region in regions if region))
 
     @property
     def model_ids(self) -> tuple[str, ...]:
@@ -122,6 +145,13 @@ class RegionDiscovery:
     def profiles_by_model(self) -> dict[str, tuple[str, ...]]:
         """Foundation model id → the profile ids that route to it, best first."""
         return profiles_by_model(self.profiles, self.region)
+
+    @cached_property
+    def profile_destinations(self) -> dict[str, tuple[str, ...]]:
+        """Profile id → the regions it routes to, for the profiles listed in this region."""
+        return {
+            p.profile_id: p.destination_regions for p in self.profiles if p.region == self.region
+        }
 
     def model(self, model_id: str) -> FoundationModel | None:
         """The model's entry in this region, or None when the region does not list it."""

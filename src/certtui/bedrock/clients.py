@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
@@ -60,8 +62,14 @@ class BedrockClients:
         # should not pay.
         import aioboto3
         from aiobotocore.config import AioConfig
+        from aiobotocore.session import get_session
 
-        self._session = aioboto3.Session(profile_name=self.settings.profile)
+        botocore_session = get_session()
+        _add_model_extras(botocore_session)
+        self._session = aioboto3.Session(
+            profile_name=self.settings.profile, botocore_session=botocore_session
+        )
+        botocore_session.get_scoped_config()  # ProfileNotFound now, for an unknown profile
         self._config = AioConfig(
             connect_timeout=self.settings.connect_timeout,
             read_timeout=self.settings.read_timeout,
@@ -134,3 +142,15 @@ class BedrockClients:
         """The endpoint an existing client talks to, or None before it is created."""
         found = self._clients.get((service, region))
         return None if found is None else found.meta.endpoint_url
+
+
+# botocore merges `*.sdk-extras.json` found on its data path into a service model: ours adds
+# the lifecycle dates ListFoundationModels returns (legacyTime, endOfLifeTime) to a botocore
+# that predates them, so its parser keeps them; a newer botocore already has them.
+_MODEL_EXTRAS = str(Path(__file__).with_name("models"))
+
+
+def _add_model_extras(botocore_session: Any) -> None:
+    existing = botocore_session.get_config_variable("data_path")
+    paths = [_MODEL_EXTRAS, *([existing] if existing else [])]
+    botocore_session.set_config_variable("data_path", os.pathsep.join(paths))

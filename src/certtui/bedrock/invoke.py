@@ -8,11 +8,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from certtui.domain.errors import ErrorCategory
+from certtui.domain.regions import GEOGRAPHIC_PROFILE_PREFIXES, geographies
 
 if TYPE_CHECKING:
     from certtui.bedrock.catalog import InferenceProfile
 
-GEOGRAPHIC_PROFILE_PREFIXES: tuple[str, ...] = ("us.", "eu.", "apac.", "jp.", "au.", "ca.")
 GLOBAL_PROFILE_PREFIX = "global."
 
 
@@ -27,11 +27,22 @@ class InvokeRoute(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ModelAvailability:
-    """What discovery found about one model in one region."""
+    """What discovery found about one model in one region.
+
+    ``catalog_date`` is when the region's catalog was read (for messages); ``probe_unlisted``
+    asks for one call to verify a model the catalog does not list there.
+    """
 
     offered: bool
     on_demand: bool
     profile_ids: tuple[str, ...] = ()
+    catalog_date: str | None = None
+    probe_unlisted: bool = False
+
+    def not_offered_reason(self, region: str) -> str:
+        """ "not offered in REGION (catalog of DATE)"."""
+        when = f" (catalog of {self.catalog_date})" if self.catalog_date else ""
+        return f"not offered in {region}{when}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +77,23 @@ _CATEGORY_BY_ROUTE = {
 }
 
 
-def profile_preference(profile_id: str) -> tuple[int, int, str]:
-    """Sort key putting geographic profiles first, then global, then any other profile id."""
-    prefix = profile_id.partition(".")[0] + "."
-    if prefix in GEOGRAPHIC_PROFILE_PREFIXES:
-        return (0, GEOGRAPHIC_PROFILE_PREFIXES.index(prefix), profile_id)
-    if prefix == GLOBAL_PROFILE_PREFIX:
-        return (1, 0, profile_id)
-    return (2, 0, profile_id)
+def profile_preference(profile_id: str, region: str | None = None) -> tuple[int, int, str]:
+    """Sort key: the region's own geographies first (home first), other geographic profiles,
+    then global, then any other profile id (application profiles)."""
+    prefix = profile_id.partition(".")[0]
+    home = geographies(region) if region else ()
+    if prefix in home:
+        return (0, home.index(prefix), profile_id)
+    if f"{prefix}." in GEOGRAPHIC_PROFILE_PREFIXES:
+        return (1, GEOGRAPHIC_PROFILE_PREFIXES.index(f"{prefix}."), profile_id)
+    if f"{prefix}." == GLOBAL_PROFILE_PREFIX:
+        return (2, 0, profile_id)
+    return (3, 0, profile_id)
+
+
+def ranked_profiles(profile_ids: Iterable[str], region: str | None = None) -> tuple[str, ...]:
+    """The profile ids best first for a call from ``region``."""
+    return tuple(sorted(dict.fromkeys(profile_ids), key=lambda p: profile_preference(p, region)))
 
 
 def profiles_by_model(
@@ -90,17 +110,28 @@ def profiles_by_model(
             continue
         for model_id in profile.model_ids:
             found.setdefault(model_id, set()).add(profile.profile_id)
-    return {model_id: tuple(sorted(ids, key=profile_preference)) for model_id, ids in found.items()}
+    return {model_id: ranked_profiles(ids, region) for model_id, ids in found.items()}
 
 
 def choose_invoke_id(model_id: str, region: str, availability: ModelAvailability) -> InvokeChoice:
-    """Pick the id to invoke: the bare id on demand, else the best inference profile."""
+    """Pick the id to invoke: the bare id on demand, else the best inference profile.
+
+    A model the region's catalog does not list is not called at all, unless the operator asked
+    to probe unlisted models: then its bare id is tried once, and the reason says so.
+    """
+    if not availability.offered and not availability.profile_ids:
+        reason = availability.not_offered_reason(region)
+        if availability.probe_unlisted:
+            return InvokeChoice(
+                model_id, region, InvokeRoute.ON_DEMAND, model_id, f"{reason}; probed to verify"
+            )
+        return InvokeChoice(model_id, region, InvokeRoute.NOT_OFFERED, None, reason)
     if availability.on_demand:
         return InvokeChoice(
             model_id, region, InvokeRoute.ON_DEMAND, model_id, f"offered on demand in {region}"
         )
     if availability.profile_ids:
-        profile_id = min(availability.profile_ids, key=profile_preference)
+        profile_id = ranked_profiles(availability.profile_ids, region)[0]
         return InvokeChoice(
             model_id,
             region,
@@ -108,15 +139,13 @@ def choose_invoke_id(model_id: str, region: str, availability: ModelAvailability
             profile_id,
             f"not on demand in {region}; invoked through inference profile {profile_id}",
         )
-    if availability.offered:
-        return InvokeChoice(
-            model_id,
-            region,
-            InvokeRoute.PROVISIONING_REQUIRED,
-            None,
-            f"offered in {region} but not on demand, and no inference profile routes to it there",
-        )
-    return InvokeChoice(model_id, region, InvokeRoute.NOT_OFFERED, None, f"not offered in {region}")
+    return InvokeChoice(
+        model_id,
+        region,
+        InvokeRoute.PROVISIONING_REQUIRED,
+        None,
+        f"offered in {region} but not on demand, and no inference profile routes to it there",
+    )
 
 
 def fallback_profile(choice: InvokeChoice, availability: ModelAvailability) -> InvokeChoice | None:
@@ -127,7 +156,7 @@ def fallback_profile(choice: InvokeChoice, availability: ModelAvailability) -> I
     """
     if choice.route is not InvokeRoute.ON_DEMAND or not availability.profile_ids:
         return None
-    profile_id = min(availability.profile_ids, key=profile_preference)
+    profile_id = ranked_profiles(availability.profile_ids, choice.region)[0]
     return InvokeChoice(
         choice.model_id,
         choice.region,
@@ -135,4 +164,27 @@ def fallback_profile(choice: InvokeChoice, availability: ModelAvailability) -> I
         profile_id,
         f"on-demand throughput refused in {choice.region}; retried through inference profile "
         f"{profile_id}",
+    )
+
+
+def next_profile(choice: InvokeChoice, availability: ModelAvailability) -> InvokeChoice | None:
+    """The next inference profile to try after ``choice``'s profile was denied, if any.
+
+    An organisation may deny one geography (an SCP on ``global.``, say) while another works.
+    """
+    if choice.route is not InvokeRoute.INFERENCE_PROFILE:
+        return None
+    ranked = ranked_profiles(availability.profile_ids, choice.region)
+    if choice.invoke_id not in ranked:
+        return None
+    rest = ranked[ranked.index(choice.invoke_id) + 1 :]
+    if not rest:
+        return None
+    return InvokeChoice(
+        choice.model_id,
+        choice.region,
+        InvokeRoute.INFERENCE_PROFILE,
+        rest[0],
+        f"inference profile {choice.invoke_id} was denied in {choice.region}; invoked through "
+        f"{rest[0]}",
     )

@@ -143,10 +143,24 @@ async def discover_region(clients: BedrockClients, region: str) -> RegionDiscove
     return RegionDiscovery(region, tuple(models), tuple(profiles))
 
 
-async def discover(clients: BedrockClients, regions: Iterable[str]) -> DiscoveryResult:
-    """Discover every region concurrently; a region that fails is reported, not fatal."""
+async def discover(
+    clients: BedrockClients,
+    regions: Iterable[str],
+    on_region: Callable[[str, bool], None] | None = None,
+) -> DiscoveryResult:
+    """Discover every region concurrently; a region that fails is reported, not fatal.
+
+    ``on_region(region, answered)`` is called as each region finishes (for a progress line).
+    """
     names = list(dict.fromkeys(regions))
-    outcomes = await asyncio.gather(*(_outcome(discover_region(clients, r)) for r in names))
+
+    async def one(region: str) -> RegionDiscovery | BedrockError:
+        outcome = await _outcome(discover_region(clients, region))
+        if on_region is not None:
+            on_region(region, not isinstance(outcome, BedrockError))
+        return outcome
+
+    outcomes = await asyncio.gather(*(one(r) for r in names))
     found: dict[str, RegionDiscovery] = {}
     errors: dict[str, ClassifiedError] = {}
     for region, outcome in zip(names, outcomes, strict=True):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
+from certtui.bedrock.regions import UnknownRegion, validate_regions
 from certtui.cli.context import Command, Context, pass_context, run_async
-from certtui.domain.regions import UnknownRegion, validate_regions
 from certtui.errors import CannotRunError, UsageError
 
 FORMAT_NAMES = ("csv", "json", "markdown", "junit")

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from certtui.bedrock.regions import UnknownRegion, validate_regions
 from certtui.cli.aws import check_aws_access
 from certtui.cli.context import Context, Group, pass_context, run_async
-from certtui.domain.regions import UnknownRegion, validate_regions
 from certtui.domain.text import safe_text
 from certtui.errors import EXIT_CANNOT_RUN, UsageError
 
@@ -28,7 +28,8 @@ def models() -> None:
     "regions",
     multiple=True,
     metavar="REGION",
-    help="Region to query (repeatable; default: the configured regions).",
+    help="Region to query (repeatable; default: the configured regions, else every region "
+    "where Bedrock has an endpoint).",
 )
 @pass_context
 def sync(ctx: Context, regions: tuple[str, ...]) -> None:
@@ -39,9 +40,21 @@ def sync(ctx: Context, regions: tuple[str, ...]) -> None:
     from certtui.store.opening import open_database
 
     try:
-        chosen = validate_regions(list(regions) or list(ctx.settings.regions))
+        chosen = validate_regions(list(regions) or list(ctx.settings.chosen_regions))
     except UnknownRegion as exc:
         raise UsageError(str(exc)) from None
+
+    done: list[str] = []
+    interactive = click.get_text_stream("stderr").isatty()
+
+    def progress(region: str, answered: bool) -> None:
+        done.append(region)
+        line = f"discovering {len(chosen)} regions: {len(done)} done (last {region}"
+        line += ")" if answered else ", failed)"
+        if interactive:
+            click.echo(f"\r{line}\x1b[K", err=True, nl=len(done) == len(chosen))
+        elif len(done) == len(chosen):
+            click.echo(line, err=True)
 
     async def go():  # type: ignore[no-untyped-def]
         await check_aws_access(ctx.settings)
@@ -49,7 +62,7 @@ def sync(ctx: Context, regions: tuple[str, ...]) -> None:
             open_database(ctx.settings) as database,
             BedrockClients(bedrock_settings(ctx.settings)) as clients,
         ):
-            return await sync_catalog(database.sessions, clients, chosen)
+            return await sync_catalog(database.sessions, clients, chosen, progress)
 
     outcome = run_async(go())
     report = outcome.report
@@ -113,11 +126,38 @@ def list_models(ctx: Context, include_inactive: bool) -> None:
             safe_text(row.model.api_model_id),
             "yes" if row.model.is_active else "no",
             safe_text(",".join(row.regions_offered)) or "-",
+            safe_text(_note(row)),
         )
         for row in rows
     ]
-    width_vendor = max(len("VENDOR"), *(len(vendor) for vendor, _, _, _ in lines))
-    width_id = max(len("MODEL ID"), *(len(model_id) for _, model_id, _, _ in lines))
-    click.echo(f"{'VENDOR':<{width_vendor}}  {'MODEL ID':<{width_id}}  ACTIVE  REGIONS")
-    for vendor, model_id, active, regions in lines:
-        click.echo(f"{vendor:<{width_vendor}}  {model_id:<{width_id}}  {active:<6}  {regions}")
+    width_vendor = max(len("VENDOR"), *(len(line[0]) for line in lines))
+    width_id = max(len("MODEL ID"), *(len(line[1]) for line in lines))
+    click.echo(f"{'VENDOR':<{width_vendor}}  {'MODEL ID':<{width_id}}  ACTIVE  REGIONS  NOTE")
+    for vendor, model_id, active, regions, note in lines:
+        click.echo(
+            f"{vendor:<{width_vendor}}  {model_id:<{width_id}}  {active:<6}  {regions}  "
+            f"{note}".rstrip()
+        )
+
+
+def _note(row) -> str:  # type: ignore[no-untyped-def]
+    """Not applicable (with the reason) and lifecycle, for one catalog row."""
+    from datetime import timedelta
+
+    from certtui.domain.applicability import not_applicable_reason
+    from certtui.store.types import utcnow
+
+    found = row.model.availability
+    inputs = sorted({m for a in found for m in (a.input_modalities or ())}) or ["TEXT"]
+    outputs = sorted({m for a in found for m in (a.output_modalities or ())}) or ["TEXT"]
+    notes = []
+    reason = not_applicable_reason(row.model.api_model_id, inputs, outputs)
+    if reason:
+        notes.append(f"not applicable: {reason}")
+    ends = [a.end_of_life_at for a in found if a.end_of_life_at is not None]
+    if ends:
+        soon = min(ends) - utcnow() <= timedelta(days=30)
+        notes.append(f"{'⚠ ' if soon else ''}end of life {min(ends).date().isoformat()}")
+    elif any((a.lifecycle_status or "").upper() == "LEGACY" for a in found):
+        notes.append("legacy")
+    return "; ".join(notes)

@@ -13,11 +13,11 @@ from typing import Any
 import click
 from rich.console import Console
 
+from certtui.bedrock.regions import UnknownRegion, validate_regions
 from certtui.cli.aws import check_aws_access
 from certtui.cli.context import Command, Context, pass_context, run_async
 from certtui.config import Settings
 from certtui.domain.enums import JobStatus
-from certtui.domain.regions import UnknownRegion, validate_regions
 from certtui.errors import CannotRunError, UsageError
 
 EXIT_ALL_PASSED = 0
@@ -61,7 +61,7 @@ def parse_regions(repeated: tuple[str, ...], joined: str | None, settings: Setti
             )
         names += listed
     try:
-        return validate_regions(names or list(settings.regions))
+        return validate_regions(names or list(settings.chosen_regions))
     except UnknownRegion as exc:
         raise UsageError(str(exc)) from None
 
@@ -73,6 +73,11 @@ def parse_regions(repeated: tuple[str, ...], joined: str | None, settings: Setti
 @click.option("--regions", "regions_csv", metavar="A,B", help="Comma-separated regions.")
 @click.option(
     "--recertify-failed", is_flag=True, help="Only the units whose last result did not pass."
+)
+@click.option(
+    "--probe-unlisted",
+    is_flag=True,
+    help="Also call models where the catalog does not list them, to verify (one probe each).",
 )
 @click.option("--concurrency", type=click.IntRange(1, 1024), help="Bedrock calls in flight.")
 @click.option("--region-concurrency", type=click.IntRange(1, 1024), help="Calls per region.")
@@ -86,6 +91,7 @@ def run(
     regions: tuple[str, ...],
     regions_csv: str | None,
     recertify_failed: bool,
+    probe_unlisted: bool,
     concurrency: int | None,
     region_concurrency: int | None,
     suite_path: str | None,
@@ -106,6 +112,7 @@ def run(
         api_model_ids=models,
         all_models=all_models,
         recertify_failed=recertify_failed,
+        probe_unlisted=probe_unlisted,
         created_by=ctx.settings.created_by,
         config={
             "limits": {k: v for k, v in limits.items() if v is not None},
@@ -128,9 +135,8 @@ async def _plan_and_run(settings, request, suite, limits, as_json) -> RunReport:
         await recover_interrupted(database.sessions)
         planned = await plan_job(database.sessions, request, suite)
         err = Console(stderr=True)
-        if planned.not_applicable:
-            names = ", ".join(planned.not_applicable)
-            err.print(plain(f"not applicable (not chat models): {names}"))
+        for model_id, reason in planned.not_applicable_reasons.items():
+            err.print(plain(f"not applicable: {model_id}: {reason}"))
         err.print(f"job {planned.job_id}: {planned.total} units", highlight=False)
         if planned.held_note:
             err.print(planned.held_note, highlight=False, markup=False)

@@ -14,15 +14,11 @@ from certtui.config import Settings
 from certtui.errors import CannotRunError, UsageError
 
 MIN_COLUMNS, MIN_LINES = 60, 16
-DEMO_REGIONS = (
-    "us-east-1", "us-east-2", "us-west-2", "ca-central-1", "sa-east-1", "eu-west-1",
-    "eu-west-3", "eu-central-1", "eu-north-1", "ap-northeast-1", "ap-southeast-2", "ap-south-1",
-    "eu-central-2", "af-south-1",
-)  # fmt: skip
 
 
 def start_demo(settings: Settings) -> tuple[Settings, object]:
     """Start the stand-in on loopback in its own thread; point a separate demo database at it."""
+    from certtui.standin.scenario import default_scenario
     from certtui.standin.server import start_in_thread
 
     # The stand-in checks no signature, but the SDK needs something to sign with, and must
@@ -37,7 +33,7 @@ def start_demo(settings: Settings) -> tuple[Settings, object]:
         settings,
         endpoint_url=handle.url,
         database_url=f"sqlite:///{settings.data_dir / 'demo.db'}",
-        regions=DEMO_REGIONS,
+        regions=tuple(region.name for region in default_scenario().regions),
         retry_base=min(settings.retry_base, 0.25),
     )
     return demo, handle

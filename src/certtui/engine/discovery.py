@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ def observations(discovery: DiscoveryResult) -> list[ModelObservation]:
     for region, listing in discovery.regions.items():
         for model in listing.models:
             profiles = listing.profiles_by_model.get(model.model_id, ())
+            destinations = listing.profile_destinations
             found.append(
                 ModelObservation(
                     api_model_id=model.model_id,
@@ -40,7 +41,12 @@ def observations(discovery: DiscoveryResult) -> list[ModelObservation]:
                     region=region,
                     on_demand=model.on_demand,
                     inference_profile_id=profiles[0] if profiles else None,
+                    inference_profiles=tuple(
+                        (profile, destinations.get(profile, ())) for profile in profiles
+                    ),
                     lifecycle_status=model.lifecycle_status,
+                    legacy_at=model.legacy_time,
+                    end_of_life_at=model.end_of_life_time,
                     input_modalities=model.input_modalities,
                     output_modalities=model.output_modalities,
                     streaming_supported=bool(model.streaming_supported),
@@ -50,10 +56,16 @@ def observations(discovery: DiscoveryResult) -> list[ModelObservation]:
 
 
 async def sync_catalog(
-    sessions: Sessions, clients: BedrockClients, regions: Sequence[str]
+    sessions: Sessions,
+    clients: BedrockClients,
+    regions: Sequence[str],
+    on_region: Callable[[str, bool], None] | None = None,
 ) -> SyncOutcome:
-    """Discover ``regions`` concurrently and record what answered in one transaction."""
-    discovery = await discover(clients, regions)
+    """Discover ``regions`` concurrently and record what answered in one transaction.
+
+    ``on_region(region, answered)`` hears each region as it finishes.
+    """
+    discovery = await discover(clients, regions, on_region)
     seen = observations(discovery)
     async with sessions.begin() as session:
         report = await apply_discovery(session, discovery.regions.keys(), seen)

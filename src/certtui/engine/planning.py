@@ -6,15 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from certtui.domain.applicability import not_applicable_reason
 from certtui.domain.enums import CertificationJobType, CertificationStatus, JobStatus
 from certtui.engine.leases import new_lease, new_owner
 from certtui.engine.unit import UnitPlan
 from certtui.errors import UsageError
 from certtui.store import planning as queries
 from certtui.store.certifications import cell_holders, queue_units
-from certtui.store.jobs import create_job, job_created, set_job_scope
+from certtui.store.jobs import create_job, get_job, job_created, set_job_scope
 from certtui.store.outage import is_transaction_conflict
-from certtui.suites import Suite, chat_applicable
+from certtui.suites import Suite
 
 if TYPE_CHECKING:
     from certtui.engine.events import EventBus
@@ -35,6 +36,10 @@ class JobRequest:
     recertify_failed: bool = False
     created_by: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    # Call a model once where the catalog does not list it, to verify (else: UNAVAILABLE
+    # without a call); with offered_only, named models are planned only where offered.
+    probe_unlisted: bool = False
+    offered_only: bool = False
 
     @property
     def job_type(self) -> CertificationJobType:
@@ -56,6 +61,7 @@ class PlannedJob:
     total: int
     not_applicable: tuple[str, ...]
     busy_elsewhere: int
+    not_applicable_reasons: dict[str, str] = field(default_factory=dict)
     held_by: tuple[str, ...] = ()  # jobs holding the chosen units it did not get
 
     @property
@@ -116,17 +122,16 @@ async def _plan_once(
 ) -> PlannedJob:
     async with sessions.begin() as session:
         models = await _chosen_models(session, request)
-        chat_models, not_applicable = [], []
+        chat_models, reasons = [], {}
         for model in models:
-            outputs = {m for a in model.availability for m in (a.output_modalities or ())}
-            (chat_models if not outputs or chat_applicable(outputs) else not_applicable).append(
-                model
-            )
+            reason = model_not_applicable(model)
+            if reason is None:
+                chat_models.append(model)
+            else:
+                reasons[model.api_model_id] = reason
         if not chat_models:
-            raise UsageError(
-                "nothing to certify: the chosen models are not chat models (embedding or image "
-                "generation only)"
-            )
+            detail = "; ".join(f"{model_id}: {why}" for model_id, why in reasons.items())
+            raise UsageError(f"nothing to certify: not applicable ({detail})")
         discovered = await queries.discovered_regions(session)
         units = _units(chat_models, request, discovered)
         previous = await queries.current_units(session, units)
@@ -143,6 +148,7 @@ async def _plan_once(
             "suite": {"name": suite.name, "version": suite.version},
             "passThreshold": suite.pass_threshold,
             "apiModelIds": sorted({m.api_model_id for m in chat_models}),
+            **({"probeUnlisted": True} if request.probe_unlisted else {}),
             **request.config,
             "lease": new_lease(new_owner(), PLANNING_LEASE_TTL, planned=True),
         }
@@ -175,7 +181,19 @@ async def _plan_once(
         for event in queued:
             bus.publish(event)
     return PlannedJob(
-        job.id, len(got), tuple(m.api_model_id for m in not_applicable), len(lost), holders
+        job.id, len(got), tuple(reasons), len(lost), held_by=holders,
+        not_applicable_reasons=reasons,
+    )  # fmt: skip
+
+
+def model_not_applicable(model: AIModel) -> str | None:
+    """Why the chat suite does not apply to a catalog model, or None (domain rule)."""
+    if not model.availability:
+        return None  # nothing discovered: the evidence will tell
+    inputs = {m for a in model.availability for m in (a.input_modalities or ())}
+    outputs = {m for a in model.availability for m in (a.output_modalities or ())}
+    return not_applicable_reason(
+        model.api_model_id, sorted(inputs) or ("TEXT",), sorted(outputs) or ("TEXT",)
     )
 
 
@@ -203,15 +221,17 @@ def _units(
 ) -> list[tuple[str, str]]:
     """Every chosen model × region, except where discovery found the model is not listed.
 
-    Explicitly named models are planned everywhere (a not-offered unit then fails with the
-    evidence); a region discovery never reached is planned too, so its failure shows.
+    Explicitly named models are planned everywhere (a not-offered unit then records
+    UNAVAILABLE without a call), unless ``offered_only``; with ``probe_unlisted`` every region
+    is planned. A region discovery never reached is planned too, so its failure shows.
     """
     units = []
+    explicit = not request.all_models and not request.recertify_failed
+    everywhere = request.probe_unlisted or (explicit and not request.offered_only)
     for model in models:
         listed = {a.region for a in model.availability if a.offered}
         for region in request.regions:
-            explicit = not request.all_models and not request.recertify_failed
-            if explicit or region not in discovered or region in listed:
+            if everywhere or region not in discovered or region in listed:
                 units.append((model.id, region))
     return units
 
@@ -228,22 +248,31 @@ async def load_units(sessions: Sessions, job_id: str) -> list[UnitPlan]:
     """The job's units that still have to run, with what discovery knows about each."""
     async with sessions() as session:
         rows = await queries.units_to_run(session, job_id, (C.PENDING, C.QUEUED))
-        discovered = await queries.discovered_regions(session)
+        catalog_dates = await queries.catalog_dates(session)
+        job = await get_job(session, job_id)
+        probe = bool(job is not None and (job.config or {}).get("probeUnlisted"))
         plans = []
         for cert in rows:
             model = cert.model
             row = next((a for a in model.availability if a.region == cert.region), None)
+            discovered = cert.region in catalog_dates
+            profiles = [p for p in (row.inference_profiles or ()) if p.get("id")] if row else []
+            if row and row.inference_profile_id and not profiles:
+                profiles = [{"id": row.inference_profile_id, "destinations": []}]
             plans.append(
                 UnitPlan(
                     certification_id=cert.id,
                     model_id=model.id,
                     api_model_id=model.api_model_id,
                     region=cert.region,
-                    offered=row.offered if row else (False if cert.region in discovered else None),
-                    on_demand=row.on_demand if row else True,
-                    profile_ids=(row.inference_profile_id,)
-                    if row and row.inference_profile_id
-                    else (),
+                    offered=row.offered if row else (False if discovered else None),
+                    on_demand=row.on_demand if row else not discovered,
+                    profile_ids=tuple(p["id"] for p in profiles),
+                    profile_destinations={
+                        p["id"]: tuple(p.get("destinations") or ()) for p in profiles
+                    },
+                    catalog_date=catalog_dates.get(cert.region),
+                    probe_unlisted=probe,
                     input_modalities=tuple(row.input_modalities or ("TEXT",)) if row else ("TEXT",),
                     streaming=row.streaming_supported if row else True,
                     cost_per_1k_input=model.cost_per_1k_input or None,

@@ -6,7 +6,7 @@ import asyncio
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ from certtui.bedrock.invoke import (
     ModelAvailability,
     choose_invoke_id,
     fallback_profile,
+    next_profile,
 )
 from certtui.bedrock.operations import converse, converse_stream
 from certtui.bedrock.results import MODEL_FAILURE_STOP_REASONS, ConverseResult, StreamResult
@@ -68,13 +69,18 @@ class UnitPlan:
     streaming: bool = True
     cost_per_1k_input: float | None = None
     cost_per_1k_output: float | None = None
+    catalog_date: str | None = None
+    probe_unlisted: bool = False
+    profile_destinations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def availability(self) -> ModelAvailability:
         """Availability for invoke-id resolution; an undiscovered region is tried on demand."""
         if self.offered is None:
             return ModelAvailability(offered=True, on_demand=True, profile_ids=self.profile_ids)
-        return ModelAvailability(self.offered, self.on_demand, self.profile_ids)
+        return ModelAvailability(
+            self.offered, self.on_demand, self.profile_ids, self.catalog_date, self.probe_unlisted
+        )
 
 
 @dataclass(frozen=True)
@@ -219,6 +225,11 @@ def _quality_summary(document: dict[str, Any]) -> str:
     return f"score {score}: failed {names}" if names else f"score {score} below the threshold"
 
 
+def _is_denied(error: ClassifiedError) -> bool:
+    """An access denial that another inference profile may not meet (an SCP on one geography)."""
+    return error.code == "AccessDeniedException" or "not authorized" in error.message.lower()
+
+
 class _UnitRunner:
     def __init__(self, ctx: UnitContext, plan: UnitPlan) -> None:
         self.ctx = ctx
@@ -226,6 +237,7 @@ class _UnitRunner:
         self.choice: InvokeChoice = choose_invoke_id(
             plan.api_model_id, plan.region, plan.availability
         )
+        self.profiles_denied: list[str] = []
         self.records: dict[str, TestRecord] = {}
         self.done: dict[str, asyncio.Event] = {t.id: asyncio.Event() for t in ctx.suite.tests}
         self.simulated = False
@@ -281,11 +293,23 @@ class _UnitRunner:
                 "invokeRoute": self.choice.route.value,
                 "invokeReason": self.choice.reason,
                 "region": self.plan.region,
+                **self._profile_evidence(),
                 **({"partial": True} if partial else {}),
                 **({"simulated": True} if self.simulated else {}),
                 **({"reasoningModel": True} if self.reasoning else {}),
             },
         )
+
+    def _profile_evidence(self) -> dict[str, Any]:
+        evidence: dict[str, Any] = {}
+        if self.choice.via_profile and self.choice.invoke_id:
+            evidence["inferenceProfile"] = self.choice.invoke_id
+            destinations = self.plan.profile_destinations.get(self.choice.invoke_id)
+            if destinations:
+                evidence["profileDestinations"] = list(destinations)
+        if self.profiles_denied:
+            evidence["profilesDenied"] = list(self.profiles_denied)
+        return evidence
 
     def partial_document(self) -> dict[str, Any] | None:
         """What was recorded before the unit failed, as evidence."""
@@ -327,6 +351,18 @@ class _UnitRunner:
                 # The model refuses a parameter this test sets: the test's configuration is at
                 # fault, not the unit.
                 return failed.attempts, failed.error
+            if probing and _is_denied(failed.error):
+                following = next_profile(self.choice, self.plan.availability)
+                if following is not None:
+                    self.profiles_denied.append(f"{self.choice.invoke_id}: {failed.error.message}")
+                    self.choice = following
+                    return await self._execute(test, probing=True, urgent=True)
+            if probing and self.plan.offered is False and not self.choice.via_profile:
+                raise UnitFailed(
+                    ErrorCategory.UNAVAILABLE,
+                    f"{self.plan.availability.not_offered_reason(self.plan.region)}; the probe "
+                    f"got {failed.error.code}: {failed.error.message}",
+                ) from None
             if is_invalid_model_identifier(failed.error):
                 raise UnitFailed(*self._invalid_identifier(failed.error)) from None
             if probing and is_on_demand_unsupported(failed.error):

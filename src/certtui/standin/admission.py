@@ -103,6 +103,11 @@ def resolve(scenario: Scenario, region: Region, identifier: str) -> Target:
         raise ApiError("ResourceNotFoundException", errors.END_OF_LIFE)
     if standing.access_denied:
         raise ApiError("AccessDeniedException", errors.NO_ACCESS)
+    if profile is not None and profile.geography in model.denied_profiles:
+        raise ApiError(
+            "AccessDeniedException",
+            errors.denied_by_scp(scenario.account_id, region.name, profile.id),
+        )
     if profile is None and standing.availability is not Availability.ON_DEMAND:
         raise ApiError("ValidationException", errors.on_demand_unsupported(model.id))
     return Target(

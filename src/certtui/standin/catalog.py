@@ -7,7 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from certtui.standin.scenario import Availability, Model, Region, Scenario, geography_of
+from certtui.standin.scenario import (
+    Availability,
+    Model,
+    Region,
+    Scenario,
+    geographies_of,
+    routed_to,
+)
 
 GLOBAL = "global"
 # A fixed timestamp keeps listings deterministic; it is when the simulated profiles "appeared".
@@ -41,21 +48,21 @@ def bare_identifier(identifier: str) -> str:
 
 def inference_profiles(scenario: Scenario, region: Region) -> list[InferenceProfile]:
     """The inference profiles callable from a region: its geography's and global ones."""
-    geography = geography_of(region)
+    callable_from = geographies_of(region)
     profiles = []
     for model in scenario.models:
         standing = model.regions.get(region.name)
         if standing is None or standing.availability is Availability.PROVISIONED_ONLY:
             continue
         for prefix in model.inference_profiles:
-            if prefix not in (geography, GLOBAL):
+            if prefix != GLOBAL and prefix not in callable_from:
                 continue
             destinations = tuple(
                 other.name
                 for other in scenario.regions
                 if other.bedrock
                 and _routable(model, other.name)
-                and (prefix == GLOBAL or geography_of(other) == prefix)
+                and (prefix == GLOBAL or routed_to(other, prefix))
             )
             profiles.append(
                 InferenceProfile(
@@ -98,8 +105,17 @@ def foundation_model_summary(scenario: Scenario, model: Model, region: Region) -
         "responseStreamingSupported": model.streaming,
         "customizationsSupported": list(model.customizations),
         "inferenceTypesSupported": inference_types(scenario, model, region),
-        "modelLifecycle": {"status": model.lifecycle},
+        "modelLifecycle": _lifecycle(model),
     }
+
+
+def _lifecycle(model: Model) -> dict[str, Any]:
+    lifecycle: dict[str, Any] = {"status": model.lifecycle}
+    if model.legacy_date:
+        lifecycle["legacyTime"] = f"{model.legacy_date}T00:00:00Z"
+    if model.end_of_life_date:
+        lifecycle["endOfLifeTime"] = f"{model.end_of_life_date}T00:00:00Z"
+    return lifecycle
 
 
 def list_foundation_models(

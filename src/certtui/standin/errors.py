@@ -35,6 +35,17 @@ END_OF_LIFE = (
 )
 INVALID_MODEL = "The provided model identifier is invalid."
 NO_ACCESS = "You don't have access to the model with the specified model ID."
+
+
+def denied_by_scp(account_id: str, region: str, profile_id: str) -> str:
+    """The AccessDenied message of an inference profile that an SCP denies."""
+    return (
+        f"User: arn:aws:sts::{account_id}:assumed-role/certtui/operator is not authorized to "
+        f"perform: bedrock:InvokeModel on resource: arn:aws:bedrock:{region}:{account_id}:"
+        f"inference-profile/{profile_id} with an explicit deny in a service control policy"
+    )
+
+
 NO_SYSTEM = "This model doesn't support system messages."
 NO_TOOLS = "This model doesn't support tool use."
 NOT_CHAT = (

@@ -13,12 +13,14 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from certtui.domain.regions import geographies, routes_to
+
 if TYPE_CHECKING:
     from certtui.standin.schema import ModelSchema, ScenarioSchema
 
 DEFAULT_PROFILE = "default"
 WILDCARD = "*"
-MODALITIES = ("TEXT", "IMAGE", "EMBEDDING")
+MODALITIES = ("TEXT", "IMAGE", "EMBEDDING", "VIDEO", "SPEECH", "AUDIO")
 LIFECYCLES = ("ACTIVE", "LEGACY")
 CUSTOMIZATIONS = ("FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION")
 TIMEOUT_STYLES = ("exception", "hang")
@@ -53,8 +55,6 @@ INJECTABLE_ERRORS = (
     "ModelErrorException",
     "InternalServerException",
 )
-# Cross-region inference geographies by region-name prefix; other prefixes have none.
-_GEOGRAPHY_BY_PREFIX = {"us": "us", "eu": "eu", "ap": "apac", "ca": "ca"}
 
 
 class ScenarioError(ValueError):
@@ -181,6 +181,10 @@ class Model:
     customizations: tuple[str, ...] = ()
     inference_profiles: tuple[str, ...] = ()
     regions: Mapping[str, ModelRegion] = field(default_factory=dict)
+    # Geographies whose profile answers AccessDenied (as under an SCP that denies it).
+    denied_profiles: tuple[str, ...] = ()
+    legacy_date: str | None = None
+    end_of_life_date: str | None = None
     reasoning: bool = False
     """A reasoning model: it writes `reasoning_tokens` of reasoningContent before its answer,
     out of the same maxTokens (DeepSeek-R1, gpt-oss, Kimi-K2-Thinking, MiniMax)."""
@@ -203,6 +207,16 @@ class Scenario:
     description: str = ""
     account_id: str = "123456789012"
     expired_key_prefix: str = "AKIDEXPIRED"
+    # Where each error category shows up: category -> ("model@region", …), "*" a wildcard.
+    categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def expected_category(self, model_id: str, region: str) -> str | None:
+        """The category the map gives a unit: exact cell, then its region, then its model."""
+        for cell in (f"{model_id}@{region}", f"*@{region}", f"{model_id}@*"):
+            for category, cells in self.categories.items():
+                if cell in cells:
+                    return category
+        return None
 
     def region(self, name: str) -> Region | None:
         """The region of that name, or None when the scenario does not know it."""
@@ -225,11 +239,24 @@ class Scenario:
         )
 
 
-def geography_of(region: Region) -> str | None:
-    """The cross-region inference geography (`us`, `eu`, `apac` …) a region belongs to."""
+def geographies_of(region: Region) -> tuple[str, ...]:
+    """The cross-region inference geographies (`us`, `jp`, `apac` …) a region can call."""
     if region.geography is not None:
-        return region.geography or None
-    return _GEOGRAPHY_BY_PREFIX.get(region.name.split("-", 1)[0])
+        return (region.geography,) if region.geography else ()
+    return geographies(region.name)
+
+
+def geography_of(region: Region) -> str | None:
+    """The region's home geography, or None."""
+    found = geographies_of(region)
+    return found[0] if found else None
+
+
+def routed_to(region: Region, geography: str) -> bool:
+    """Whether a geography's profiles route requests to this region."""
+    if region.geography is not None:
+        return region.geography == geography
+    return routes_to(region.name, geography)
 
 
 def default_scenario() -> Scenario:
@@ -307,6 +334,7 @@ def _scenario(schema: ScenarioSchema) -> Scenario:
         description=schema.description,
         account_id=schema.account_id,
         expired_key_prefix=schema.expired_key_prefix,
+        categories={name: tuple(cells) for name, cells in schema.categories.items()},
         regions=regions,
         profiles=profiles,
         models=models,
@@ -330,6 +358,9 @@ def _model(model: ModelSchema, schema: ScenarioSchema) -> Model:
         end_of_life=model.end_of_life,
         customizations=tuple(model.customizations),
         inference_profiles=tuple(model.inference_profiles),
+        denied_profiles=tuple(model.denied_profiles),
+        legacy_date=model.legacy_date,
+        end_of_life_date=model.end_of_life_date,
         reasoning=model.reasoning,
         reasoning_tokens=int(model.reasoning_tokens),
         regions={

@@ -11,7 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import Field, create_model, model_validator
 
-from certtui.domain.regions import AWS_REGIONS
+from certtui.bedrock.regions import all_regions
+from certtui.domain.errors import ErrorCategory
 from certtui.standin.scenario import (
     CUSTOMIZATIONS,
     DEFAULT_PROFILE,
@@ -39,7 +40,8 @@ from certtui.validation import (
 )
 
 _MODEL_ID = re.compile(r"[a-z0-9-]{1,63}\.[a-z0-9-]{1,63}([.:][a-z0-9-]{1,63}){0,3}")
-_GEOGRAPHY = re.compile(r"[a-z]{2,10}")
+_GEOGRAPHY = re.compile(r"[a-z][a-z-]{1,9}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ACCOUNT_ID = re.compile(r"\d{12}")
 
 
@@ -56,7 +58,7 @@ def _string(check: Any) -> Any:
 
 
 def _region_name(name: str) -> None:
-    if name not in AWS_REGIONS:
+    if name not in all_regions():
         raise ValueError(f"unknown AWS region {name!r}")
 
 
@@ -84,6 +86,11 @@ def _exception_type(name: str) -> None:
         raise ValueError(
             f"expected a lower-camel exception type such as 'modelTimeoutException', got {name!r}"
         )
+
+
+def _date(text: str) -> None:
+    if not _DATE.fullmatch(text):
+        raise ValueError(f"expected a date YYYY-MM-DD, got {text!r}")
 
 
 def _not_empty(text: str) -> None:
@@ -152,6 +159,10 @@ class ModelSchema(Schema):
     end_of_life: bool = False
     customizations: Annotated[list[str], choices(CUSTOMIZATIONS)] = Field(default_factory=list)
     inference_profiles: Annotated[list[str], reader(_geographies)] = Field(default_factory=list)
+    denied_profiles: Annotated[list[str], reader(_geographies)] = Field(default_factory=list)
+    legacy_date: Annotated[str, _string(_date)] = None  # type: ignore[assignment]
+    end_of_life_date: Annotated[str, _string(_date)] = None  # type: ignore[assignment]
+    reasoning: bool = False
     profile: str = DEFAULT_PROFILE
     reasoning: bool = False
     reasoning_tokens: Annotated[int, number(1)] = 600
@@ -205,6 +216,8 @@ class ScenarioSchema(Schema):
     regions: tables(RegionSchema)  # type: ignore[valid-type]
     profiles: dict[str, ProfileSchema] = Field(default_factory=dict)
     models: tables(ModelSchema) = Field(default_factory=list)  # type: ignore[valid-type]
+    # The map of where each error category shows up: category -> ["model@region", …].
+    categories: dict[str, StringList] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _references(self) -> ScenarioSchema:
@@ -215,6 +228,15 @@ class ScenarioSchema(Schema):
             if region.name in seen:
                 raise problem(f"region {region.name!r} is listed twice", "regions", index, "name")
             seen.add(region.name)
+        known_categories = {category.value for category in ErrorCategory}
+        for category, cells in self.categories.items():
+            if category not in known_categories:
+                raise problem(f"unknown error category {category!r}", "categories", category)
+            for index, cell in enumerate(cells):
+                if cell.count("@") != 1:
+                    raise problem(
+                        f"expected 'model@region', got {cell!r}", "categories", category, index
+                    )
         profiles = {DEFAULT_PROFILE, *self.profiles}
         seen = set()
         for index, model in enumerate(self.models):

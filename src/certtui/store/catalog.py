@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,10 @@ class ModelObservation:
     input_modalities: tuple[str, ...]
     output_modalities: tuple[str, ...]
     streaming_supported: bool
+    # Every profile callable from the region for the model, best first, with its destinations.
+    inference_profiles: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    legacy_at: datetime | None = None
+    end_of_life_at: datetime | None = None
 
 
 @dataclass
@@ -129,7 +134,14 @@ def _record_availability(model: AIModel, seen: ModelObservation) -> bool:
         "offered": True,
         "on_demand": seen.on_demand,
         "inference_profile_id": seen.inference_profile_id,
+        "inference_profiles": [
+            {"id": profile, "destinations": list(destinations)}
+            for profile, destinations in seen.inference_profiles
+        ]
+        or None,
         "lifecycle_status": seen.lifecycle_status,
+        "legacy_at": _naive_utc(seen.legacy_at),
+        "end_of_life_at": _naive_utc(seen.end_of_life_at),
         "input_modalities": list(seen.input_modalities),
         "output_modalities": list(seen.output_modalities),
         "streaming_supported": seen.streaming_supported,
@@ -144,6 +156,13 @@ def _record_availability(model: AIModel, seen: ModelObservation) -> bool:
         setattr(row, name, value)
     row.discovered_at = utcnow()
     return True
+
+
+def _naive_utc(moment: datetime | None) -> datetime | None:
+    """Timestamps are stored as naive UTC, as utcnow() writes them."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

@@ -329,7 +329,12 @@ class ModelRegionAvailability(Base):
         "onDemand", sa.Boolean, nullable=False, default=False, server_default=sa.false()
     )
     inference_profile_id: Mapped[str | None] = mapped_column("inferenceProfileId", sa.Text)
+    # Every profile callable from this region for the model, best first:
+    # [{"id": "us.…", "destinations": ["us-east-1", …]}, …].
+    inference_profiles: Mapped[Any | None] = mapped_column("inferenceProfiles", Json)
     lifecycle_status: Mapped[str | None] = mapped_column("lifecycleStatus", sa.Text)
+    legacy_at: Mapped[datetime | None] = mapped_column("legacyAt", Timestamp)
+    end_of_life_at: Mapped[datetime | None] = mapped_column("endOfLifeAt", Timestamp)
     input_modalities: Mapped[list[str]] = mapped_column(
         "inputModalities", TextList, nullable=True, default=list
     )

@@ -50,6 +50,21 @@ async def discovered_regions(session: AsyncSession) -> set[str]:
     return set(await session.scalars(sa.select(ModelRegionAvailability.region).distinct()))
 
 
+async def catalog_dates(session: AsyncSession) -> dict[str, str]:
+    """Each discovered region → the date (YYYY-MM-DD) its catalog was last read."""
+    rows = await session.execute(
+        sa.select(
+            ModelRegionAvailability.region, sa.func.max(ModelRegionAvailability.discovered_at)
+        ).group_by(ModelRegionAvailability.region)
+    )
+    return {region: _date(when) for region, when in rows}
+
+
+def _date(when: object) -> str:
+    # SQLite hands back text for an aggregate over a DateTime column.
+    return when.date().isoformat() if hasattr(when, "date") else str(when)[:10]
+
+
 async def current_units(
     session: AsyncSession, units: Collection[tuple[str, str]]
 ) -> dict[tuple[str, str], ModelCertification]:

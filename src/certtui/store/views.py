@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from certtui.domain.applicability import not_applicable_reason
 from certtui.domain.enums import CertificationStatus
 from certtui.domain.leases import job_is_live
 from certtui.store import history
@@ -28,6 +29,7 @@ from certtui.store.models import (
     ModelCertification,
     ModelRegionAvailability,
 )
+from certtui.store.types import utcnow
 
 READ_ERRORS = (SQLAlchemyError, OSError)  # what a read raises when the database goes away
 
@@ -84,11 +86,29 @@ class ModelRow:
     regions_offered: tuple[str, ...]
     regions_passed: int
     best_rating: str | None
+    lifecycle: str | None = None
+    end_of_life_at: datetime | None = None
+
+    @property
+    def not_applicable_reason(self) -> str | None:
+        """Why the chat suite does not apply to this model (domain rule), or None."""
+        if not self.input_modalities and not self.output_modalities:
+            return None
+        return not_applicable_reason(
+            self.api_model_id, self.input_modalities or ("TEXT",),
+            self.output_modalities or ("TEXT",),
+        )  # fmt: skip
 
     @property
     def applicable(self) -> bool:
-        """Whether the chat suite applies (the model answers in text)."""
-        return not self.output_modalities or "TEXT" in self.output_modalities
+        """Whether the chat suite applies."""
+        return self.not_applicable_reason is None
+
+    def end_of_life_within(self, days: int, now: datetime | None = None) -> bool:
+        """True when the model reaches its end of life within ``days`` (or has reached it)."""
+        if self.end_of_life_at is None:
+            return False
+        return self.end_of_life_at - (now or utcnow()) <= timedelta(days=days)
 
 
 def counts_as_passed(cell: CellState) -> bool:
@@ -135,6 +155,13 @@ class Snapshot:
         ]  # fmt: skip
 
 
+def _as_datetime(value: Any) -> datetime | None:
+    # Core reads through SQLite may hand back text for a timestamp column.
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
 async def load_snapshot(session: AsyncSession) -> Snapshot:
     """The catalog, the regions seen anywhere, and every certification."""
     # Plain column reads through Core, not ORM objects: this runs on every refresh of a
@@ -164,6 +191,13 @@ async def load_snapshot(session: AsyncSession) -> Snapshot:
         ).distinct()
     ):
         kinds[row.model_id].append(row)
+    lifecycles: dict[str, tuple[str | None, datetime | None]] = {}
+    for row in await connection.execute(
+        labelled(mra.model_id, mra.lifecycle_status, mra.end_of_life_at).distinct()
+    ):
+        status, eol = lifecycles.get(row.model_id, (None, None))
+        ends = [when for when in (eol, _as_datetime(row.end_of_life_at)) if when is not None]
+        lifecycles[row.model_id] = (status or row.lifecycle_status, min(ends, default=None))
     certs = (
         await connection.execute(
             sa.select(
@@ -209,6 +243,8 @@ async def load_snapshot(session: AsyncSession) -> Snapshot:
                 active=model.is_active,
                 regions_offered=tuple(sorted(a.region for a in rows_of_model if a.offered)),
                 regions_passed=0, best_rating=None,
+                lifecycle=lifecycles.get(model.id, (None, None))[0],
+                end_of_life_at=lifecycles.get(model.id, (None, None))[1],
             )
         )  # fmt: skip
     rows.sort(key=lambda r: (r.vendor.lower(), r.api_model_id))

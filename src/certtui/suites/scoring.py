@@ -15,6 +15,8 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Protocol
 
+from certtui.domain.applicability import not_applicable_reason as model_not_applicable_reason
+
 DEFAULT_PASS_THRESHOLD = 75.0
 
 RATING_THRESHOLDS: tuple[tuple[str, int], ...] = (("A", 90), ("B", 75), ("C", 60), ("D", 40))
@@ -97,26 +99,9 @@ def score_tests(results: Iterable[Scored], pass_threshold: float = DEFAULT_PASS_
     )
 
 
-_NOT_CHAT: dict[str, str] = {
-    "EMBEDDING": "an embedding model: the chat suite does not apply",
-    "IMAGE": "an image generation model: the chat suite does not apply",
-    "VIDEO": "a video generation model: the chat suite does not apply",
-    "SPEECH": "a speech model: the chat suite does not apply",
-    "AUDIO": "an audio model: the chat suite does not apply",
-}
-
-
 def not_applicable_reason(output_modalities: Iterable[str]) -> str | None:
     """Why the chat suite does not apply to a model with these outputs, or None if it does."""
-    outputs = [modality.upper() for modality in output_modalities]
-    if "TEXT" in outputs:
-        return None
-    for modality in outputs:
-        if modality in _NOT_CHAT:
-            return _NOT_CHAT[modality]
-    if outputs:
-        return f"outputs {', '.join(outputs)}, not TEXT: the chat suite does not apply"
-    return "no output modality is known: the chat suite does not apply"
+    return model_not_applicable_reason("", (), output_modalities)
 
 
 def chat_applicable(output_modalities: Iterable[str]) -> bool:

@@ -358,8 +358,11 @@ class CerttuiApp(App[None]):
         regions: Iterable[str],
         *,
         recertify_failed: bool = False,
+        offered_only: bool = False,
+        probe_unlisted: bool = False,
     ) -> None:
-        """Certify models in regions (only what did not pass, with ``recertify_failed``)."""
+        """Certify models in regions (only what did not pass, with ``recertify_failed``;
+        each model only where offered, with ``offered_only``)."""
         from certtui.engine.planning import JobRequest
 
         self.start_job(
@@ -367,6 +370,8 @@ class CerttuiApp(App[None]):
                 regions=tuple(regions),
                 api_model_ids=tuple(api_model_ids),
                 recertify_failed=recertify_failed,
+                offered_only=offered_only,
+                probe_unlisted=probe_unlisted,
                 created_by=self.created_by,
             )
         )

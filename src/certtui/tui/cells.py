@@ -88,6 +88,6 @@ LEGEND = (
     ("⊘ can", "cancelled"),
     ("○", "untested"),
     ("—", "not offered"),
-    ("n/a", "not a chat model"),
+    ("n/a", "not applicable (not a chat model)"),
     (f"✓ A{SIMULATED_MARK}", "simulated: the stand-in answered"),
 )

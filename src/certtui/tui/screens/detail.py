@@ -23,6 +23,18 @@ def _ms(value: object) -> str:
     return "" if value is None else f"{value}"
 
 
+def _profile_lines(results: dict) -> list[str]:
+    """The inference profile used, where it routes, and any denied before it (plain text)."""
+    lines = []
+    profile = results.get("inferenceProfile")
+    if profile:
+        where = ", ".join(results.get("profileDestinations") or ()) or "–"
+        lines.append(f"inference profile {profile} → routes to {where}")
+    for denied in results.get("profilesDenied") or ():
+        lines.append(f"denied first: {denied}")
+    return lines
+
+
 class DetailScreen(CerttuiScreen):
     """SPEC §6.4 for one certification."""
 
@@ -131,6 +143,7 @@ class DetailScreen(CerttuiScreen):
             as_label(
                 f"invoke id: {results.get('invokeId', '–')} · {results.get('invokeReason', '')}"
             ),
+            *(as_label(line) for line in _profile_lines(results)),
             as_label(
                 f"duration {_ms(d.duration_ms)} ms · by {d.created_by or '–'} · "
                 f"job {(d.job_id or '–')[:8]} · suite {suite}"

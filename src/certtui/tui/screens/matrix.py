@@ -206,7 +206,8 @@ class MatrixScreen(FilteredModelsScreen):
             return
         cell = self.certtui.snapshot.cell(*current)
         if cell.certification_id is None:
-            self.notify("not certified yet: press c to certify this cell")
+            reason = self._not_applicable(current[0])
+            self.notify(reason or "not certified yet: press c to certify this cell")
             return
         from certtui.tui.screens.detail import DetailScreen
 
@@ -223,7 +224,17 @@ class MatrixScreen(FilteredModelsScreen):
             self.notify("put the cursor on a region cell first", severity="warning")
             return
         model_id, region = current
+        reason = self._not_applicable(model_id)
+        if reason:
+            self.notify(reason, severity="warning")
+            return
         self.certtui.certify([self._api_id(model_id)], [region])
+
+    def _not_applicable(self, model_id: str) -> str | None:
+        """ "not applicable: <reason>" for a model the chat suite does not apply to, else None."""
+        row = next((m for m in self.certtui.snapshot.models if m.model_id == model_id), None)
+        reason = row.not_applicable_reason if row is not None else None
+        return f"not applicable: {reason}" if reason else None
 
     def action_recertify(self) -> None:
         from certtui.tui.screens.dialogs import ChoiceScreen

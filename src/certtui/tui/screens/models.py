@@ -26,12 +26,32 @@ COLUMNS = (
 )  # the columns an operator scans first come first, so they show at 80 columns
 
 
+EOL_WARNING_DAYS = 30
+
+
+def row_note(row: ModelRow) -> str:
+    """What the list says about the model under the cursor: applicability, lifecycle."""
+    notes = []
+    reason = row.not_applicable_reason
+    if reason:
+        notes.append(f"not applicable: {reason}")
+    if row.end_of_life_at is not None:
+        when = row.end_of_life_at.date().isoformat()
+        soon = row.end_of_life_within(EOL_WARNING_DAYS)
+        notes.append(f"{'⚠ ' if soon else ''}end of life {when}")
+    elif (row.lifecycle or "").upper() == "LEGACY":
+        notes.append("legacy")
+    return " · ".join(notes)
+
+
 def row_cells(row: ModelRow, marked: bool) -> dict[str, str | Text]:
     """The text of each column for one model (one formatter per cell kind)."""
     inputs = "+".join(m.lower() for m in row.input_modalities) or "?"
     outputs = "+".join(m.lower() for m in row.output_modalities) or "?"
     return {
-        "mark": "●" if marked else (" " if row.active else "⊘"),
+        "mark": "●"
+        if marked
+        else ("⊘" if not row.active else "⚠" if row.end_of_life_within(EOL_WARNING_DAYS) else " "),
         "vendor": as_label(row.vendor),
         "name": as_label(row.name),
         "model": as_label(row.api_model_id),
@@ -86,10 +106,24 @@ class ModelsScreen(FilteredModelsScreen):
         marks = f" · {len(self.marked)} marked" if self.marked else ""
         total = len(self.certtui.snapshot.models)
         inactive = " · ⊘ no longer listed" if any(not r.active for r in rows) else ""
-        title = f"Models · {len(rows)} of {total}{where}{marks}{inactive}"
+        eol = (" · ⚠ end of life within 30 days"
+               if any(r.end_of_life_within(EOL_WARNING_DAYS) for r in rows) else "")  # fmt: skip
+        self._title = f"Models · {len(rows)} of {total}{where}{marks}{inactive}{eol}"
         if not total:
-            title = "Models · the catalog is empty: run `certtui models sync` (or --demo)"
-        self.query_one("#models-title", Static).update(title)
+            self._title = "Models · the catalog is empty: run `certtui models sync` (or --demo)"
+        self._show_title()
+
+    def _show_title(self) -> None:
+        row = self.current()
+        note = row_note(row) if row is not None else ""
+        title = getattr(self, "_title", "Models")
+        self.query_one("#models-title", Static).update(
+            as_label(f"{title}\n{note}" if note else title)
+        )
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if getattr(self, "_title", None) is not None:
+            self._show_title()
 
     def current(self) -> ModelRow | None:
         """The model under the cursor."""
@@ -109,7 +143,7 @@ class ModelsScreen(FilteredModelsScreen):
         self.table.action_cursor_down()
 
     def action_certify(self) -> None:
-        from certtui.tui.screens.dialogs import RegionPicker
+        from certtui.tui.screens.dialogs import ChoiceScreen, RegionPicker
 
         models = self.certtui.snapshot.models
         chosen = [m for m in models if m.model_id in self.marked]
@@ -120,7 +154,7 @@ class ModelsScreen(FilteredModelsScreen):
             return
         chosen = [m for m in chosen if m.applicable]
         if not chosen:
-            self.notify("not a chat model: the chat suite does not apply", severity="warning")
+            self.notify("not applicable: the chat suite does not apply", severity="warning")
             return
         offered = sorted({r for m in chosen for r in m.regions_offered})
         regions = sorted(set(self.certtui.snapshot.regions) | set(offered))
@@ -130,12 +164,36 @@ class ModelsScreen(FilteredModelsScreen):
         )  # fmt: skip
 
         def picked(selected: list[str] | None) -> None:
-            if selected:
-                self.certtui.certify([m.api_model_id for m in chosen], selected)
-                self.marked.clear()
-                self.show_data(None)
+            if not selected:
+                return
+            unlisted = [m for m in chosen if set(selected) - set(m.regions_offered)]
+            if not unlisted:
+                self._certify(chosen, selected, probe=False)
+                return
+
+            def decided(choice: str | None) -> None:
+                if choice is not None:
+                    self._certify(chosen, selected, probe=choice == "probe")
+
+            self.app.push_screen(
+                ChoiceScreen(
+                    f"{len(unlisted)} of the models are not offered in some chosen regions",
+                    [
+                        ("offered", "Certify each model only where it is offered"),
+                        ("probe", "Also probe the other regions (one call each, to verify)"),
+                    ],
+                ),
+                decided,
+            )
 
         self.app.push_screen(RegionPicker(title, regions, offered), picked)
+
+    def _certify(self, chosen: list[ModelRow], regions: list[str], *, probe: bool) -> None:
+        self.certtui.certify(
+            [m.api_model_id for m in chosen], regions, offered_only=not probe, probe_unlisted=probe
+        )
+        self.marked.clear()
+        self.show_data(None)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
