@@ -91,6 +91,7 @@ async def test_filter_the_matrix_then_open_the_detail_and_come_back(
         header = h.text("#detail-header")
         assert "acme.model-03-v1:0 in us-east-1 · COMPLETED" in header and "rating A" in header
         assert "passed" in header and "invoke id: acme.model-03-v1:0" in header
+        assert "SIMULATED" in header  # the stand-in answered (#10 item 2)
         tests = detail.query_one("#detail-tests", DataTable)
         assert tests.row_count >= 5
         results = {h.cell(tests, key.value, "result") for key in tests.rows}
