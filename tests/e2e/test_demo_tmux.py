@@ -31,7 +31,7 @@ MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 FILTER = "claude-3-haiku"
 REGION = "ap-northeast-1"
 REGION_NAME = re.compile(r"\b[a-z]{2}-[a-z]+-\d\b")
-RATING_CELL = re.compile(r"^([✓✗]) ([A-F])$")
+RATING_CELL = re.compile(r"^([✓✗]) ([A-F])\*$")  # * : the demo is simulated
 
 T = TypeVar("T")
 

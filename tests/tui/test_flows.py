@@ -42,7 +42,7 @@ async def test_certify_a_matrix_cell_shows_its_rating(database_url: str, tui_eng
 
         await h.wait_for(certified, "the unit is COMPLETED in the database")
         await h.wait_for(
-            lambda: h.cell(table, row0, "eu-west-1") == "✓ A", "the cell shows its rating"
+            lambda: h.cell(table, row0, "eu-west-1") == "✓ A*", "the cell shows its rating"
         )
         certs = await h.certifications()
         assert set(certs) == {(MODEL0, "eu-west-1")}  # only the cell under the cursor
@@ -83,7 +83,7 @@ async def test_filter_the_matrix_then_open_the_detail_and_come_back(
         await h.press("enter")  # nothing to show yet: a hint, no screen
         assert h.app.screen is screen
         await h.press("c")
-        await h.wait_for(lambda: h.cell(screen.table, row3, "us-east-1") == "✓ A", "certified")
+        await h.wait_for(lambda: h.cell(screen.table, row3, "us-east-1") == "✓ A*", "certified")
         await h.press("enter")
         assert isinstance(h.app.screen, DetailScreen)
         detail = h.app.screen
@@ -91,6 +91,7 @@ async def test_filter_the_matrix_then_open_the_detail_and_come_back(
         header = h.text("#detail-header")
         assert "acme.model-03-v1:0 in us-east-1 · COMPLETED" in header and "rating A" in header
         assert "passed" in header and "invoke id: acme.model-03-v1:0" in header
+        assert "SIMULATED" in header  # the stand-in answered (#10 item 2)
         tests = detail.query_one("#detail-tests", DataTable)
         assert tests.row_count >= 5
         results = {h.cell(tests, key.value, "result") for key in tests.rows}
@@ -343,7 +344,7 @@ async def test_a_job_another_process_runs_shows_without_a_key(
         assert h.service is not None and not h.service.running  # none of it ran here
         await h.switch("2", MatrixScreen)
         matrix = h.app.screen
-        assert {h.cell(matrix.table, row, "eu-west-1") for row in h.model_ids.values()} == {"✓ A"}
+        assert {h.cell(matrix.table, row, "eu-west-1") for row in h.model_ids.values()} == {"✓ A*"}
 
 
 async def test_live_updates_that_queue_up_are_each_drawn(sqlite_url: str, tui_engine: Any) -> None:
@@ -466,10 +467,10 @@ async def test_the_cursor_stays_put_while_results_arrive(sqlite_url: str, tui_en
             texts = [h.cell(matrix.table, *key) for key in keys]
             seen.update(texts)
             assert matrix.table.cursor_coordinate == where
-            return all(text == "✓ A" for text in texts)
+            return all(text == "✓ A*" for text in texts)
 
         await h.wait_for(all_done, "every cell certified")
-        assert "✓ A" in seen and len(seen) > 1  # cells changed (… que, ⟳ run) meanwhile
+        assert "✓ A*" in seen and len(seen) > 1  # cells changed (… que, ⟳ run) meanwhile
         assert matrix.table.cursor_coordinate == where
         assert matrix.current() == (h.model_ids["acme.model-03-v1:0"], "us-west-2")
         assert (await h.jobs())[-1].id == job_id

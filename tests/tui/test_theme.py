@@ -37,7 +37,7 @@ async def test_a_theme_from_the_palette_recolours_the_matrix(
         screen = h.app.screen
         assert isinstance(screen, MatrixScreen)
         row = h.model_ids[MODEL0]
-        await h.wait_for(lambda: h.cell(screen.table, row, REGION) == "✓ A", "the passed cell")
+        await h.wait_for(lambda: h.cell(screen.table, row, REGION) == "✓ A*", "the passed cell")
         before = cell_colour(screen, row, REGION, "✓")
         assert before == success_colour(h.app)
         old_theme = h.app.theme
@@ -56,4 +56,4 @@ async def test_a_theme_from_the_palette_recolours_the_matrix(
             lambda: cell_colour(screen, row, REGION, "✓") != before, "the cell is recoloured"
         )
         assert cell_colour(screen, row, REGION, "✓") == success_colour(h.app) != before
-        assert h.cell(screen.table, row, REGION) == "✓ A"  # the same cell, in its new colour
+        assert h.cell(screen.table, row, REGION) == "✓ A*"  # the same cell, in its new colour
