@@ -35,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "certtui.cli.run:run",
         "Certify models in regions, headless (exit 0 all passed, 1 some not, 2 usage, 3 failed).",
     ),
+    "serve": (
+        "certtui.cli.serve:serve",
+        "Serve the TUI to a web browser (read-only unless --read-write; loopback by default).",
+    ),
     "simulate": (
         "certtui.cli.simulate:simulate",
         "Run the Bedrock stand-in: simulated models and regions behind the real wire protocol.",
@@ -131,7 +135,9 @@ def cli(ctx: click.Context, demo: bool, **flags: Any) -> None:
     if ctx.invoked_subcommand is None:
         from certtui.cli.tui import open_tui
 
-        open_tui(settings, read_only=settings.read_only, simulated=demo)
+        # `certtui --demo serve` runs one stand-in; each browser session says SIMULATED too.
+        simulated = demo or os.environ.get("CERTTUI_SERVE_SIMULATED") == "1"
+        open_tui(settings, read_only=settings.read_only, simulated=simulated)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -58,7 +58,9 @@ async def sync_demo_catalog(settings: Settings) -> None:
 
 
 def check_terminal() -> None:
-    """The TUI needs a real terminal of a usable size."""
+    """The TUI needs a real terminal of a usable size (or a browser, under `certtui serve`)."""
+    if os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver"):
+        return  # textual-serve runs us on pipes; the browser's terminal has its own size
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise UsageError(
             "the TUI needs a terminal: run it in one, or use `certtui run` / `certtui jobs` "
