@@ -93,11 +93,20 @@ class FilteredModelsScreen(CerttuiScreen):
             if not needle or needle in f"{m.api_model_id} {m.name} {m.vendor}".lower()
         ]  # fmt: skip
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`/` opens the filter, and is typed as itself once the filter box has the focus."""
+        if action == "filter" and self.query_one("#filter", Input).has_focus:
+            return False
+        return super().check_action(action, parameters)
+
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("visible")
         box.value = self.filter_text
-        box.focus()
+        # Focus now, not after a refresh (what Widget.focus does): the app routes the keys that
+        # arrived with this one (a paste, fast typing, SSH lag) as soon as this returns (the
+        # binding is a priority one), and they must reach the box, or a `c` certifies.
+        self.set_focus(box)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.filter_text = event.value.strip()
@@ -111,5 +120,5 @@ class FilteredModelsScreen(CerttuiScreen):
 
     def _close_filter(self) -> None:
         self.query_one("#filter", Input).remove_class("visible")
-        self.table.focus()  # type: ignore[attr-defined]
+        self.set_focus(self.table)  # type: ignore[attr-defined]  # at once, as in action_filter
         self.show_data(None)
