@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -164,5 +165,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"certtui: error: {message}", err=True)
+    # With no terminal any more (an SSH drop) the message is lost; the exit code still says it.
+    with contextlib.suppress(OSError):
+        click.echo(f"certtui: error: {message}", err=True)
     sys.exit(code)

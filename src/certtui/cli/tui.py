@@ -96,6 +96,11 @@ async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh:
             async with CertificationService(settings, database.sessions) as service:
                 app = CerttuiApp(database, service=service, simulated=simulated)
                 await app.run_async()
+    if app.stopped_by is not None:
+        raise CannotRunError(
+            f"stopped by {app.stopped_by}; running jobs were paused: resume them with "
+            "`certtui jobs resume ID` or from the Jobs screen (3, then p)"
+        )
     if app.return_code:
         raise CannotRunError("the TUI stopped on an internal error (details above)")
 
