@@ -39,6 +39,7 @@ WRITING_ARGS: dict[str, list[str]] = {
     "history prune": ["--older-than", "1d"],
     "legacy import": [],
     "models sync": ["--region", "us-east-1"],
+    "serve": ["--read-write"],
     "run": ["--model", "anthropic.claude-3-haiku-20240307-v1:0", "--regions", "us-east-1"],
 }
 # Reading commands that work under read-only; `monitor` (the TUI, it needs a terminal) and

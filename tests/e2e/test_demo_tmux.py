@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+
+from support.cli import run_certtui, simulate_process
 
 SIZE = (100, 30)
 PATIENCE_SECONDS = 60.0  # a bound for each wait, never an expectation of speed
@@ -125,8 +128,15 @@ def line_with(screen: str, text: str) -> str | None:
     return next((line for line in screen.splitlines() if text in line), None)
 
 
-def test_demo_certifies_a_cell_and_quits(tmp_path: Path, terminal: Terminal) -> None:
-    """Start the demo, certify one untested cell, read its result and detail, quit cleanly."""
+ENVIRONMENT_UNSET = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "CERTTUI_CONFIG",
+                     "CERTTUI_DATABASE_URL", "NO_COLOR")  # fmt: skip
+
+
+def start_certtui(terminal: Terminal, tmp_path: Path, *args: str, keep: bool = False) -> Path:
+    """Run `certtui ARGS` in the terminal, data under tmp_path; returns its exit-status file.
+
+    ``keep``: the terminal stays open after certtui exits (to read its state then).
+    """
     exit_file = tmp_path / "exit-status"
     environment = {
         "XDG_DATA_HOME": str(tmp_path / "data"),
@@ -139,16 +149,22 @@ def test_demo_certifies_a_cell_and_quits(tmp_path: Path, terminal: Terminal) -> 
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "LANG": "C.UTF-8",
     }
-    unset = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "CERTTUI_CONFIG",
-             "CERTTUI_DATABASE_URL", "NO_COLOR")  # fmt: skip
     command = shlex.join(
-        ["env", *(f"-u{name}" for name in unset),
-         *(f"{k}={v}" for k, v in environment.items()), certtui_command(), "--demo"]
+        ["env", *(f"-u{name}" for name in ENVIRONMENT_UNSET),
+         *(f"{k}={v}" for k, v in environment.items()), certtui_command(), *args]
     )  # fmt: skip
     # stderr stays on the terminal (Textual draws there); only the exit status goes to a file.
     shell = f"{command}; echo $? > {shlex.quote(str(exit_file))}"
+    if keep:
+        shell += "; exec sleep 3600"  # the fixture's kill-server ends it
     width, height = SIZE
     terminal.tmux("new-session", "-d", "-s", SESSION, "-x", str(width), "-y", str(height), shell)
+    return exit_file
+
+
+def test_demo_certifies_a_cell_and_quits(tmp_path: Path, terminal: Terminal) -> None:
+    """Start the demo, certify one untested cell, read its result and detail, quit cleanly."""
+    exit_file = start_certtui(terminal, tmp_path, "--demo")
 
     # The demo syncs its catalog from the stand-in, then opens on the matrix.
     terminal.wait_for(lambda s: line_with(s, "Matrix · ") and line_with(s, " of "), "the matrix")
@@ -210,3 +226,91 @@ def test_demo_certifies_a_cell_and_quits(tmp_path: Path, terminal: Terminal) -> 
             (MODEL, REGION),
         ).fetchone()
     assert (status, rating_letter, bool(passed)) == ("COMPLETED", letter, glyph == "✓")
+
+
+def test_a_filter_typed_in_one_burst_starts_no_job(tmp_path: Path, terminal: Terminal) -> None:
+    """`/claude` sent as one write (a paste, SSH lag) filters; its `c` certifies nothing."""
+    exit_file = start_certtui(terminal, tmp_path, "--demo")
+    terminal.wait_for(lambda s: line_with(s, "Matrix · ") and line_with(s, " of "), "the matrix")
+    terminal.keys("Right")  # onto a region cell: a `c` that leaked would certify it
+    terminal.wait_for(lambda s: line_with(s, "Certify cell"), "the footer")
+    terminal.keys("/claude", "Enter")  # one tmux command: one write to the terminal
+    screen = terminal.wait_for(lambda s: line_with(s, "filter 'claude'") and s, "the filter")
+    assert line_with(screen, "anthropic.claude"), screen
+    assert not line_with(screen, "started"), f"a job started:\n{screen}"
+    terminal.keys("q")
+    assert terminal.wait_for(
+        lambda _: exit_file.read_text().strip() if exit_file.exists() else None, "the exit"
+    ) == "0", f"certtui asked about a running job:\n{terminal.screen()}"  # fmt: skip
+
+    database = tmp_path / "data" / "certtui" / "demo.db"
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+        (jobs,) = connection.execute("SELECT count(*) FROM certification_jobs").fetchone()
+    assert jobs == 0, "a key typed into the filter started a job"
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it ended meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def pane(terminal: Terminal, variable: str) -> str:
+    """A tmux format variable of the pane, e.g. alternate_on."""
+    return terminal.tmux("display-message", "-p", "-t", SESSION, f"#{{{variable}}}").stdout.strip()
+
+
+def test_sighup_pauses_the_running_job_and_restores_the_terminal(
+    tmp_path: Path, terminal: Terminal
+) -> None:
+    """An SSH drop (SIGHUP) while a job runs: the job ends PAUSED, the terminal is restored."""
+    database = tmp_path / "certtui.db"
+    url = f"sqlite:///{database}"
+    with simulate_process("--latency-ms", "1500") as endpoint:  # units take a while
+        synced = run_certtui(
+            "--db", url, "--endpoint-url", endpoint, "models", "sync", "--region", REGION,
+            env={"XDG_DATA_HOME": str(tmp_path / "data"), "AWS_ACCESS_KEY_ID": "AKIDE2E",
+                 "AWS_SECRET_ACCESS_KEY": "e2e", "AWS_EC2_METADATA_DISABLED": "true"},
+        )  # fmt: skip
+        assert synced.returncode == 0, synced.stderr
+        exit_file = start_certtui(
+            terminal, tmp_path, "--db", url, "--endpoint-url", endpoint, keep=True
+        )
+        terminal.wait_for(lambda s: line_with(s, "Matrix · ") and line_with(s, " of "), "matrix")
+        terminal.keys(f"/{FILTER}", "Enter")
+        terminal.wait_for(lambda s: line_with(s, f"filter '{FILTER}'"), "the filter")
+        terminal.keys("Right", "c")
+        terminal.wait_for(lambda s: line_with(s, "started"), "the job to start")
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+            (status,) = connection.execute("SELECT status FROM certification_jobs").fetchone()
+        assert status == "PROCESSING", "the job should still run when the signal comes"
+        assert pane(terminal, "alternate_on") == "1"
+        assert pane(terminal, "mouse_any_flag") == "1" or pane(terminal, "mouse_sgr_flag") == "1"
+
+        (shell,) = [int(pane(terminal, "pane_pid"))]
+        (certtui,) = children(shell)
+        os.kill(certtui, signal.SIGHUP)
+
+        def exited(_: str) -> str | None:
+            return exit_file.read_text().strip() if exit_file.exists() else None
+
+        assert terminal.wait_for(exited, "certtui to exit") == "3"
+
+    # The terminal is back to normal: main screen, no mouse tracking, and a one-line reason.
+    assert pane(terminal, "alternate_on") == "0"
+    for flag in ("mouse_any_flag", "mouse_button_flag", "mouse_standard_flag", "mouse_sgr_flag"):
+        assert pane(terminal, flag) == "0", flag
+    assert line_with(terminal.screen(), "stopped by SIGHUP"), terminal.screen()
+    # The job is PAUSED and resumable: no unit is left PROCESSING.
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+        (status,) = connection.execute("SELECT status FROM certification_jobs").fetchone()
+        units = {row[0] for row in connection.execute("SELECT status FROM model_certifications")}
+    assert status == "PAUSED"
+    assert "PROCESSING" not in units, units

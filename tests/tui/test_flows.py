@@ -126,7 +126,17 @@ async def test_mark_models_pick_regions_and_watch_the_job(sqlite_url: str, tui_e
         # Every region the models are offered in starts chosen; untick the first.
         assert sorted(chooser.selected) == ["eu-west-1", "us-east-1", "us-west-2"]
         assert chooser.highlighted == 0
+        # Chosen or not shows as a glyph, not colour alone (#12 item 7).
+        prompts = [str(chooser.get_option_at_index(i).prompt) for i in range(3)]
+        assert prompts == ["✓ eu-west-1", "✓ us-east-1", "✓ us-west-2"]
         await h.press("space")
+        assert sorted(chooser.selected) == ["us-east-1", "us-west-2"]
+        assert str(chooser.get_option_at_index(0).prompt) == "· eu-west-1"
+        await h.press("a")  # all
+        assert str(chooser.get_option_at_index(0).prompt) == "✓ eu-west-1"
+        await h.press("a")  # none
+        assert {str(chooser.get_option_at_index(i).prompt)[0] for i in range(3)} == {"·"}
+        await h.press("a", "space")  # all, then untick the first again
         assert sorted(chooser.selected) == ["us-east-1", "us-west-2"]
         await h.press("ctrl+s")
         assert h.app.screen is screen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -46,6 +47,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": (
         "certtui.cli.run:run",
         "Certify models in regions, headless (exit 0 all passed, 1 some not, 2 usage, 3 failed).",
+    ),
+    "serve": (
+        "certtui.cli.serve:serve",
+        "Serve the TUI to a web browser (read-only unless --read-write; loopback by default).",
     ),
     "simulate": (
         "certtui.cli.simulate:simulate",
@@ -148,7 +153,9 @@ def cli(ctx: click.Context, demo: bool, **flags: Any) -> None:
     if ctx.invoked_subcommand is None:
         from certtui.cli.tui import open_tui
 
-        open_tui(settings, read_only=settings.read_only, simulated=demo)
+        # `certtui --demo serve` runs one stand-in; each browser session says SIMULATED too.
+        simulated = demo or os.environ.get("CERTTUI_SERVE_SIMULATED") == "1"
+        open_tui(settings, read_only=settings.read_only, simulated=simulated)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -180,5 +187,7 @@ def _fail(message: str, code: int) -> None:
     from certtui.domain.text import safe_text
 
     # A message may quote the catalog, a database server or Bedrock: controls are escaped.
-    click.echo(f"certtui: error: {safe_text(message)}", err=True)
+    # With no terminal any more (an SSH drop) the message is lost; the exit code still says it.
+    with contextlib.suppress(OSError):
+        click.echo(f"certtui: error: {safe_text(message)}", err=True)
     sys.exit(code)

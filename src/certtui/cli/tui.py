@@ -54,7 +54,9 @@ async def sync_demo_catalog(settings: Settings) -> None:
 
 
 def check_terminal() -> None:
-    """The TUI needs a real terminal of a usable size."""
+    """The TUI needs a real terminal of a usable size (or a browser, under `certtui serve`)."""
+    if os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver"):
+        return  # textual-serve runs us on pipes; the browser's terminal has its own size
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise UsageError(
             "the TUI needs a terminal: run it in one, or use `certtui run` / `certtui jobs` "
@@ -91,6 +93,11 @@ async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh:
             async with CertificationService(settings, database.sessions) as service:
                 app = CerttuiApp(database, service=service, simulated=simulated)
                 await app.run_async()
+    if app.stopped_by is not None:
+        raise CannotRunError(
+            f"stopped by {app.stopped_by}; running jobs were paused: resume them with "
+            "`certtui jobs resume ID` or from the Jobs screen (3, then p)"
+        )
     if app.return_code:
         raise CannotRunError("the TUI stopped on an internal error (details above)")
 

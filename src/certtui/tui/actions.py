@@ -17,6 +17,9 @@ class ActionSpec:
     description: str
     mutating: bool = False
     show: bool = True
+    # Handled when the app takes the key from the terminal, before the keys read with it are
+    # sent on to the focused widget: for keys that move the focus (see list.filter).
+    priority: bool = False
 
 
 ACTIONS: dict[str, ActionSpec] = {
@@ -31,7 +34,9 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec("app.quit", "q", "app.quit_certtui", "Quit"),
         ActionSpec("app.freeze", "f", "app.toggle_refresh", "Pause refresh"),
         ActionSpec("app.reload", "ctrl+r", "app.reload", "Reload", show=False),
-        ActionSpec("list.filter", "slash", "filter", "Filter"),
+        # `/claude` in one read (a paste, fast typing, SSH lag): the box must have the focus
+        # before `c` is routed, or `c` certifies (#12 item 1).
+        ActionSpec("list.filter", "slash", "filter", "Filter", priority=True),
         ActionSpec("models.mark", "space", "mark", "Mark"),
         ActionSpec("models.certify", "c", "certify", "Certify", mutating=True),
         ActionSpec("models.open", "enter", "open_in_matrix", "Matrix row", show=False),
@@ -57,6 +62,13 @@ MUTATING_ACTIONS = frozenset(spec.action for spec in ACTIONS.values() if spec.mu
 def bindings(*ids: str) -> list[Binding]:
     """Textual bindings for the given action ids (each keeps its id, for remapping)."""
     return [
-        Binding(spec.key, spec.action, spec.description, show=spec.show, id=spec.id)
+        Binding(
+            spec.key,
+            spec.action,
+            spec.description,
+            show=spec.show,
+            id=spec.id,
+            priority=spec.priority,
+        )
         for spec in (ACTIONS[i] for i in ids)
     ]

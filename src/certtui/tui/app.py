@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import signal
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 
 LIVE_REPAINT_SECONDS = 0.25  # engine events are applied at most four times a second
 REGRESSED_EVERY = 30.0  # seconds between reads of which cells regressed (a history query)
+STOP_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
 
 T = TypeVar("T")
 
@@ -99,6 +101,7 @@ class CerttuiApp(App[None]):
         self._reads: set[asyncio.Task[Any]] = set()
         self._read_problem: str | None = None
         self._others_live: set[str] = set()
+        self.stopped_by: str | None = None  # the signal that ended the session (SIGHUP…)
 
     # Modes and layout ---------------------------------------------------------------------
 
@@ -107,6 +110,7 @@ class CerttuiApp(App[None]):
 
     def on_mount(self) -> None:
         relax_collector()
+        self._catch_stop_signals()
         if self.service is not None:
             self.service.subscribe(self._on_engine_event)
             self.set_interval(LIVE_REPAINT_SECONDS, self._apply_engine_events)
@@ -154,6 +158,7 @@ class CerttuiApp(App[None]):
 
     async def on_unmount(self) -> None:
         restore_collector()
+        self._release_stop_signals()
         if self._reads:
             await asyncio.wait(self._reads)
 
@@ -438,6 +443,44 @@ class CerttuiApp(App[None]):
                 self.exit()
 
         self.push_screen(ConfirmScreen(question, yes="Pause and quit"), answer)
+
+    # Signals ------------------------------------------------------------------------------
+
+    def _catch_stop_signals(self) -> None:
+        # Their default action kills the process at once: a running job would stay PROCESSING
+        # until its lease expires and the terminal would stay in the alternate screen. Not
+        # headless (App.run_test): the signals are the test process's.
+        if self.is_headless:
+            return
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
+            try:
+                loop.add_signal_handler(signum, self.stop_on_signal, signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                return  # not the main thread, or no signals on this platform
+
+    def _release_stop_signals(self) -> None:
+        if self.is_headless:
+            return
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
+            try:
+                loop.remove_signal_handler(signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                return
+
+    def stop_on_signal(self, signum: int) -> None:
+        """SIGHUP (an SSH drop) or SIGTERM: pause the running jobs, then leave (exit 3)."""
+        if self.stopped_by is None:
+            self.stopped_by = signal.Signals(signum).name
+            self._pause_and_leave()
+
+    @work(group="stop-signal")
+    async def _pause_and_leave(self) -> None:
+        if self.service is not None and self.service.running:
+            # The terminal may be gone: the database comes first, the screen after.
+            await self.service.pause_all_and_wait()
+        self.exit()  # Textual leaves the alternate screen and turns mouse tracking off
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers the screens and the actions that fit the current screen."""

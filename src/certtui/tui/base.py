@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets.data_table import CellDoesNotExist
 
 from certtui.tui.actions import MUTATING_ACTIONS
 from certtui.tui.data import ModelRow
@@ -93,11 +94,40 @@ class FilteredModelsScreen(CerttuiScreen):
             if not needle or needle in f"{m.api_model_id} {m.name} {m.vendor}".lower()
         ]  # fmt: skip
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`/` opens the filter, and is typed as itself once the filter box has the focus."""
+        if action == "filter" and self.query_one("#filter", Input).has_focus:
+            return False
+        return super().check_action(action, parameters)
+
+    def put_rows_in_order(self, wanted: list[str]) -> None:
+        """Show the rows (keyed by model id) in ``wanted``'s order, the cursor on its row.
+
+        Rows are added where they are missing, at the bottom: without this, clearing a filter
+        would leave the rows it matched at the top. The model column holds the api model id.
+        """
+        table: DataTable[Any] = self.table  # type: ignore[attr-defined]
+        if [row.key.value for row in table.ordered_rows] == wanted:
+            return
+        place = {key: index for index, key in enumerate(wanted)}
+        by_api_id = {m.api_model_id: place.get(m.model_id, 0) for m in self.certtui.snapshot.models}
+        cursor = table.cursor_coordinate
+        try:
+            cursor_row = table.coordinate_to_cell_key(cursor).row_key
+        except CellDoesNotExist:
+            cursor_row = None
+        table.sort("model", key=lambda cell: by_api_id.get(str(getattr(cell, "plain", cell)), 0))
+        if cursor_row is not None:
+            table.move_cursor(row=table.get_row_index(cursor_row), column=cursor.column)
+
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("visible")
         box.value = self.filter_text
-        box.focus()
+        # Focus now, not after a refresh (what Widget.focus does): the app routes the keys that
+        # arrived with this one (a paste, fast typing, SSH lag) as soon as this returns (the
+        # binding is a priority one), and they must reach the box, or a `c` certifies.
+        self.set_focus(box)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.filter_text = event.value.strip()
@@ -111,5 +141,5 @@ class FilteredModelsScreen(CerttuiScreen):
 
     def _close_filter(self) -> None:
         self.query_one("#filter", Input).remove_class("visible")
-        self.table.focus()  # type: ignore[attr-defined]
+        self.set_focus(self.table)  # type: ignore[attr-defined]  # at once, as in action_filter
         self.show_data(None)

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, SelectionList
 from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -38,6 +39,11 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
+def region_choice(region: str, chosen: bool) -> str:
+    """A region's line in the picker: a glyph says whether it is chosen, not colour alone."""
+    return f"{'✓' if chosen else '·'} {region}"
+
+
 class RegionPicker(ModalScreen[list[str] | None]):
     """Choose regions with space; enter on the button (or ctrl+s) certifies."""
 
@@ -57,7 +63,10 @@ class RegionPicker(ModalScreen[list[str] | None]):
         with Vertical(classes="dialog"):
             yield Label(self.title_text, markup=False)  # it may name a model: data, not markup
             yield SelectionList[str](
-                *((region, region, region in self.selected) for region in self.regions),
+                *(
+                    Selection(region_choice(r, r in self.selected), r, r in self.selected, id=r)
+                    for r in self.regions
+                ),
                 id="regions",
             )
             yield Label("space: choose · a: all/none · ctrl+s: certify · esc: cancel",
@@ -68,6 +77,14 @@ class RegionPicker(ModalScreen[list[str] | None]):
 
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        chooser = event.selection_list
+        chosen = set(chooser.selected)
+        for region in self.regions:
+            label = region_choice(region, region in chosen)
+            if str(chooser.get_option(region).prompt) != label:
+                chooser.replace_option_prompt(region, label)
 
     def action_toggle_all(self) -> None:
         chooser = self.query_one(SelectionList)

@@ -137,10 +137,9 @@ class MatrixScreen(FilteredModelsScreen):
                     safe_text(by_id[model_id].api_model_id), overflow="ellipsis", no_wrap=True
                 )
                 table.add_row(name, *blank, key=model_id)
-        self._rows = [r for r in self._rows if r in wanted] + [
-            r for r in wanted_rows if r not in present
-        ]
         table.settle()
+        self.put_rows_in_order(wanted_rows)
+        self._rows = wanted_rows
 
     def _cursor_keys(self) -> tuple[str, str] | None:
         table = self.table

@@ -102,6 +102,7 @@ class ModelsScreen(FilteredModelsScreen):
                     if before.get(key) != value:
                         table.update_cell(row.model_id, key, value)
             self._shown[row.model_id] = texts
+        self.put_rows_in_order([row.model_id for row in rows])
         where = f" · filter {self.filter_text!r}" if self.filter_text else ""
         marks = f" · {len(self.marked)} marked" if self.marked else ""
         total = len(self.certtui.snapshot.models)
