@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from certtui.bedrock.regions import UnknownRegion, validate_regions
 from certtui.cli.context import Context, Group, pass_context, run_async
-from certtui.domain.regions import UnknownRegion, validate_regions
 from certtui.errors import UsageError
 
 DEFAULT_REGION = "us-east-1"
