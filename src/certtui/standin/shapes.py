@@ -15,18 +15,20 @@ from certtui.standin.errors import ApiError
 
 if TYPE_CHECKING:
     from botocore.model import Shape
+    from botocore.validate import ParamValidator
 
 _MAX_REPORT_CHARS = 600  # a message quotes the offending values: keep it short
 
 
 @functools.cache
-def _input_shapes() -> dict[str, Shape]:
-    """The input shapes of Converse and ConverseStream (loading the model takes a moment)."""
+def _input_shapes() -> tuple[ParamValidator, dict[str, Shape]]:
+    """The validator and the input shapes of Converse and ConverseStream (a moment to load)."""
     import botocore.session
+    from botocore.validate import ParamValidator
 
     model = botocore.session.get_session().get_service_model("bedrock-runtime")
     names = ("Converse", "ConverseStream")
-    return {name: model.operation_model(name).input_shape for name in names}
+    return ParamValidator(), {name: model.operation_model(name).input_shape for name in names}
 
 
 async def load_shapes() -> None:
@@ -37,15 +39,14 @@ async def load_shapes() -> None:
 
 def check_shape(model_id: str, body: Any, *, streaming: bool) -> None:
     """Refuse a body the service model does not allow, with a ValidationException."""
-    from botocore.validate import ParamValidator
-
     if not isinstance(body, dict):
         raise ApiError(
             "ValidationException", "Malformed input request: the body is not a JSON object."
         )
-    shape = _input_shapes()["ConverseStream" if streaming else "Converse"]
+    validator, shapes = _input_shapes()
+    shape = shapes["ConverseStream" if streaming else "Converse"]
     # On the wire the model id is in the path; the service model counts it as a member.
-    report = ParamValidator().validate({**body, "modelId": model_id}, shape)
+    report = validator.validate({**body, "modelId": model_id}, shape)
     if not report.has_errors():
         return
     lines = report.generate_report().splitlines()
