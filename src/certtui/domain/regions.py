@@ -30,10 +30,10 @@ REGIONS_BOTOCORE_MAY_LACK: dict[str, str] = {
     "sa-west-1": "aws",
 }
 
-# Commercial regions with a Bedrock endpoint that an older botocore may not list yet.
-BEDROCK_REGIONS_BOTOCORE_MAY_LACK: tuple[str, ...] = (
-    "ap-southeast-6", "ca-west-1", "mx-central-1", "me-south-1", "af-south-1",
-)  # fmt: skip
+# Commercial regions with a Bedrock endpoint that the installed botocore does not list yet, each
+# seen in AWS's "Regional availability by endpoints" page (docs.aws.amazon.com/bedrock/latest/
+# userguide/endpoints-region-availability.html). Only what that page shows goes here.
+BEDROCK_REGIONS_BOTOCORE_MAY_LACK: tuple[str, ...] = ("ap-southeast-6", "ca-west-1")
 
 # Cross-region inference profile prefixes a source region can call, home geography first.
 _GEOGRAPHIES: dict[str, tuple[str, ...]] = {
