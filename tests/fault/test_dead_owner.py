@@ -247,7 +247,12 @@ async def test_resume_wait_waits_for_the_holder_then_runs_the_job(
                 [*command, "jobs", "resume", job.id, "--wait"],
                 env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=err,
             )  # fmt: skip
-        await asyncio.sleep(3)
+        deadline = time.monotonic() + 120
+        while "waiting" not in waiter_err.read_text() and time.monotonic() < deadline:
+            assert waiter.poll() is None, waiter_err.read_text()
+            await asyncio.sleep(0.1)
+        assert holder.poll() is None, "the holder finished before the waiter started waiting"
+        await asyncio.sleep(2)
         assert waiter.poll() is None  # waiting while the holder lives
         holder.kill()  # the holder dies: on this host that is seen at once
         assert await asyncio.to_thread(waiter.wait, 240) == 0
