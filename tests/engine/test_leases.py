@@ -61,3 +61,11 @@ def test_a_killed_process_nobody_reaped_yet_is_gone() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def test_a_job_only_planned_is_not_live() -> None:
+    from certtui.domain.enums import JobStatus
+    from certtui.domain.leases import job_is_live
+
+    assert not job_is_live(JobStatus.QUEUED, {"lease": new_lease("planner", 60, planned=True)})
+    assert job_is_live(JobStatus.PROCESSING, {"lease": new_lease("engine", 60)})
