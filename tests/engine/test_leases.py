@@ -45,3 +45,27 @@ def test_a_planning_lease_holds_but_does_not_run() -> None:
 def test_describe_lease_names_host_pid_and_expiry() -> None:
     text = describe_lease({"owner": "h:42:x", "host": "h", "pid": 42, "heartbeat": 0, "ttl": 60})
     assert text == "h pid 42 until 00:01:00 UTC unless renewed"
+
+
+def test_a_killed_process_nobody_reaped_yet_is_gone() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lease = {**new_lease("child", 600), "pid": child.pid,
+                 "started": process_start_time(child.pid)}  # fmt: skip
+        assert lease["started"] is not None and not holder_is_gone(lease)
+        child.kill()
+        deadline = time.monotonic() + 30
+        while not holder_is_gone(lease) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert holder_is_gone(lease)  # a zombie until wait() below: dead all the same
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_a_job_only_planned_is_not_live() -> None:
+    from certtui.domain.enums import JobStatus
+    from certtui.domain.leases import job_is_live
+
+    assert not job_is_live(JobStatus.QUEUED, {"lease": new_lease("planner", 60, planned=True)})
+    assert job_is_live(JobStatus.PROCESSING, {"lease": new_lease("engine", 60)})

@@ -207,3 +207,62 @@ async def test_an_owner_that_stalled_past_its_lease_does_not_overwrite_the_new_o
     assert final.status == "COMPLETED"
     assert final.units == {"COMPLETED": 18} and final.processed == 18
     assert_consistent(final)
+
+
+async def test_resume_wait_waits_for_the_holder_then_runs_the_job(
+    sqlite_url: str, simulate: str, tmp_path: Path
+) -> None:
+    from certtui.store import migrate
+    from certtui.store.database import create_engine, parse_database_url, session_factory
+
+    env = {"CERTTUI_DATABASE_URL": sqlite_url, **LONG_LEASE}
+    engine = create_engine(parse_database_url(sqlite_url))
+    await migrate.upgrade(engine)
+    sessions = session_factory(engine)
+    synced = run_certtui("--endpoint-url", simulate, "models", "sync",
+                         *(f"--region={r}" for r in REGIONS), env=env)  # fmt: skip
+    assert synced.returncode == 0, synced.stderr
+    command = [sys.executable, "-m", "certtui", "--endpoint-url", simulate]
+    holder = subprocess.Popen(
+        [*command, "run", "--all", "--regions", ",".join(REGIONS), "--concurrency", "2",
+         "--region-concurrency", "1"],
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    waiter = None
+    waiter_err = tmp_path / "waiter.err"
+    try:
+        job = None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            job = await _job_row(sessions)
+            if job is not None and job.processed_models >= 1:
+                break
+            assert holder.poll() is None
+            await asyncio.sleep(0.05)
+        assert job is not None
+        refused = run_certtui("jobs", "resume", job.id, env=env)
+        assert refused.returncode == 2 and "--wait" in refused.stderr
+        with waiter_err.open("w") as err:  # a file: progress lines never fill a pipe
+            waiter = subprocess.Popen(
+                [*command, "jobs", "resume", job.id, "--wait"],
+                env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=err,
+            )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while "waiting" not in waiter_err.read_text() and time.monotonic() < deadline:
+            assert waiter.poll() is None, waiter_err.read_text()
+            await asyncio.sleep(0.1)
+        assert holder.poll() is None, "the holder finished before the waiter started waiting"
+        await asyncio.sleep(2)
+        assert waiter.poll() is None  # waiting while the holder lives
+        holder.kill()  # the holder dies: on this host that is seen at once
+        assert await asyncio.to_thread(waiter.wait, 240) == 0
+        told = waiter_err.read_text()
+        assert f"job {job.id} is running in another process" in told and "waiting" in told
+    finally:
+        for process in (holder, waiter):
+            if process is not None and process.poll() is None:
+                process.kill()
+    final = await job_state(sessions, job.id)
+    assert final.status == "COMPLETED" and final.processed == final.total == 18
+    assert_consistent(final)
+    await engine.dispose()

@@ -124,3 +124,43 @@ async def test_a_real_deadlock_is_a_conflict_planning_runs_again(pg_url: str) ->
     finally:
         await a.close()
         await b.close()
+
+
+async def test_a_job_whose_units_went_elsewhere_does_not_end_completed(
+    sessions: async_sessionmaker,
+) -> None:
+    """What the race used to leave (a job printing 18 units, then COMPLETED 0/18, exit 0): a
+    job is COMPLETED only with processed = total, and the exit code says so too."""
+    from certtui.cli.run import EXIT_COULD_NOT_RUN, job_report
+    from certtui.domain.enums import CertificationJobType
+    from certtui.store import jobs
+
+    async with serve(healthy_scenario(6)) as server:
+        await sync_catalog(sessions, server.url)
+        planned = await plan_job(sessions, ALL, default_suite())
+        async with sessions.begin() as session:
+            # Another job's plan took one of its units (the pre-fix upsert did exactly this).
+            thief = await jobs.create_job(
+                session, CertificationJobType.ALL_MODELS, list(REGIONS), [], total_models=1,
+                status=JobStatus.PAUSED,
+            )  # fmt: skip
+            taken = await session.scalar(
+                sa.select(ModelCertification.id)
+                .where(ModelCertification.job_id == planned.job_id)
+                .limit(1)
+            )
+            await session.execute(
+                sa.update(ModelCertification)
+                .where(ModelCertification.id == taken)
+                .values(job_id=thief.id)
+            )
+        async with clients_for(server.url) as clients:
+            outcome = await JobRunner(
+                sessions, clients, default_suite(), planned.job_id,
+                EngineConfig(concurrency=8, region_concurrency=4),
+            ).run()  # fmt: skip
+    assert outcome.status is JobStatus.FAILED
+    state = await job_state(sessions, planned.job_id)
+    assert state.status == "FAILED" and state.processed == CELLS - 1 < state.total
+    report = await job_report(sessions, planned.job_id)
+    assert report.exit_code == EXIT_COULD_NOT_RUN

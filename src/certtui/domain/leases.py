@@ -65,8 +65,11 @@ def job_is_live(
     *,
     gone: HolderGone | None = None,
 ) -> bool:
-    """Whether a process holds the job now: a held lease on a job that has not ended."""
-    return not JobStatus(status).is_terminal and lease_is_held(config, now, gone=gone)
+    """Whether an engine holds the job now: its lease on a job that has not ended.
+
+    A planning lease does not count: a job planned and not yet claimed runs nowhere.
+    """
+    return not JobStatus(status).is_terminal and lease_is_running(config, now, gone=gone)
 
 
 def describe_lease(lease: Lease) -> str:

@@ -371,6 +371,11 @@ class JobRunner:
             self.bus.publish(LogLine(self.job_id, "error", str(exc)))
             raise JobBusy(str(exc)) from None
         self.status = final
+        if ending is J.COMPLETED and final is J.FAILED:
+            self.bus.publish(LogLine(self.job_id, "error", (
+                f"job {self.job_id} FAILED: {self.processed} of {self.total} units were "
+                "processed; the others are no longer this job's (claimed by another job)"
+            )))  # fmt: skip
         if final is J.CANCELLED:
             cancelled_units = sum(isinstance(event, UnitStateChanged) for event in events)
             self.processed += cancelled_units

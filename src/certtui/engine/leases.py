@@ -14,9 +14,10 @@ from certtui.domain.leases import lease_is_held, lease_is_running
 
 
 def process_start_time(pid: int) -> int | None:
-    """When a process started, in clock ticks since boot (/proc/<pid>/stat field 22), or None.
+    """When a running process started, in clock ticks since boot (/proc/<pid>/stat field 22).
 
-    None when there is no such process, or no /proc to ask.
+    None when there is no such process, it has exited (a zombie nobody reaped yet), or there is
+    no /proc to ask.
     """
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
@@ -25,6 +26,8 @@ def process_start_time(pid: int) -> int | None:
         return None
     # The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
     fields = text[text.rfind(")") + 2 :].split()
+    if not fields or fields[0] in ("Z", "X"):  # field 3, the state: zombie or dead
+        return None
     try:
         return int(fields[19])  # field 22; fields[0] is field 3
     except (IndexError, ValueError):
