@@ -12,6 +12,7 @@ from certtui.engine.control import cancel_job
 from certtui.engine.job import EngineConfig, JobRunner
 from certtui.engine.planning import JobRequest, plan_job
 from certtui.standin.server import serve
+from certtui.store import history
 from certtui.store.models import CertificationJob, CertificationResult, ModelCertification
 from certtui.store.views import job_units, load_certifications
 from certtui.suites import default_suite
@@ -63,6 +64,14 @@ async def test_every_finished_unit_is_one_history_row_committed_with_its_counter
     assert await _history(sessions) == sorted(
         [(first, "COMPLETED")] * 6 + [(second, "COMPLETED")] * 6
     )
+    # The reads diff and the Changes screen make, on each backend.
+    async with sessions() as session:
+        assert [j.job_id for j in await history.completed_jobs(session)] == [second, first]
+        assert len(await history.job_verdicts(session, first)) == 6
+        last_two = await history.last_two_verdicts(session)
+        assert len(last_two) == 6 and {len(v) for v in last_two.values()} == {2}
+        assert {v[0].job_id for v in last_two.values()} == {second}
+        assert await history.regressed_cells(session) == set()
 
 
 async def test_a_queued_then_cancelled_recertification_leaves_the_last_verdict(

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from certtui.domain.enums import CertificationJobType, CertificationStatus, JobStatus
 from certtui.domain.errors import ErrorCategory
 from certtui.engine.unit import _quality_summary
-from certtui.store import migrate
+from certtui.store import history, migrate
 from certtui.store.catalog import BEDROCK_NAME, BEDROCK_SLUG, ModelObservation, apply_discovery
 from certtui.store.database import (
     create_engine,
@@ -293,6 +293,28 @@ def _certification(suite: Suite, spec: CertSpec) -> ModelCertification:
     return row
 
 
+def _history(certifications: Sequence[ModelCertification]) -> list[dict[str, Any]]:
+    """Each finished row's unit in the history, and a passing verdict before Haiku's ! PERM."""
+    rows = []
+    for index, cert in enumerate(certifications):
+        if not CertificationStatus(cert.status).is_terminal:
+            continue
+        values = {prop.columns[0].name: getattr(cert, prop.key)
+                  for prop in ModelCertification.__mapper__.column_attrs}  # fmt: skip
+        rows.append(history.history_row({**values, "id": f"h{index:03d}"}, now=FIXED_TIME))
+        if (cert.model_id, cert.region) == (
+            BY_API_ID["anthropic.claude-3-haiku-20240307-v1:0"].row_id,
+            "eu-west-1",
+        ):
+            earlier = FIXED_TIME.replace(day=FIXED_TIME.day - 1)
+            rows.append(history.history_row({
+                **values, "id": "h-earlier", "status": CertificationStatus.COMPLETED,
+                "passed": True, "score": 96.0, "rating": "A", "errorCategory": None,
+                "errorMessage": None, "jobId": None, "completedAt": earlier, "duration": 41_000,
+            }, now=FIXED_TIME))  # fmt: skip
+    return rows
+
+
 def _creator(job_id: str | None) -> str:
     return next((job.created_by for job in JOBS if job.job_id == job_id), "legacy-import")
 
@@ -358,6 +380,8 @@ async def build_database(path: Path, *, populated: bool = True) -> None:
         async with sessions.begin() as session:
             session.add_all(_job(spec, certifications) for spec in JOBS)
             session.add_all(certifications)
+        async with sessions.begin() as session:
+            await history.append(session, _history(certifications))
         async with sessions() as session:
             active = await session.scalar(sa.select(sa.func.count()).where(AIModel.is_active))
         assert active == len(MODELS) - len(RETIRED)

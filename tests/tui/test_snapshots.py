@@ -62,6 +62,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "detail_failed": HAIKU_EU_WEST_1,
     "detail_not_passed": LLAMA_US_EAST_1,
     "help": ("question_mark",),
+    "changes": ("d",),
     "region_picker": ("1", "down", "down", "down", "c"),  # certify Claude 3 Haiku in…
 }
 
@@ -118,7 +119,7 @@ class Case:
 CASES = [
     # Populated, read-write, wide enough for every column.
     *(Case(screen) for screen in ("matrix", "models", "jobs", "units", "detail_passed",
-                                  "detail_failed", "help", "region_picker")),
+                                  "detail_failed", "help", "region_picker", "changes")),
     # Read-only monitor: READ-ONLY badge, refresh time, no mutating binding anywhere.
     *(Case(screen, read_only=True) for screen in ("matrix", "models", "jobs", "units",
                                                   "detail_not_passed", "help")),

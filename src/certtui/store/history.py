@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from certtui.domain.enums import CertificationStatus
+from certtui.domain.enums import CertificationStatus, JobStatus
 from certtui.store.models import (
     AIModel,
     CertificationJob,
@@ -215,7 +215,7 @@ async def completed_jobs(session: AsyncSession, limit: int = 50) -> list[Finishe
     """Jobs that COMPLETED, newest first."""
     rows = await session.execute(
         sa.select(JOBS.c.id, JOBS.c.status, JOBS.c.createdAt, JOBS.c.completedAt)
-        .where(JOBS.c.status == "COMPLETED")
+        .where(JOBS.c.status == JobStatus.COMPLETED)
         .order_by(JOBS.c.createdAt.desc(), JOBS.c.id.desc())
         .limit(limit)
     )

@@ -196,9 +196,9 @@ class CerttuiApp(App[None]):
         self._update_top_bar()
         self._schedule_poll()
         if time.monotonic() - self._regressed_at > REGRESSED_EVERY:
-            # The history is read after the screen is up, and not on every poll.
+            # The history is read once the snapshot is shown, and not on every poll.
             self._regressed_at = time.monotonic()
-            self.call_after_refresh(self.mark_regressions)
+            self.mark_regressions()
         if first:
             # Hundreds of thousands of long-lived objects now exist (tables, caches): move them
             # out of the collector's way so full collections stop pausing the interface.
