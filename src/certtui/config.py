@@ -220,7 +220,8 @@ def _schema() -> Any:
         # Finite and bounded: a NaN or an infinity would stall or spin the engine.
         "timeout": Annotated[float, number(0, 3600, low_open=True, unit="seconds")],
         "delay": Annotated[float, number(0, 3600, low_open=True, unit="seconds")],
-        "lease": Annotated[float, number(3, 3600, unit="seconds")],
+        # A lease outlives at least one heartbeat (the engine beats every second).
+        "lease": Annotated[float, number(1, 3600, low_open=True, unit="seconds")],
         "percent": Annotated[float, number(0, 100, unit="(a score in percent)")],
         "calls": Annotated[int, integer(1, 1024, unit="calls")],
         "attempts": Annotated[int, integer(1, 100, unit="attempts")],

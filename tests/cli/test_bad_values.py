@@ -22,8 +22,8 @@ def _one_line(stderr: str) -> str:
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({"CERTTUI_LEASE_TTL": "nan"}, "CERTTUI_LEASE_TTL='nan': expected a number ≥ 3"),
-        ({"CERTTUI_LEASE_TTL": "inf"}, "CERTTUI_LEASE_TTL='inf': expected a number ≥ 3"),
+        ({"CERTTUI_LEASE_TTL": "nan"}, "CERTTUI_LEASE_TTL='nan': expected a number > 1"),
+        ({"CERTTUI_LEASE_TTL": "inf"}, "CERTTUI_LEASE_TTL='inf': expected a number > 1"),
         ({"CERTTUI_RETRY_BASE": "inf"}, "CERTTUI_RETRY_BASE='inf': expected a number > 0"),
         ({"CERTTUI_READ_TIMEOUT": "nan"}, "CERTTUI_READ_TIMEOUT='nan': expected a number > 0"),
         (
@@ -50,8 +50,8 @@ def test_bad_environment_values(
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("lease_ttl = inf", "lease_ttl: expected a number ≥ 3 and ≤ 3600 seconds, not inf"),
-        ("lease_ttl = nan", "lease_ttl: expected a number ≥ 3 and ≤ 3600 seconds, not nan"),
+        ("lease_ttl = inf", "lease_ttl: expected a number > 1 and ≤ 3600 seconds, not inf"),
+        ("lease_ttl = nan", "lease_ttl: expected a number > 1 and ≤ 3600 seconds, not nan"),
         ("pass_threshold = 1000", "pass_threshold: expected a number ≥ 0 and ≤ 100"),
         ("regions = []", "regions: expected at least one region"),
         ('database_url = ""', "database_url: expected a database URL"),
