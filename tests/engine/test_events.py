@@ -195,3 +195,35 @@ async def test_recovering_a_dead_owners_job_publishes_its_requeued_units(
     assert recorder.units(C.QUEUED) == running
     assert recorder.jobs() == [J.PAUSED]
     assert recorder.unseen == []
+
+
+async def test_a_subscriber_that_raises_never_stops_the_job_nor_the_other_subscribers(
+    database: tuple[async_sessionmaker, Path],
+) -> None:
+    # Events are published from the writer's commit callback: a listener's fault (a screen
+    # that has gone, a bug in an update) used to end the writer loop and so the job.
+    sessions, path = database
+    bus = EventBus()
+
+    def broken(event: EngineEvent) -> None:
+        if isinstance(event, UnitStateChanged):
+            raise RuntimeError("a listener's bug")
+
+    bus.subscribe(broken)
+    recorder = Recorder(path)
+    bus.subscribe(recorder)
+    async with serve(healthy_scenario(3)) as server:
+        await sync(sessions, server.url)
+        planned = await plan_job(sessions, ALL, default_suite(), bus=bus)
+        async with clients_for(server.url) as clients:
+            config = EngineConfig(concurrency=4, region_concurrency=2)
+            outcome = await JobRunner(
+                sessions, clients, default_suite(), planned.job_id, config, bus=bus
+            ).run()
+    assert outcome.status is J.COMPLETED
+    assert outcome.processed == outcome.total == 9
+    queued = recorder.units(C.QUEUED)
+    assert len(queued) == 9
+    assert sorted(recorder.units(C.COMPLETED)) == sorted(queued)
+    assert recorder.jobs() == [J.QUEUED, J.PROCESSING, J.COMPLETED]
+    assert bus.failures == 3 * 9  # QUEUED, PROCESSING and COMPLETED of every unit
