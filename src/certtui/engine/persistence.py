@@ -105,6 +105,7 @@ class JobWriter:
         self._closing = False
         self._outage_since: float | None = None
         self._limits_told = 0
+        self._answered_at = 0.0  # when the database last answered within this attempt
 
     def start(self) -> None:
         """Start the background flush loop."""
@@ -146,11 +147,26 @@ class JobWriter:
 
         ``committed`` runs after the commit, still under the lock. Raises DatabaseOutage when
         the database is gone or busy; other errors are bugs and propagate as they are.
+
+        The timeout runs from the database's last answer (``statement_answered``), not the start:
+        a batch of many statements on an event loop shared with a busy interface and many
+        calls takes long because each statement waits its turn on the loop, and giving that
+        up as an outage retried it with an even larger batch, never writing anything.
         """
         async with self.lock:
+            self._answered_at = time.monotonic()
             transaction = asyncio.ensure_future(self._transaction(work))
             try:
-                done, _ = await asyncio.wait({transaction}, timeout=self.attempt_timeout)
+                while True:
+                    silent = time.monotonic() - self._answered_at
+                    if silent >= self.attempt_timeout:
+                        done = set()
+                        break
+                    done, _ = await asyncio.wait(
+                        {transaction}, timeout=self.attempt_timeout - silent
+                    )
+                    if done:
+                        break
             except asyncio.CancelledError:
                 transaction.cancel()
                 raise
@@ -175,6 +191,10 @@ class JobWriter:
                     raise failure
         self._failed(failure)
         raise DatabaseOutage(_describe(failure)) from failure
+
+    def statement_answered(self) -> None:
+        """The database answered a statement of the current attempt: its timeout starts again."""
+        self._answered_at = time.monotonic()
 
     async def _transaction(self, work: Callable[[Session], Awaitable[T]]) -> T:
         async with self.sessions.begin() as session:
@@ -285,6 +305,7 @@ class JobWriter:
             **started,
         }  # fmt: skip
         commit = Commit(started=await certifications.start_units(session, self.job_id, starts))
+        self.statement_answered()
         for item in finished:
             result = item.result
             applied = await certifications.finish_unit(
@@ -294,6 +315,7 @@ class JobWriter:
                 errorMessage=result.error_message, startedAt=result.started_at,
                 completedAt=result.completed_at, duration=result.duration_ms,
             )  # fmt: skip
+            self.statement_answered()
             if applied:
                 commit.finished.append(item)
                 if counts_as_success(result.status, result.passed):
@@ -304,6 +326,7 @@ class JobWriter:
             await jobs.increment_counters(
                 session, self.job_id, commit.succeeded, commit.failed, utcnow()
             )
+            self.statement_answered()
         return commit
 
 
