@@ -405,6 +405,29 @@ def scenario_toml() -> str:
 # ------------------------------------------------------------------ the stand-in's process
 
 
+def installed_certtui() -> str:
+    """Which certtui this run measures: version, install mode and where it is imported from.
+
+    Every process of the benchmark runs this Python (``sys.executable``) and the ``certtui``
+    console script beside it, so the install measured is chosen by the interpreter the
+    benchmark is started with: ``.venv/bin/python bench/tui`` for an editable install,
+    ``/path/to/venv/bin/python bench/tui`` for a wheel installed there.
+    """
+    import json as json_module
+    from importlib import metadata
+
+    import certtui
+
+    try:
+        distribution = metadata.distribution("certtui")
+    except metadata.PackageNotFoundError:
+        return f"not installed, imported from {Path(certtui.__file__).parent}"
+    direct = distribution.read_text("direct_url.json")
+    editable = bool(direct and json_module.loads(direct).get("dir_info", {}).get("editable"))
+    mode = "editable install" if editable else "installed (wheel)"
+    return f"{distribution.version}, {mode}, imported from {Path(certtui.__file__).parent}"
+
+
 def certtui_command() -> str:
     """The ``certtui`` console script next to this Python."""
     path = Path(sys.executable).with_name("certtui")
@@ -1027,6 +1050,7 @@ def main(args: argparse.Namespace) -> None:
         print(f"tui benchmark: {MODELS} models × {REGIONS} regions, Textual {textual.__version__},"
               f" Python {sys.version.split()[0]}; {os.cpu_count()} CPUs, load average {load}",
               flush=True)  # fmt: skip
+        print(f"certtui       {installed_certtui()}", flush=True)
         db = workdir / "bench-tui.sqlite"
         for stale in workdir.glob(db.name + "*"):
             stale.unlink()

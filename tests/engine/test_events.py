@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from certtui.domain.enums import CertificationStatus, JobStatus
-from certtui.domain.events import EngineEvent, JobStateChanged, UnitStateChanged
+from certtui.domain.events import EngineEvent, JobStateChanged, LogLine, UnitStateChanged
 from certtui.engine.control import recover_interrupted
 from certtui.engine.events import EventBus
 from certtui.engine.job import EngineConfig, JobRunner
@@ -195,3 +196,90 @@ async def test_recovering_a_dead_owners_job_publishes_its_requeued_units(
     assert recorder.units(C.QUEUED) == running
     assert recorder.jobs() == [J.PAUSED]
     assert recorder.unseen == []
+
+
+async def test_a_subscriber_that_raises_never_stops_the_job_nor_the_other_subscribers(
+    database: tuple[async_sessionmaker, Path],
+) -> None:
+    # Events are published from the writer's commit callback: a listener's fault (a screen
+    # that has gone, a bug in an update) used to end the writer loop and so the job.
+    sessions, path = database
+    bus = EventBus()
+
+    def broken(event: EngineEvent) -> None:
+        if isinstance(event, UnitStateChanged):
+            raise RuntimeError("a listener's bug")
+
+    bus.subscribe(broken)
+    recorder = Recorder(path)
+    bus.subscribe(recorder)
+    async with serve(healthy_scenario(3)) as server:
+        await sync(sessions, server.url)
+        planned = await plan_job(sessions, ALL, default_suite(), bus=bus)
+        async with clients_for(server.url) as clients:
+            config = EngineConfig(concurrency=4, region_concurrency=2)
+            outcome = await JobRunner(
+                sessions, clients, default_suite(), planned.job_id, config, bus=bus
+            ).run()
+    assert outcome.status is J.COMPLETED
+    assert outcome.processed == outcome.total == 9
+    queued = recorder.units(C.QUEUED)
+    assert len(queued) == 9
+    assert sorted(recorder.units(C.COMPLETED)) == sorted(queued)
+    assert recorder.jobs() == [J.QUEUED, J.PROCESSING, J.COMPLETED]
+    assert bus.failures == 3 * 9  # QUEUED, PROCESSING and COMPLETED of every unit
+
+
+async def test_a_long_batch_on_a_busy_event_loop_is_written_not_taken_for_an_outage(
+    database: tuple[async_sessionmaker, Path],
+) -> None:
+    # With the TUI and 64 calls on one event loop, each statement of a batch waits its turn:
+    # a 200-unit batch took 8 to 24 s (bench/tui), the writer gave it up at the attempt
+    # timeout as "database unreachable", retried a larger one, and the job paused after the
+    # outage limit with nothing written. Here every loop turn is held for a while as one
+    # batch of every unit is written: far longer than the attempt timeout in all (about 30
+    # statements of 60-90 ms each), yet each statement is answered well within it.
+    sessions, _ = database
+    bus = EventBus()
+    logged: list[str] = []
+    claimed = asyncio.Event()
+
+    def listen(event: EngineEvent) -> None:
+        if isinstance(event, LogLine):
+            logged.append(event.message)
+        elif isinstance(event, JobStateChanged) and event.status is J.PROCESSING:
+            claimed.set()
+
+    bus.subscribe(listen)
+
+    async def hog(runner: JobRunner, total: int) -> None:
+        # Until the batch is written (the job's other transactions are a few statements).
+        while runner.processed < total:
+            time.sleep(0.01)  # the loop is busy with someone else's work
+            await asyncio.sleep(0)
+
+    async with serve(healthy_scenario(10)) as server:
+        await sync(sessions, server.url)
+        planned = await plan_job(sessions, ALL, default_suite(), bus=bus)
+        assert planned.total == 30
+        async with clients_for(server.url) as clients:
+            config = EngineConfig(
+                concurrency=16, region_concurrency=8, db_attempt_timeout=0.5, db_outage_limit=3
+            )
+            runner = JobRunner(sessions, clients, default_suite(), planned.job_id, config, bus=bus)
+            task = asyncio.create_task(runner.run())
+            await asyncio.wait_for(claimed.wait(), 60)
+            async with runner.writer.lock:  # the results gather into one batch meanwhile
+                for _ in range(1200):
+                    if len(runner.writer._finished) == planned.total:
+                        break
+                    await asyncio.sleep(0.05)
+                assert len(runner.writer._finished) == planned.total
+                busy = asyncio.create_task(hog(runner, planned.total))
+            try:
+                outcome = await asyncio.wait_for(task, 120)
+            finally:
+                busy.cancel()
+    assert [message for message in logged if "unreachable" in message] == []
+    assert outcome.status is J.COMPLETED
+    assert outcome.processed == planned.total

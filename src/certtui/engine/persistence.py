@@ -113,6 +113,7 @@ class JobWriter:
         self._closing = False
         self._outage_since: float | None = None
         self._limits_told = 0
+        self._answered_at = 0.0  # when the database last answered within this attempt
 
     def start(self) -> None:
         """Start the background flush loop."""
@@ -168,11 +169,26 @@ class JobWriter:
         the database is gone or busy; other errors are bugs and propagate as they are.
         ``exclusive=False`` runs without the lock, on a connection of its own (the heartbeat:
         a writer stuck in a transaction must not keep the lease from being renewed).
+
+        The timeout runs from the database's last answer (``statement_answered``), not the start:
+        a batch of many statements on an event loop shared with a busy interface and many
+        calls takes long because each statement waits its turn on the loop, and giving that
+        up as an outage retried it with an even larger batch, never writing anything.
         """
         async with self.lock if exclusive else contextlib.nullcontext():
+            self._answered_at = time.monotonic()
             transaction = asyncio.ensure_future(self._transaction(work))
             try:
-                done, _ = await asyncio.wait({transaction}, timeout=self.attempt_timeout)
+                while True:
+                    silent = time.monotonic() - self._answered_at
+                    if silent >= self.attempt_timeout:
+                        done = set()
+                        break
+                    done, _ = await asyncio.wait(
+                        {transaction}, timeout=self.attempt_timeout - silent
+                    )
+                    if done:
+                        break
             except asyncio.CancelledError:
                 transaction.cancel()
                 raise
@@ -197,6 +213,10 @@ class JobWriter:
                     raise failure
         self._failed(failure)
         raise DatabaseOutage(_describe(failure)) from failure
+
+    def statement_answered(self) -> None:
+        """The database answered a statement of the current attempt: its timeout starts again."""
+        self._answered_at = time.monotonic()
 
     async def _transaction(self, work: Callable[[Session], Awaitable[T]]) -> T:
         async with self.sessions.begin() as session:
@@ -308,6 +328,7 @@ class JobWriter:
             **started,
         }  # fmt: skip
         commit = Commit(started=await certifications.start_units(session, self.job_id, starts))
+        self.statement_answered()
         for item in finished:
             result = item.result
             applied = await certifications.finish_unit(
@@ -317,6 +338,7 @@ class JobWriter:
                 errorMessage=result.error_message, startedAt=result.started_at,
                 completedAt=result.completed_at, duration=result.duration_ms,
             )  # fmt: skip
+            self.statement_answered()
             if applied:
                 commit.finished.append(item)
                 if counts_as_success(result.status, result.passed):
@@ -329,6 +351,7 @@ class JobWriter:
             await jobs.increment_counters(
                 session, self.job_id, commit.succeeded, commit.failed, utcnow()
             )
+            self.statement_answered()
         return commit
 
     async def fence(self, session: Session) -> None:
