@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from certtui.domain.enums import CertificationStatus, JobStatus
+from certtui.domain.enums import TERMINAL_JOB_STATUSES, CertificationStatus, JobStatus
 from certtui.store.models import (
     AIModel,
     CertificationJob,
@@ -412,8 +412,6 @@ async def prune(
     Never deleted: each cell's latest verdict (what its ``model_certifications`` row shows),
     the ``keep_last`` newest rows of each cell, and the rows of a job that is not over.
     """
-    from certtui.store.jobs import LIVE
-
     when = sa.func.coalesce(HISTORY.c.completedAt, HISTORY.c.createdAt)
     order = (when.desc(), HISTORY.c.createdAt.desc(), HISTORY.c.id.desc())
     is_verdict = HISTORY.c.status.in_(list(VERDICTS))
@@ -429,7 +427,7 @@ async def prune(
         .over(partition_by=(HISTORY.c.modelId, HISTORY.c.region, is_verdict), order_by=order)
         .label("newest_of_kind"),
     ).subquery("ranked")
-    live_jobs = sa.select(JOBS.c.id).where(JOBS.c.status.in_(list(LIVE)))
+    live_jobs = sa.select(JOBS.c.id).where(JOBS.c.status.not_in(sorted(TERMINAL_JOB_STATUSES)))
     doomed = sa.select(ranked.c.id).where(
         ranked.c.finished < older_than,
         ranked.c.newest > keep_last,
