@@ -15,8 +15,9 @@ from support.postgres import free_port
 
 
 def _lines(stderr: str) -> list[str]:
+    """The error and warning lines (the progress line of discovery is not one)."""
     assert "Traceback" not in stderr, stderr
-    return stderr.strip().splitlines()
+    return [line for line in stderr.strip().splitlines() if not line.startswith("discovering ")]
 
 
 @pytest.fixture(scope="module")

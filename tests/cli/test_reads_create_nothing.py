@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from certtui.store.migrate import REVISIONS
 from support.cli import run_certtui
 
 MISSING = "no database at {path} yet: `certtui models sync` or `certtui run` creates it"
@@ -16,7 +17,7 @@ CASES = {
     ("jobs", "list", "--json"): (0, "[]", None),
     ("models", "list"): (0, "", "the catalog is empty: run `certtui models sync` first"),
     ("export", "--format", "csv"): (0, "modelId,modelName,", "certtui: no certifications match"),
-    ("db", "current"): (0, "base (head is 0003)", f"certtui: {MISSING}"),
+    ("db", "current"): (0, f"base (head is {REVISIONS[-1]})", f"certtui: {MISSING}"),
     ("jobs", "show", "abc"): (3, "", f"certtui: error: {MISSING}"),
     ("export", "--format", "csv", "--job", "abc"): (3, "", f"certtui: error: {MISSING}"),
 }
