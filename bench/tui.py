@@ -138,10 +138,13 @@ def child_env(workdir: Path) -> dict[str, str]:
 
 
 def region_names() -> list[str]:
-    """The 30 regions of the matrix (AWS regions certtui knows, alphabetical)."""
-    from certtui.domain.regions import AWS_REGIONS
+    """The 30 regions of the matrix (Bedrock's first, then other AWS regions; alphabetical)."""
+    from certtui.bedrock.regions import all_regions, bedrock_regions
 
-    return sorted(AWS_REGIONS)[:REGIONS]
+    names = list(bedrock_regions())
+    names += sorted(r for r, partition in all_regions().items() if partition == "aws"
+                    and r not in names)  # fmt: skip
+    return sorted(names[:REGIONS])
 
 
 def model_ids() -> list[tuple[str, str]]:
