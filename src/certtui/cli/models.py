@@ -144,20 +144,21 @@ def _note(row) -> str:  # type: ignore[no-untyped-def]
     """Not applicable (with the reason) and lifecycle, for one catalog row."""
     from datetime import timedelta
 
-    from certtui.domain.applicability import not_applicable_reason
+    from certtui.domain.applicability import catalog_notes, not_applicable_reason
     from certtui.store.types import utcnow
 
     found = row.model.availability
     inputs = sorted({m for a in found for m in (a.input_modalities or ())}) or ["TEXT"]
     outputs = sorted({m for a in found for m in (a.output_modalities or ())}) or ["TEXT"]
-    notes = []
-    reason = not_applicable_reason(row.model.api_model_id, inputs, outputs)
-    if reason:
-        notes.append(f"not applicable: {reason}")
-    ends = [a.end_of_life_at for a in found if a.end_of_life_at is not None]
-    if ends:
-        soon = min(ends) - utcnow() <= timedelta(days=30)
-        notes.append(f"{'⚠ ' if soon else ''}end of life {min(ends).date().isoformat()}")
-    elif any((a.lifecycle_status or "").upper() == "LEGACY" for a in found):
-        notes.append("legacy")
-    return "; ".join(notes)
+    ends = min((a.end_of_life_at for a in found if a.end_of_life_at is not None), default=None)
+    legacy = (
+        "LEGACY" if any((a.lifecycle_status or "").upper() == "LEGACY" for a in found) else None
+    )
+    return "; ".join(
+        catalog_notes(
+            not_applicable_reason(row.model.api_model_id, inputs, outputs),
+            ends.date() if ends is not None else None,
+            "LEGACY" if legacy else None,
+            ends_soon=ends is not None and ends - utcnow() <= timedelta(days=30),
+        )
+    )

@@ -8,6 +8,7 @@ families whose TEXT output is not chat: rerankers score documents, Nova Sonic sp
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 _OUTPUT_REASONS: dict[str, str] = {
     "EMBEDDING": "an embedding model",
@@ -62,3 +63,17 @@ def applicable(
 ) -> bool:
     """True when the chat suite certifies this model."""
     return not_applicable_reason(model_id, input_modalities, output_modalities) is None
+
+
+def catalog_notes(
+    reason: str | None, end_of_life: date | None, lifecycle: str | None, *, ends_soon: bool
+) -> list[str]:
+    """What a model list says of a model: not applicable (why), end of life (⚠ if soon), legacy."""
+    notes = []
+    if reason:
+        notes.append(f"not applicable: {reason}")
+    if end_of_life is not None:
+        notes.append(f"{'⚠ ' if ends_soon else ''}end of life {end_of_life.isoformat()}")
+    elif (lifecycle or "").upper() == "LEGACY":
+        notes.append("legacy")
+    return notes

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 
+from certtui.domain.applicability import catalog_notes
 from certtui.domain.text import safe_text
 from certtui.tui.actions import bindings
 from certtui.tui.base import FilteredModelsScreen
@@ -31,17 +32,13 @@ EOL_WARNING_DAYS = 30
 
 def row_note(row: ModelRow) -> str:
     """What the list says about the model under the cursor: applicability, lifecycle."""
-    notes = []
-    reason = row.not_applicable_reason
-    if reason:
-        notes.append(f"not applicable: {reason}")
-    if row.end_of_life_at is not None:
-        when = row.end_of_life_at.date().isoformat()
-        soon = row.end_of_life_within(EOL_WARNING_DAYS)
-        notes.append(f"{'⚠ ' if soon else ''}end of life {when}")
-    elif (row.lifecycle or "").upper() == "LEGACY":
-        notes.append("legacy")
-    return " · ".join(notes)
+    ends = row.end_of_life_at.date() if row.end_of_life_at is not None else None
+    return " · ".join(
+        catalog_notes(
+            row.not_applicable_reason, ends, row.lifecycle,
+            ends_soon=row.end_of_life_within(EOL_WARNING_DAYS),
+        )
+    )  # fmt: skip
 
 
 def row_cells(row: ModelRow, marked: bool) -> dict[str, str | Text]:
