@@ -192,6 +192,14 @@ class JobRunner:
 
     async def run(self) -> JobOutcome:
         """Claim the job, run its units, and leave it terminal, PAUSED or interrupted."""
+        try:
+            return await self._run()
+        finally:
+            # Transactions abandoned on a timeout still hold connections: let them end before
+            # the caller disposes of the engine (bounded: a dead connection ends by timeout).
+            await asyncio.shield(self.writer.settle())
+
+    async def _run(self) -> JobOutcome:
         await self._claim()
         plans = await load_units(self.sessions, self.job_id)
         self._plans_by_id = {plan.certification_id: plan for plan in plans}

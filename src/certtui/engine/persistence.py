@@ -114,6 +114,7 @@ class JobWriter:
         self._outage_since: float | None = None
         self._limits_told = 0
         self._answered_at = 0.0  # when the database last answered within this attempt
+        self._abandoned: set[asyncio.Task[Any]] = set()  # timed-out attempts still ending
 
     def start(self) -> None:
         """Start the background flush loop."""
@@ -196,6 +197,8 @@ class JobWriter:
                 # A connection that hangs may hang its rollback too: leave it to end on its own.
                 transaction.cancel()
                 transaction.add_done_callback(_forget)
+                self._abandoned.add(transaction)
+                transaction.add_done_callback(self._abandoned.discard)
                 failure: BaseException = TimeoutError(
                     f"no answer from the database within {self.attempt_timeout:g} s"
                 )
@@ -213,6 +216,17 @@ class JobWriter:
                     raise failure
         self._failed(failure)
         raise DatabaseOutage(_describe(failure)) from failure
+
+    async def settle(self, timeout: float | None = None) -> int:
+        """Give attempts abandoned on a timeout up to ``timeout`` s to end; returns how many still run.
+
+        The runner calls this last: an abandoned transaction still holds a pooled connection,
+        and an engine disposed under it (or an event loop closed under it) leaves a task that
+        can never end, since the session's close is shielded from cancellation.
+        """
+        if self._abandoned:
+            await asyncio.wait(set(self._abandoned), timeout=timeout or self.attempt_timeout)
+        return len(self._abandoned)
 
     def statement_answered(self) -> None:
         """The database answered a statement of the current attempt: its timeout starts again."""
