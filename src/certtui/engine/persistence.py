@@ -218,7 +218,7 @@ class JobWriter:
         raise DatabaseOutage(_describe(failure)) from failure
 
     async def settle(self, timeout: float | None = None) -> int:
-        """Give attempts abandoned on a timeout up to ``timeout`` s to end; returns how many still run.
+        """Give abandoned attempts up to ``timeout`` s to end; returns how many still run.
 
         The runner calls this last: an abandoned transaction still holds a pooled connection,
         and an engine disposed under it (or an event loop closed under it) leaves a task that
