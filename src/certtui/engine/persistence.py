@@ -191,14 +191,14 @@ class JobWriter:
                     if done:
                         break
             except asyncio.CancelledError:
-                transaction.cancel()
+                # The caller (the heartbeat, at the end of a run) is cancelled: the transaction
+                # still ends in the background, and settle() waits for it, since the engine
+                # must not be disposed (nor the loop closed) under its connection.
+                self._abandon(transaction)
                 raise
             if not done:
                 # A connection that hangs may hang its rollback too: leave it to end on its own.
-                transaction.cancel()
-                transaction.add_done_callback(_forget)
-                self._abandoned.add(transaction)
-                transaction.add_done_callback(self._abandoned.discard)
+                self._abandon(transaction)
                 failure: BaseException = TimeoutError(
                     f"no answer from the database within {self.attempt_timeout:g} s"
                 )
@@ -227,6 +227,12 @@ class JobWriter:
         if self._abandoned:
             await asyncio.wait(set(self._abandoned), timeout=timeout or self.attempt_timeout)
         return len(self._abandoned)
+
+    def _abandon(self, transaction: asyncio.Future[Any]) -> None:
+        transaction.cancel()
+        transaction.add_done_callback(_forget)
+        self._abandoned.add(transaction)
+        transaction.add_done_callback(self._abandoned.discard)
 
     def statement_answered(self) -> None:
         """The database answered a statement of the current attempt: its timeout starts again."""
