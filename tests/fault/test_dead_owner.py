@@ -36,6 +36,16 @@ def simulate(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def slow_simulate(tmp_path: Path) -> Iterator[str]:
+    # Calls slow enough that the holder is still running after a waiter has started up, even on
+    # a machine busy with other work (starting a Python process can take seconds there).
+    scenario = tmp_path / "healthy.toml"
+    scenario.write_text(healthy_scenario_toml(6))
+    with simulate_process("--latency-ms", "1500", "--scenario", str(scenario)) as url:
+        yield url
+
+
 async def _job_row(sessions: async_sessionmaker) -> CertificationJob | None:
     async with sessions() as session:
         return await session.scalar(sa.select(CertificationJob))
@@ -210,8 +220,9 @@ async def test_an_owner_that_stalled_past_its_lease_does_not_overwrite_the_new_o
 
 
 async def test_resume_wait_waits_for_the_holder_then_runs_the_job(
-    sqlite_url: str, simulate: str, tmp_path: Path
+    sqlite_url: str, slow_simulate: str, tmp_path: Path
 ) -> None:
+    simulate = slow_simulate
     from certtui.store import migrate
     from certtui.store.database import create_engine, parse_database_url, session_factory
 
