@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
+from certtui.engine.job import EngineConfig, new_limiter
 from certtui.engine.limits import CallLimiter
+from certtui.errors import UsageError
 from certtui.standin.scenario import FaultRates
 from certtui.standin.server import start_in_thread
-from certtui.store.database import create_engine, parse_database_url
+from certtui.store.database import create_engine, parse_database_url, session_factory
 from certtui.store.slots import ClusterSlots, cluster_slots
 from support.cli import run_certtui
 from support.engine import healthy_scenario
@@ -92,9 +94,22 @@ async def test_slots_are_shared_between_connections_and_never_stack(pg_url: str)
         await engine.dispose()
 
 
-def test_sqlite_has_no_cluster_slots(tmp_path: Any) -> None:
-    engine = create_engine(parse_database_url(f"sqlite:///{tmp_path / 'x.db'}"))
-    assert cluster_slots(engine) is None
+async def test_the_scope_follows_the_database_unless_configured(tmp_path: Any, pg_url: str) -> None:
+    sqlite = create_engine(parse_database_url(f"sqlite:///{tmp_path / 'x.db'}"))
+    postgres = create_engine(parse_database_url(pg_url))
+    try:
+        assert cluster_slots(sqlite) is None
+        assert new_limiter(EngineConfig(), session_factory(sqlite)).scope == "process"
+        with pytest.raises(UsageError, match='limit_scope = "cluster" needs PostgreSQL'):
+            new_limiter(EngineConfig(limit_scope="cluster"), session_factory(sqlite))
+        default = new_limiter(EngineConfig(), session_factory(postgres))
+        assert default.scope == "cluster"
+        await default.aclose()
+        chosen = new_limiter(EngineConfig(limit_scope="process"), session_factory(postgres))
+        assert chosen.scope == "process"
+    finally:
+        await sqlite.dispose()
+        await postgres.dispose()
 
 
 @pytest.mark.parametrize("scope", ["cluster", "process"])
