@@ -166,3 +166,35 @@ async def test_a_dropped_listener_falls_back_to_polling_and_recovers(
             await h.wait_for(finished, "the job seen through the new connection")
             assert run.wait(60) == 0
         assert h.app.reloads == reloads
+
+
+async def test_the_tui_follows_another_process_by_events_with_no_poll(
+    pg_url: str, tui_engine: Any
+) -> None:
+    async with tui_engine(pg_url, start_mode="jobs", refresh_seconds=0.3) as h:
+        await h.wait_for(lambda: h.app.live_connected, "the listener connected")
+        await h.wait_for(lambda: not h.app.polling, "the follow timer paused")
+        await h.wait_for(lambda: not _reloading(h.app), "the catch-up read is over")
+        reloads = h.app.reloads
+        jobs = h.app.screen
+        assert isinstance(jobs, JobsScreen)
+        env = {"CERTTUI_DATABASE_URL": pg_url}
+        with certtui_process(
+            "--endpoint-url", str(h.endpoint), "run", "--model", "acme.model-00-v1:0",
+            "--regions", ",".join(REGIONS), env=env,
+        ) as run:  # fmt: skip
+
+            def finished() -> bool:
+                still_fine(run)
+                assert not h.app.polling
+                if jobs.table.row_count != 1:
+                    return False
+                job_id = str(jobs.table.coordinate_to_cell_key((0, 0))[0].value)
+                return h.cell(jobs.table, job_id, "progress").endswith(" 2/2") and (
+                    "done" in h.cell(jobs.table, job_id, "status")
+                )
+
+            await h.wait_for(finished, "the other process's job finishes on screen")
+            assert run.wait(60) == 0
+        assert h.app.reloads == reloads
+        assert h.app.service.running == []
