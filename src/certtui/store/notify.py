@@ -190,8 +190,10 @@ def asyncpg_connect_arguments(target: DatabaseTarget, *, read_only: bool) -> dic
 class EventListener:
     """LISTEN on a dedicated connection; notifications become domain events for ``publish``.
 
-    ``on_state(True)`` is called each time the connection is (re)established, ``on_state(False)``
-    when it drops; ``connected`` says which holds now. Subscribers poll while it is False.
+    ``on_state(True)`` is called each time the connection is (re)established, and when the rows
+    a notification named could not be read: either way the subscriber reads everything once to
+    catch up. ``on_state(False)`` is called when it drops; ``connected`` says which holds now.
+    Subscribers poll while it is False.
     """
 
     def __init__(
@@ -315,8 +317,11 @@ class EventListener:
             async with self.reads() as session:
                 units = await unit_events(session, list(unit_ids))
                 jobs = await job_events(session, list(job_ids))
-        except Exception as exc:  # the database blinked: a reload after reconnect catches up
+        except Exception as exc:
+            # The rows could not be read (the pool's connection dropped): the subscriber is
+            # asked to catch up, as after a reconnect, so nothing notified is lost.
             log.warning("event listener could not read notified rows: %s", exc)
+            self._tell(True)
             return
         self.received += len(payloads)
         for item in [*units, *jobs]:
