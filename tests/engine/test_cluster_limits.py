@@ -163,3 +163,21 @@ async def test_a_throttle_another_process_sees_slows_this_one(pg_url: str) -> No
         await limiter.aclose()
         await engine.dispose()
         standin.stop()
+
+
+async def test_calls_go_on_under_process_limits_while_the_database_is_away() -> None:
+    from support.postgres import free_port
+
+    engine = create_engine(parse_database_url(f"postgresql://nobody@127.0.0.1:{free_port()}/x"))
+    limiter = CallLimiter(4, 2, cluster=cluster_slots(engine))
+    try:
+        await limiter.start()  # cannot hear throttles: said, not raised
+        inside = 0
+        for _ in range(3):
+            async with limiter.slot("us-east-1", "acme.model-00-v1:0"):
+                inside += 1
+        assert inside == 3 and limiter.degraded == 3
+        assert limiter.in_flight == 0
+    finally:
+        await limiter.aclose()
+        await engine.dispose()

@@ -69,6 +69,7 @@ class Held:
     classid: int
     slot: int
     line: _Line
+    connection: Any = None  # the session that holds the lock (a new one after a drop does not)
 
 
 class SlotsUnavailable(Exception):
@@ -176,9 +177,12 @@ class ClusterSlots:
         if len(mine) >= limit:
             return None
 
+        holder: list[Any] = []
+
         def taken(slot: int | None) -> None:
             if slot is not None:
                 mine.add(slot)  # still under the line's lock: the next take leaves it out
+                holder.append(line.connection)
 
         line = self._line()
         self.tries += 1
@@ -197,12 +201,13 @@ class ClusterSlots:
         if slot is None:
             return None
         self.acquired += 1
-        return Held(classid, slot, line)
+        return Held(classid, slot, line, holder[0])
 
     def _orphaned(self, done: asyncio.Future[Any], classid: int, line: _Line) -> None:
         if done.cancelled() or done.exception() is not None or done.result() is None:
             return
-        task = asyncio.ensure_future(self.give(Held(classid, done.result(), line)))
+        held = Held(classid, done.result(), line, line.connection)
+        task = asyncio.ensure_future(self.give(held))
         self._orphans.add(task)
         task.add_done_callback(self._orphans.discard)
 
@@ -224,7 +229,7 @@ class ClusterSlots:
     async def give(self, held: Held) -> None:
         """Give a slot back (a slot whose connection dropped was given back by the server)."""
         try:
-            if held.line.connection is not None and not held.line.broken:
+            if held.line.connection is held.connection and not held.line.broken:
                 await held.line.run(GIVE, held.classid, held.slot)
         except Exception as exc:  # the connection is gone, and with it the lock
             log.info("giving back a call slot failed (%s); its connection was dropped", exc)
