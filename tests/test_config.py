@@ -92,3 +92,17 @@ def test_environment_errors_name_the_variable() -> None:
         load_settings({}, environ={"CERTTUI_REGIONS": "us-east-1,mars-1"})
     settings = load_settings({}, environ={"CERTTUI_REGIONS": "us-east-1, eu-west-1"})
     assert settings.regions == ("us-east-1", "eu-west-1")
+
+
+def test_limit_scope_is_cluster_or_process(tmp_path: Path) -> None:
+    assert Settings().limit_scope is None  # chosen by the database: cluster on PostgreSQL
+    config = _write(tmp_path / "c.toml", 'limit_scope = "process"\n')
+    assert load_settings({"config_path": str(config)}, environ={}).limit_scope == "process"
+    assert load_settings({}, environ={"CERTTUI_LIMIT_SCOPE": "cluster"}).limit_scope == "cluster"
+    bad = _write(tmp_path / "bad.toml", 'concurrency = 4\nlimit_scope = "global"\n')
+    with pytest.raises(UsageError) as raised:
+        load_settings({"config_path": str(bad)}, environ={})
+    assert str(raised.value) == (
+        f"config file {bad}:2: limit_scope: unknown value 'global' (expected one of: cluster, "
+        "process)"
+    )

@@ -62,6 +62,9 @@ class Settings:
     retry_base: float = 1.0
     retry_cap: float = 30.0
     lease_ttl: float = 15.0
+    # Where the global and region call limits hold: "cluster" (all processes on one PostgreSQL
+    # together) or "process"; None: cluster on PostgreSQL, process on SQLite.
+    limit_scope: str | None = None
 
     @property
     def embedded_database(self) -> Path:
@@ -96,7 +99,9 @@ FILE_KEYS: Mapping[str, str] = {
     "retry_base": "delay",
     "retry_cap": "delay",
     "lease_ttl": "lease",
+    "limit_scope": "scope",
 }
+LIMIT_SCOPES = ("cluster", "process")
 NUMBER_KINDS = frozenset({"timeout", "percent", "delay", "lease"})
 INTEGER_KINDS = frozenset({"calls", "attempts"})
 
@@ -191,6 +196,7 @@ def _schema() -> Any:
     from certtui.validation import (
         Schema,
         Text,
+        choice,
         database_url,
         http_url,
         integer,
@@ -225,6 +231,7 @@ def _schema() -> Any:
         "percent": Annotated[float, number(0, 100, unit="(a score in percent)")],
         "calls": Annotated[int, integer(1, 1024, unit="calls")],
         "attempts": Annotated[int, integer(1, 100, unit="attempts")],
+        "scope": Annotated[str, choice(LIMIT_SCOPES)],
     }
     fields: dict[str, Any] = {key: (kinds[kind], None) for key, kind in FILE_KEYS.items()}
     return create_model("ConfigFile", __base__=Schema, **fields)

@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from certtui.config import Settings
+from certtui.engine.live import live_events
 from certtui.engine.service import CertificationService
 from certtui.standin.server import serve
 from certtui.store import migrate
@@ -197,10 +198,13 @@ async def engine_app(
             await sync(database.sessions, server.url)
             if before is not None:
                 await before(database)
-            async with CertificationService(config, database.sessions) as service:
+            async with (
+                CertificationService(config, database.sessions) as service,
+                live_events(database) as live,
+            ):
                 app = CerttuiApp(
                     database, service=service, start_mode=start_mode,
-                    refresh_seconds=refresh_seconds,
+                    refresh_seconds=refresh_seconds, live=live,
                 )  # fmt: skip
                 async with app.run_test(size=size) as pilot:
                     await wait_loaded(pilot)
@@ -246,10 +250,11 @@ async def monitor_app(
 ) -> AsyncIterator[Harness]:
     """The read-only monitor over ``url``, its database opened read-only by the driver."""
     config = make_settings(url, "http://127.0.0.1:9", tmp_path / "data", read_only=True)
-    async with open_database(config, read_only=True) as database:
+    async with open_database(config, read_only=True) as database, live_events(database) as live:
         app = CerttuiApp(
-            database, read_only=True, refresh_seconds=refresh_seconds, start_mode=start_mode
-        )
+            database, read_only=True, refresh_seconds=refresh_seconds, start_mode=start_mode,
+            live=live,
+        )  # fmt: skip
         async with app.run_test(size=size) as pilot:
             await wait_loaded(pilot)
             yield Harness(app, pilot, database, model_ids=await _model_ids(database))

@@ -78,21 +78,27 @@ def open_tui(
 
 
 async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh: float) -> None:
+    from certtui.engine.live import live_events
     from certtui.store.opening import open_database
     from certtui.tui.app import CerttuiApp
 
     async with open_database(settings, read_only=read_only) as database:
         check_terminal()
-        # The TUI's mode follows the driver's: a read-only TUI never holds a writable database.
-        if database.read_only:
-            app = CerttuiApp(database, read_only=True, simulated=simulated, refresh_seconds=refresh)
-            await app.run_async()
-        else:
-            from certtui.engine.service import CertificationService
-
-            async with CertificationService(settings, database.sessions) as service:
-                app = CerttuiApp(database, service=service, simulated=simulated)
+        # On PostgreSQL other processes' transitions arrive as events; SQLite is polled.
+        async with live_events(database) as live:
+            # The TUI's mode follows the driver's: a read-only TUI never holds a writable database.
+            if database.read_only:
+                app = CerttuiApp(
+                    database, read_only=True, simulated=simulated, refresh_seconds=refresh,
+                    live=live,
+                )  # fmt: skip
                 await app.run_async()
+            else:
+                from certtui.engine.service import CertificationService
+
+                async with CertificationService(settings, database.sessions) as service:
+                    app = CerttuiApp(database, service=service, simulated=simulated, live=live)
+                    await app.run_async()
     if app.stopped_by is not None:
         raise CannotRunError(
             f"stopped by {app.stopped_by}; running jobs were paused: resume them with "

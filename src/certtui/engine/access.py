@@ -30,4 +30,5 @@ def engine_config(settings: Settings, **overrides: int | float | None) -> Engine
         ),
         lease_ttl=settings.lease_ttl,
         pass_threshold=values.get("pass_threshold", settings.pass_threshold),
+        limit_scope=settings.limit_scope,
     )

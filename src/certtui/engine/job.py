@@ -30,7 +30,7 @@ from certtui.engine.persistence import Commit, DatabaseOutage, JobWriter, LeaseL
 from certtui.engine.planning import load_units
 from certtui.engine.retry import RetryPolicy
 from certtui.engine.unit import UnitContext, UnitPlan, UnitResult, certify_unit
-from certtui.errors import CannotRunError
+from certtui.errors import CannotRunError, UsageError
 from certtui.store import jobs
 from certtui.store.certifications import requeue_units
 from certtui.store.types import utcnow
@@ -76,6 +76,9 @@ class EngineConfig:
     # after the cool-down (doubling up to 30 s while it stays unreachable): engine/breaker.py.
     breaker_threshold: int = 3
     breaker_cooldown: float = 5.0
+    # Where the global and region limits hold: "cluster" (every process on the PostgreSQL
+    # database together), "process", or None: cluster on PostgreSQL, process on SQLite.
+    limit_scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class JobRunner:
         owner: str | None = None,
         exit_on_pause: bool = True,
         breaker: RegionBreaker | None = None,
+        limiter: CallLimiter | None = None,
     ) -> None:
         self.sessions = sessions
         self.job_id = job_id
@@ -117,7 +121,9 @@ class JobRunner:
         self.bus = bus or EventBus()
         self.owner = owner or new_owner()
         self.exit_on_pause = exit_on_pause
-        self.limiter = CallLimiter(self.config.concurrency, self.config.region_concurrency)
+        # A limiter given is shared (a worker's slices, a session's jobs): its owner closes it.
+        self._owns_limiter = limiter is None
+        self.limiter = limiter or new_limiter(self.config, sessions)
         self.context = UnitContext(
             job_id=job_id,
             clients=clients,
@@ -193,8 +199,12 @@ class JobRunner:
     async def run(self) -> JobOutcome:
         """Claim the job, run its units, and leave it terminal, PAUSED or interrupted."""
         try:
+            if self._owns_limiter:
+                await self.limiter.start()
             return await self._run()
         finally:
+            if self._owns_limiter:
+                await asyncio.shield(self.limiter.aclose())
             # Transactions abandoned on a timeout still hold connections: let them end before
             # the caller disposes of the engine (bounded: a dead connection ends by timeout).
             await asyncio.shield(self.writer.settle())
@@ -636,6 +646,22 @@ class JobRunner:
                 eta_seconds=eta,
             )
         )
+
+
+def new_limiter(config: EngineConfig, sessions: Sessions) -> CallLimiter:
+    """The call limiter ``config`` asks for on the database of ``sessions`` (not started yet).
+
+    Cluster scope needs PostgreSQL: asked for on SQLite it is a UsageError.
+    """
+    from certtui.store.slots import cluster_slots
+
+    slots = None if config.limit_scope == "process" else cluster_slots(sessions)
+    if config.limit_scope == "cluster" and slots is None:
+        raise UsageError(
+            'limit_scope = "cluster" needs PostgreSQL (SQLite has one writing process): '
+            'use limit_scope = "process" or a postgresql:// database'
+        )
+    return CallLimiter(config.concurrency, config.region_concurrency, cluster=slots)
 
 
 def new_breaker(config: EngineConfig) -> RegionBreaker:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
+from textual.timer import Timer
 
 from certtui.domain.events import (
     EngineEvent,
@@ -77,9 +78,13 @@ class CerttuiApp(App[None]):
         refresh_seconds: float = 2.0,
         simulated: bool = False,
         start_mode: str = "matrix",
+        live: Any = None,
     ) -> None:
         super().__init__()
         self.database = database
+        # Other processes' transitions as events (engine.live.LiveEvents, PostgreSQL only):
+        # while it is connected nothing polls the database.
+        self.live = live
         self.service = None if read_only else service
         self.read_only = read_only or service is None
         self.refresh_seconds = refresh_seconds
@@ -101,6 +106,9 @@ class CerttuiApp(App[None]):
         self._reads: set[asyncio.Task[Any]] = set()
         self._read_problem: str | None = None
         self._others_live: set[str] = set()
+        self._poll_timer: Timer | None = None  # the monitor's next poll, when one is due
+        self._follow_timer: Timer | None = None  # the read-write app's look at other jobs
+        self._follow_paused = False
         self.stopped_by: str | None = None  # the signal that ended the session (SIGHUP…)
 
     # Modes and layout ---------------------------------------------------------------------
@@ -113,9 +121,53 @@ class CerttuiApp(App[None]):
         self._catch_stop_signals()
         if self.service is not None:
             self.service.subscribe(self._on_engine_event)
+            self._follow_paused = self.live_connected
+            self._follow_timer = self.set_interval(
+                self.refresh_seconds, self._follow_other_processes, pause=self._follow_paused
+            )
+        if self.live is not None:
+            self.live.subscribe(self._on_engine_event)
+            self.live.watch(self._live_state)
+        if self.service is not None or self.live is not None:
             self.set_interval(LIVE_REPAINT_SECONDS, self._apply_engine_events)
-            self.set_interval(self.refresh_seconds, self._follow_other_processes)
         self.reload()
+
+    @property
+    def live_connected(self) -> bool:
+        """Whether other processes' transitions arrive as events now (no polling needed)."""
+        return self.live is not None and self.live.connected
+
+    @property
+    def polling(self) -> bool:
+        """Whether a timer that reads the database for other processes' changes is running."""
+        return self._poll_timer is not None or (
+            self._follow_timer is not None and not self._follow_paused
+        )
+
+    def _live_state(self, connected: bool) -> None:
+        # Called from the listener's task: act in the app's own context (its timers need it).
+        if self.is_running:
+            self.call_later(self._follow_live_state, connected)
+
+    def _follow_live_state(self, connected: bool) -> None:
+        """The listener connected (stop polling, catch up once) or dropped (poll again)."""
+        if not self.is_running:
+            return
+        if connected:
+            if self._poll_timer is not None:
+                self._poll_timer.stop()
+                self._poll_timer = None
+            if self._follow_timer is not None:
+                self._follow_timer.pause()
+                self._follow_paused = True
+            if self.loaded:
+                self.reload()  # what was committed while nobody listened
+        else:
+            if self._follow_timer is not None:
+                self._follow_timer.resume()
+                self._follow_paused = False
+            self._schedule_poll()
+        self._update_top_bar()
 
     def top_bar_text(self) -> str:
         """What the top bar says."""
@@ -126,6 +178,8 @@ class CerttuiApp(App[None]):
         if self.read_only:
             shown = self.last_refreshed.strftime("%H:%M:%S") if self.last_refreshed else "—"
             parts.append(f"refreshed {shown}" + (" (paused)" if self.refresh_paused else ""))
+            if self.live_connected and not self.refresh_paused:
+                parts.append("live")
         return " · ".join(parts)
 
     def _update_top_bar(self) -> None:
@@ -177,7 +231,7 @@ class CerttuiApp(App[None]):
             # A database restart or a network blip must not end the session: say so, go on.
             if self.is_running:
                 self.report_read_error(exc)
-                self._schedule_poll()
+                self._schedule_poll(retry=True)  # live or not: what is shown is not current
             return
         if not self.is_running:  # quitting: the screens are gone
             return
@@ -276,12 +330,15 @@ class CerttuiApp(App[None]):
             self.notify(message, severity="warning", timeout=8, markup=False)
         self._read_problem = problem
 
-    def _schedule_poll(self) -> None:
-        if self.read_only and not self.refresh_paused:
+    def _schedule_poll(self, *, retry: bool = False) -> None:
+        if self.read_only and not self.refresh_paused and (retry or not self.live_connected):
             # The next poll is scheduled only once this one finished: polls never pile up.
-            self.set_timer(self.refresh_seconds, self._poll)
+            if self._poll_timer is not None:
+                self._poll_timer.stop()
+            self._poll_timer = self.set_timer(self.refresh_seconds, self._poll)
 
     def _poll(self) -> None:
+        self._poll_timer = None
         if not self.refresh_paused:
             self.reload()
 
@@ -293,6 +350,8 @@ class CerttuiApp(App[None]):
 
     def _on_engine_event(self, event: EngineEvent) -> None:
         # Called for every engine event: only record it; the timer repaints.
+        if self.read_only and self.refresh_paused:
+            return  # a paused monitor shows what it showed; resuming reads everything again
         if isinstance(event, UnitStateChanged):
             self._pending_units[(event.model_id, event.region)] = event
         elif isinstance(event, JobStateChanged):
@@ -315,6 +374,9 @@ class CerttuiApp(App[None]):
         units, self._pending_units = self._pending_units, {}
         jobs, self._pending_jobs = self._pending_jobs, {}
         changed, new_region = apply_unit_events(self.snapshot, units.values())
+        if self.read_only and (units or jobs):
+            self.last_refreshed = datetime.now()
+            self._update_top_bar()
         for job_id, event in jobs.items():
             if not apply_job_event(self.jobs, event):
                 self.fetch_job(job_id)
