@@ -62,6 +62,7 @@ class Settings:
     retry_base: float = 1.0
     retry_cap: float = 30.0
     lease_ttl: float = 15.0
+    ascii: bool = False  # ASCII glyphs even where the terminal could show Unicode
 
     @property
     def embedded_database(self) -> Path:
@@ -96,6 +97,7 @@ FILE_KEYS: Mapping[str, str] = {
     "retry_base": "delay",
     "retry_cap": "delay",
     "lease_ttl": "lease",
+    "ascii": "flag",
 }
 NUMBER_KINDS = frozenset({"timeout", "percent", "delay", "lease"})
 INTEGER_KINDS = frozenset({"calls", "attempts"})
@@ -106,6 +108,7 @@ FLAG_NAMES: Mapping[str, str] = {
     "profile": "--profile",
     "endpoint_url": "--endpoint-url",
     "read_only": "--read-only",
+    "ascii": "--ascii",
 }
 
 

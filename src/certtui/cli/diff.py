@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from certtui.cli.context import Command, Context, pass_context, run_async
+from certtui.domain import glyphs
 from certtui.errors import UsageError
 
 EXIT_REGRESSED = 1
@@ -119,20 +120,22 @@ def _verdict_json(verdict: Any) -> dict[str, Any] | None:
 
 
 def _look(verdict: dict[str, Any] | None) -> str:
+    g = glyphs.current()
     if verdict is None:
-        return "–"
+        return g.none
     if verdict["status"] == "COMPLETED" and verdict["passed"]:
-        look = f"✓ {verdict['rating'] or ''}".rstrip()
+        look = f"{g.passed} {verdict['rating'] or ''}".rstrip()
     elif verdict["status"] == "COMPLETED":
-        look = f"✗ {verdict['rating'] or ''} QUALITY_ISSUE".replace("  ", " ")
+        look = f"{g.not_passed} {verdict['rating'] or ''} QUALITY_ISSUE".replace("  ", " ")
     else:
-        look = f"! {verdict['errorCategory'] or 'FAILED'}"
+        look = f"{g.failed} {verdict['errorCategory'] or 'FAILED'}"
     return look if verdict["score"] is None else f"{look} {verdict['score']:.1f}"
 
 
 def _summary(report: dict[str, Any]) -> str:
     counts = ", ".join(f"{len(report[key])} {key}" for _, key, _ in KINDS)
-    return f"{report['from'][:8]} → {report['to'][:8]} over {report['cells']} cells: {counts}"
+    arrow = glyphs.current().arrow
+    return f"{report['from'][:8]} {arrow} {report['to'][:8]} over {report['cells']} cells: {counts}"
 
 
 def to_text(report: dict[str, Any]) -> str:
@@ -142,7 +145,7 @@ def to_text(report: dict[str, Any]) -> str:
         for item in report[key]:
             lines.append(
                 f"{label:<10} {item['model']}  {item['region']}  "
-                f"{_look(item['before'])} → {_look(item['after'])}"
+                f"{_look(item['before'])} {glyphs.current().arrow} {_look(item['after'])}"
             )
     return "\n".join(lines) + "\n"
 
@@ -162,7 +165,8 @@ def to_markdown(report: dict[str, Any]) -> str:
 
 def to_json(report: dict[str, Any]) -> str:
     """The report as one JSON document."""
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    # \u escapes where the output cannot carry Unicode: the same JSON, nothing replaced.
+    return json.dumps(report, indent=2, ensure_ascii=glyphs.current().ascii) + "\n"
 
 
 FORMATS = {"text": to_text, "json": to_json, "markdown": to_markdown}

@@ -6,18 +6,23 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from certtui.domain import glyphs
 from certtui.domain.enums import CertificationStatus
 from certtui.domain.text import safe_text
 from certtui.export.rows import ExportRow, Outcome, format_timestamp
 
-# Every outcome pairs a glyph with words, so the table reads in plain text and without colour.
-OUTCOME_GLYPHS: dict[Outcome, str] = {
-    Outcome.PASSED: "✔",
-    Outcome.NOT_PASSED: "✘",
-    Outcome.FAILED: "✖",
-    Outcome.CANCELLED: "⊘",
-    Outcome.UNFINISHED: "…",
-}
+
+def outcome_glyph(outcome: Outcome) -> str:
+    """The glyph of an outcome; it always comes with words, so the table reads without colour."""
+    g = glyphs.current()
+    return {
+        Outcome.PASSED: g.passed,
+        Outcome.NOT_PASSED: g.not_passed,
+        Outcome.FAILED: g.failed,
+        Outcome.CANCELLED: g.cancelled,
+        Outcome.UNFINISHED: g.queued,
+    }[outcome]
+
 
 SUMMARY_HEADER = (
     "| Region | Certifications | Passed | Not passed | Failed | Cancelled | Unfinished "
@@ -65,7 +70,7 @@ def status_label(row: ExportRow) -> str:
     words = row.outcome.value
     if row.outcome is Outcome.UNFINISHED:
         words = row.status.value.lower()
-    return f"{OUTCOME_GLYPHS[row.outcome]} {words}"
+    return f"{outcome_glyph(row.outcome)} {words}"
 
 
 def percent_passed(rows: Sequence[ExportRow]) -> float:
@@ -121,7 +126,7 @@ def _details(row: ExportRow) -> str:
             parts[0] += f": {row.error_message}"
         if row.remediation_hint:
             parts.append(row.remediation_hint)
-        return " — ".join(parts)
+        return f" {glyphs.current().dash} ".join(parts)
     if row.invoke_id:
         return f"invoked as {row.invoke_id}"
     return ""
