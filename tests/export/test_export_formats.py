@@ -194,15 +194,15 @@ def test_markdown_summarises_each_region_and_labels_every_status(
 
     table = {tuple(_cells(line)[:3]): _cells(line) for line in lines if line.startswith("| ")}
     passed = table[seeded.HAIKU, "Anthropic", "us-east-1"]
-    assert passed[3:6] == ["✔ passed", "100.0", "A"]
+    assert passed[3:6] == ["✓ passed", "100.0", "A"]
     assert passed[6] == f"invoked as us.{seeded.HAIKU}"
     denied = table[seeded.HAIKU, "Anthropic", "eu-west-1"]
-    assert denied[3] == "✖ failed"
+    assert denied[3] == "! failed"
     assert denied[6] == (
         f"PERMISSION_ERROR: {seeded.ACCESS_DENIED} — {ErrorCategory.PERMISSION_ERROR.hint}"
     )
     quality = table[seeded.LLAMA, "Meta", "us-east-1"]
-    assert quality[3:6] == ["✘ not passed [SIMULATED]", "52.9", "D"]
+    assert quality[3:6] == ["✗ not passed [SIMULATED]", "52.9", "D"]
     assert quality[6].startswith("QUALITY_ISSUE: failed instruction (expected")
     assert r"tool_use (tool use not supported \| by this model)" in quality[6]
     assert table[seeded.LLAMA, "", "eu-west-1"][3] == "… queued"
