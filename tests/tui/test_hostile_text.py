@@ -15,6 +15,9 @@ from certtui.tui.screens.units import JobUnitsScreen
 from certtui.tui.summary import detail_summary
 from support.hostile import FAILED_REGION, REGION, seed_hostile, unsafe_characters
 
+# Part of the fault suite (`pytest -m fault`): hostile catalog strings through every output.
+pytestmark = pytest.mark.fault
+
 
 @pytest.fixture
 async def hostile(database_url: str, sessions: async_sessionmaker) -> tuple[str, dict[str, str]]:

@@ -10,7 +10,9 @@ import click
 
 from certtui.cli.context import Command, Context, pass_context, run_async
 from certtui.domain import glyphs
+from certtui.domain.text import escape_json_text, safe_text
 from certtui.errors import UsageError
+from certtui.export.markdown_format import markdown_text
 
 EXIT_REGRESSED = 1
 KINDS = (
@@ -147,26 +149,41 @@ def to_text(report: dict[str, Any]) -> str:
                 f"{label:<10} {item['model']}  {item['region']}  "
                 f"{_look(item['before'])} {glyphs.current().arrow} {_look(item['after'])}"
             )
-    return "\n".join(lines) + "\n"
+    # Model ids and categories come from the database: controls are escaped, never written.
+    return safe_text("\n".join(lines), keep="\n") + "\n"
 
 
 def to_markdown(report: dict[str, Any]) -> str:
     """The report as a Markdown table."""
-    lines = [f"**{_summary(report)}**", ""]
+    lines = [f"**{markdown_text(_summary(report))}**", ""]
     rows = [(label, item) for _, key, label in KINDS for item in report[key]]
     if rows:
         lines += ["| change | model | region | before | after |", "|---|---|---|---|---|"]
         for label, item in rows:
-            cells = (label, f"`{item['model']}`", item["region"], _look(item["before"]),
-                     _look(item["after"]))  # fmt: skip
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            cells = (
+                label,
+                _code(item["model"]),
+                markdown_text(item["region"]),
+                markdown_text(_look(item["before"])),
+                markdown_text(_look(item["after"])),
+            )
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def to_json(report: dict[str, Any]) -> str:
     """The report as one JSON document."""
     # \u escapes where the output cannot carry Unicode: the same JSON, nothing replaced.
-    return json.dumps(report, indent=2, ensure_ascii=glyphs.current().ascii) + "\n"
+    # Bidi overrides and C1 controls, which json leaves raw, as \\u escapes too: the same data.
+    text = json.dumps(report, indent=2, ensure_ascii=glyphs.current().ascii)
+    return escape_json_text(text) + "\n"
+
+
+def _code(text: str) -> str:
+    """A model id as Markdown code where it can be (no backtick in it), else as escaped text."""
+    if "`" in text:
+        return markdown_text(text)
+    return "`" + safe_text(text).replace("|", "\\|") + "`"  # GFM unescapes \\| in code too
 
 
 FORMATS = {"text": to_text, "json": to_json, "markdown": to_markdown}
