@@ -63,6 +63,12 @@ class Settings:
     retry_cap: float = 30.0
     lease_ttl: float = 15.0
     ascii: bool = False  # ASCII glyphs even where the terminal could show Unicode
+    # The region breaker (engine/breaker.py): connection failures in a row that open a region,
+    # the first wait before it is probed again, and how long calls wait out an endpoint that
+    # no region can reach before they fail fast too.
+    breaker_threshold: int = 3
+    breaker_cooldown: float = 5.0
+    breaker_outage_wait: float = 120.0
 
     @property
     def embedded_database(self) -> Path:
@@ -98,9 +104,12 @@ FILE_KEYS: Mapping[str, str] = {
     "retry_cap": "delay",
     "lease_ttl": "lease",
     "ascii": "flag",
+    "breaker_threshold": "failures",
+    "breaker_cooldown": "delay",
+    "breaker_outage_wait": "wait",
 }
-NUMBER_KINDS = frozenset({"timeout", "percent", "delay", "lease"})
-INTEGER_KINDS = frozenset({"calls", "attempts"})
+NUMBER_KINDS = frozenset({"timeout", "percent", "delay", "lease", "wait"})
+INTEGER_KINDS = frozenset({"calls", "attempts", "failures"})
 
 # The command-line options that set a setting, by setting (validated like the other sources).
 FLAG_NAMES: Mapping[str, str] = {
@@ -223,11 +232,13 @@ def _schema() -> Any:
         # Finite and bounded: a NaN or an infinity would stall or spin the engine.
         "timeout": Annotated[float, number(0, 3600, low_open=True, unit="seconds")],
         "delay": Annotated[float, number(0, 3600, low_open=True, unit="seconds")],
+        "wait": Annotated[float, number(0, 3600, unit="seconds")],  # 0: do not wait
         # A lease outlives at least one heartbeat (the engine beats every second).
         "lease": Annotated[float, number(1, 3600, low_open=True, unit="seconds")],
         "percent": Annotated[float, number(0, 100, unit="(a score in percent)")],
         "calls": Annotated[int, integer(1, 1024, unit="calls")],
         "attempts": Annotated[int, integer(1, 100, unit="attempts")],
+        "failures": Annotated[int, integer(1, 100, unit="failures")],
     }
     fields: dict[str, Any] = {key: (kinds[kind], None) for key, kind in FILE_KEYS.items()}
     return create_model("ConfigFile", __base__=Schema, **fields)

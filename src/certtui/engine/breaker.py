@@ -11,6 +11,12 @@ stays open and the cool-down doubles, up to ``max_cooldown``.
 A unit refused by an open region records what happened — a NETWORK_ERROR failure, like a unit
 whose own calls could not connect — and ``certtui run --recertify-failed`` runs it again.
 
+A region is dead when it still fails after another region answered; while no region answers,
+the endpoint itself (the stand-in, a proxy, the network) is away. The units then wait for the
+probes instead of failing — for up to ``outage_wait`` seconds from the first failure — so an
+endpoint down for a minute costs a pause, not a job's worth of NETWORK_ERROR results over
+earlier good ones. The first answer anywhere makes every waiting region probe at once.
+
 The state machine is pure (no I/O, the clocks are passed in), so it is tested without a network;
 `settled` only lets a caller wait, on the event loop, for the probe out in a region to report.
 """
@@ -47,6 +53,8 @@ class Admission(StrEnum):
 class _Region:
     state: BreakerState = BreakerState.CLOSED
     failures: int = 0  # connection failures in a row
+    went_down: float = 0.0  # monotonic time of the first failure of the current run
+    dead: bool = False  # it failed after another region answered, or discovery found it so
     since: datetime | None = None  # first failure of the current run of failures
     retry_at: float = 0.0
     cooldown: float = 0.0
@@ -62,14 +70,17 @@ class RegionBreaker:
         threshold: int = 3,
         cooldown: float = 5.0,
         max_cooldown: float = 30.0,
+        outage_wait: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        if threshold < 1 or cooldown < 0 or max_cooldown < cooldown:
-            raise ValueError("threshold >= 1 and 0 <= cooldown <= max_cooldown")
+        if threshold < 1 or cooldown < 0 or max_cooldown < cooldown or outage_wait < 0:
+            raise ValueError("threshold >= 1, 0 <= cooldown <= max_cooldown, outage_wait >= 0")
         self.threshold = threshold
         self.cooldown = cooldown
         self.max_cooldown = max_cooldown
+        self.outage_wait = outage_wait
+        self._last_answer = -float("inf")  # monotonic time any region last answered
         self._clock = clock
         self._wall_clock = wall_clock
         self._regions: dict[str, _Region] = {}
@@ -102,8 +113,28 @@ class RegionBreaker:
 
     def succeeded(self, region: str) -> None:
         """A call to ``region`` got an answer (any answer, even an error): it is reachable."""
+        now = self._last_answer = self._clock()
         self._regions.pop(region, None)
         self._reported(region)
+        for other in self._regions.values():
+            # The endpoint answers again: regions waiting it out are probed now.
+            if other.state is BreakerState.OPEN and not other.dead:
+                other.retry_at = min(other.retry_at, now)
+
+    def wait_before_retry(self, region: str) -> float | None:
+        """Seconds a refused call should wait for the next probe, or None to fail fast.
+
+        A call waits while the whole endpoint looks down (``region`` has not failed since
+        another region answered) and the outage is younger than ``outage_wait``; a dead region
+        among live ones, or an outage past the limit, fails fast.
+        """
+        found = self._regions.get(region)
+        if found is None or found.dead:
+            return None
+        now = self._clock()
+        if now - found.went_down >= self.outage_wait:
+            return None
+        return max(0.0, min(found.retry_at, found.went_down + self.outage_wait) - now)
 
     def failed(self, region: str, error: str = "") -> None:
         """A call to ``region`` could not connect."""
@@ -112,6 +143,9 @@ class RegionBreaker:
         found.last_error = error or found.last_error
         if found.since is None:
             found.since = self._wall_clock()
+            found.went_down = self._clock()
+        if self._last_answer >= found.went_down:
+            found.dead = True  # another region answered during its outage, and it still fails
         if found.state is BreakerState.HALF_OPEN:
             # The probe failed: stay open, and wait longer before the next one.
             self._open(found, min(self.max_cooldown, max(found.cooldown * 2, self.cooldown)))
@@ -131,7 +165,10 @@ class RegionBreaker:
         found = self._regions.setdefault(region, _Region())
         found.failures = max(found.failures, self.threshold)
         found.last_error = error or found.last_error
-        found.since = found.since or self._wall_clock()
+        found.dead = True
+        if found.since is None:
+            found.since = self._wall_clock()
+            found.went_down = self._clock()
         if found.state is BreakerState.CLOSED:
             self._open(found, self.cooldown)
 

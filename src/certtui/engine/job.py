@@ -76,6 +76,9 @@ class EngineConfig:
     # after the cool-down (doubling up to 30 s while it stays unreachable): engine/breaker.py.
     breaker_threshold: int = 3
     breaker_cooldown: float = 5.0
+    # While no region answers (the endpoint itself is down), calls wait this long for it to come
+    # back before they fail fast too (0: at once).
+    breaker_outage_wait: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -642,7 +645,10 @@ def new_breaker(config: EngineConfig) -> RegionBreaker:
     """The region breaker of a run, or of a session that runs several jobs."""
     cooldown = config.breaker_cooldown
     return RegionBreaker(
-        threshold=config.breaker_threshold, cooldown=cooldown, max_cooldown=max(30.0, cooldown)
+        threshold=config.breaker_threshold,
+        cooldown=cooldown,
+        max_cooldown=max(30.0, cooldown),
+        outage_wait=config.breaker_outage_wait,
     )
 
 

@@ -52,6 +52,10 @@ from certtui.suites import (
 )
 
 T = TypeVar("T")
+# How long a call refused while the whole endpoint is down waits before it looks again (the
+# breaker may probe sooner when another region answers): engine/breaker.py.
+OUTAGE_POLL_SECONDS = 0.05
+OUTAGE_POLL_CAP_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -475,7 +479,12 @@ class _UnitRunner:
         ctx, plan = self.ctx, self.plan
         breaker = ctx.breaker
         attempt = 0
+        outage_pause = 0.0
         while True:
+            if outage_pause:
+                # The endpoint is down as a whole: wait (holding no slot) for the next probe.
+                await ctx.sleep(outage_pause)
+                outage_pause = 0.0
             attempt += 1
             await breaker.settled(plan.region)
             async with ctx.limiter.slot(plan.region, plan.api_model_id, urgent=urgent) as adaptive:
@@ -485,7 +494,12 @@ class _UnitRunner:
                     if breaker.state(plan.region) is BreakerState.HALF_OPEN:
                         attempt -= 1  # a probe went out meanwhile: wait for it, then go again
                         continue
-                    raise UnitFailed(ErrorCategory.NETWORK_ERROR, breaker.reason(plan.region))
+                    wait = breaker.wait_before_retry(plan.region)
+                    if wait is None:
+                        raise UnitFailed(ErrorCategory.NETWORK_ERROR, breaker.reason(plan.region))
+                    attempt -= 1  # no call went out
+                    outage_pause = min(max(wait, OUTAGE_POLL_SECONDS), OUTAGE_POLL_CAP_SECONDS)
+                    continue
                 ctx.stats.calls += 1
                 reported = False
                 try:
@@ -517,12 +531,18 @@ class _UnitRunner:
                 finally:
                     if admission is Admission.PROBE and not reported:
                         breaker.abandoned(plan.region)
+            if admission is Admission.PROBE and is_connection_failure(error):
+                attempt -= 1  # a failed probe is the breaker's attempt, not the unit's
             if not ctx.policy.should_retry(attempt, error.retryable):
                 raise CallFailed(error, attempt, failure)
             if is_connection_failure(error) and breaker.state(plan.region) is not (
                 BreakerState.CLOSED
             ):
-                raise UnitFailed(ErrorCategory.NETWORK_ERROR, breaker.reason(plan.region))
+                wait = breaker.wait_before_retry(plan.region)
+                if wait is None:
+                    raise UnitFailed(ErrorCategory.NETWORK_ERROR, breaker.reason(plan.region))
+                outage_pause = min(max(wait, OUTAGE_POLL_SECONDS), OUTAGE_POLL_CAP_SECONDS)
+                continue
             delay = ctx.policy.delay(attempt, ctx.rng)
             ctx.stats.retries += 1
             ctx.bus.publish(
