@@ -111,9 +111,18 @@ class RegionBreaker:
         if event is not None:
             event.set()
 
-    def succeeded(self, region: str) -> None:
-        """A call to ``region`` got an answer (any answer, even an error): it is reachable."""
-        now = self._last_answer = self._clock()
+    def now(self) -> float:
+        """The breaker's clock: give it back to ``succeeded`` as the time a call was sent."""
+        return self._clock()
+
+    def succeeded(self, region: str, *, sent_at: float | None = None) -> None:
+        """A call to ``region`` (sent at ``sent_at``) got an answer, even an error: reachable.
+
+        What judges other regions is when the answered call was sent: a call sent before the
+        endpoint went away may still answer after, and says nothing about the outage.
+        """
+        now = self._clock()
+        self._last_answer = max(self._last_answer, now if sent_at is None else sent_at)
         self._regions.pop(region, None)
         self._reported(region)
         for other in self._regions.values():

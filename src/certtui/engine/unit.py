@@ -502,6 +502,7 @@ class _UnitRunner:
                     continue
                 ctx.stats.calls += 1
                 reported = False
+                sent_at = breaker.now()
                 try:
                     value = await make()
                 except BedrockError as exc:
@@ -511,7 +512,7 @@ class _UnitRunner:
                     if is_connection_failure(error):
                         breaker.failed(plan.region, f"{error.code}: {error.message}")
                     else:
-                        breaker.succeeded(plan.region)
+                        breaker.succeeded(plan.region, sent_at=sent_at)
                     reported = True
                     # Throttles and capacity shedding ("Too many connections") slow the
                     # (region, model) limit; a daily quota does not (it is not retried either).
@@ -522,7 +523,7 @@ class _UnitRunner:
                                       adaptive.on_throttle())
                         )  # fmt: skip
                 else:
-                    breaker.succeeded(plan.region)
+                    breaker.succeeded(plan.region, sent_at=sent_at)
                     reported = True
                     adaptive.on_success()
                     self.answered += 1
