@@ -28,6 +28,7 @@ def jobs() -> None:
 @pass_context
 def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
     """Recent jobs, newest first."""
+    from certtui.engine.leases import holder_is_gone
     from certtui.store.opening import NoDatabaseYet, open_database
     from certtui.store.views import load_jobs
 
@@ -49,7 +50,7 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
                     "createdBy": job.created_by,
                     "createdAt": job.created_at.isoformat(timespec="seconds"),
                 }
-                for job in await load_jobs(session, limit)
+                for job in await load_jobs(session, limit, gone=holder_is_gone)
             ]
 
     try:
