@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from certtui.domain.enums import CertificationStatus, JobStatus
+from certtui.domain.events import LogLine
 from certtui.engine.breaker import Admission, BreakerState, RegionBreaker
 from certtui.engine.job import EngineConfig, JobRunner
 from certtui.engine.planning import JobRequest, plan_job
@@ -114,6 +115,8 @@ async def test_a_job_waits_out_an_endpoint_down_for_45_seconds(
         await bedrock.__aenter__()  # open for the whole job, across the outage
         runner = JobRunner(sessions, bedrock, default_suite(), second.job_id, CONFIG,
                            breaker=breaker)  # fmt: skip
+        events: list[object] = []
+        runner.bus.subscribe(events.append)
         job = asyncio.create_task(runner.run(), name="re-certification")
 
         async def some_done() -> bool:
@@ -138,6 +141,8 @@ async def test_a_job_waits_out_an_endpoint_down_for_45_seconds(
     probes = [a for a in breaker.admissions if a[2] is Admission.PROBE and a[0] > down_at]
     refused = [a for a in breaker.admissions if a[2] is Admission.REFUSE and a[0] > down_at]
     assert len(probes) >= 2 and refused, (probes, refused)  # half-open probes, held calls
+    told = [e.message for e in events if isinstance(e, LogLine) and e.level == "warning"]
+    assert any("no region answers: calls wait for the endpoint" in m for m in told), told
     assert (await job_state(sessions, second.job_id)).processed < MODELS * len(REGIONS)
 
     # Back on the same port: a probe gets through, the regions close, the job finishes.

@@ -55,6 +55,7 @@ class _Region:
     failures: int = 0  # connection failures in a row
     went_down: float = 0.0  # monotonic time of the first failure of the current run
     dead: bool = False  # it failed after another region answered, or discovery found it so
+    announced: bool = False  # the operator was told its calls wait
     since: datetime | None = None  # first failure of the current run of failures
     retry_at: float = 0.0
     cooldown: float = 0.0
@@ -129,6 +130,17 @@ class RegionBreaker:
             # The endpoint answers again: regions waiting it out are probed now.
             if other.state is BreakerState.OPEN and not other.dead:
                 other.retry_at = min(other.retry_at, now)
+
+    def announce_wait(self, region: str) -> str | None:
+        """What to tell the operator the first time calls to ``region`` wait, else None."""
+        found = self._regions.get(region)
+        if found is None or found.announced:
+            return None
+        found.announced = True
+        return (
+            f"{self.reason(region).split(';')[0]}; no region answers: calls wait for the "
+            f"endpoint (probed after {found.cooldown:g} s) up to {self.outage_wait:g} s"
+        )
 
     def wait_before_retry(self, region: str) -> float | None:
         """Seconds a refused call should wait for the next probe, or None to fail fast.

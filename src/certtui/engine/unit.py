@@ -30,7 +30,7 @@ from certtui.bedrock.operations import converse, converse_stream
 from certtui.bedrock.results import MODEL_FAILURE_STOP_REASONS, ConverseResult, StreamResult
 from certtui.domain.enums import CertificationStatus
 from certtui.domain.errors import ErrorCategory
-from certtui.domain.events import RetryScheduled, Throttled
+from certtui.domain.events import LogLine, RetryScheduled, Throttled
 from certtui.engine.breaker import Admission, BreakerState, RegionBreaker
 from certtui.engine.events import EventBus
 from certtui.engine.limits import CallLimiter
@@ -472,6 +472,11 @@ class _UnitRunner:
         async with stream:
             return await stream.collect()
 
+    def _announce_wait(self) -> None:
+        message = self.ctx.breaker.announce_wait(self.plan.region)
+        if message is not None:
+            self.ctx.bus.publish(LogLine(self.ctx.job_id, "warning", message))
+
     async def _call(
         self, test: TestSpec, make: Callable[[], Awaitable[T]], *, urgent: bool = False
     ) -> tuple[int, T]:
@@ -499,6 +504,7 @@ class _UnitRunner:
                         raise UnitFailed(ErrorCategory.NETWORK_ERROR, breaker.reason(plan.region))
                     attempt -= 1  # no call went out
                     outage_pause = min(max(wait, OUTAGE_POLL_SECONDS), OUTAGE_POLL_CAP_SECONDS)
+                    self._announce_wait()
                     continue
                 ctx.stats.calls += 1
                 reported = False
@@ -543,6 +549,7 @@ class _UnitRunner:
                 if wait is None:
                     raise UnitFailed(ErrorCategory.NETWORK_ERROR, breaker.reason(plan.region))
                 outage_pause = min(max(wait, OUTAGE_POLL_SECONDS), OUTAGE_POLL_CAP_SECONDS)
+                self._announce_wait()
                 continue
             delay = ctx.policy.delay(attempt, ctx.rng)
             ctx.stats.retries += 1
