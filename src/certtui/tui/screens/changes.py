@@ -10,7 +10,7 @@ from textual.widgets.data_table import CellDoesNotExist
 from certtui.domain import glyphs
 from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
-from certtui.tui.cells import cell_look
+from certtui.tui.cells import as_label, cell_look
 from certtui.tui.data import READ_ERRORS, CellChange, CellState, Verdict, load_changes
 from certtui.tui.styling import role_styles, styled
 
@@ -78,7 +78,8 @@ class ChangesScreen(CerttuiScreen):
             after: Verdict = change.after
             when = after.completed_at.strftime("%Y-%m-%d %H:%M") if after.completed_at else ""
             table.add_row(
-                change_label(change.change.value), after.api_model_id, after.region,
+                change_label(change.change.value), as_label(after.api_model_id),
+                as_label(after.region),
                 styled(cell_look(verdict_cell(change.before)), styles),
                 styled(cell_look(verdict_cell(after)), styles), when,
                 key=after.result_id,

@@ -116,7 +116,8 @@ class DetailScreen(CerttuiScreen):
             current = f" {g.marked}" if v.result_id == self.certification_id else ""
             table.add_row(
                 when, look + current, "" if v.score is None else f"{v.score:.0f}",
-                _ms(v.duration_ms), (v.job_id or "legacy")[:8], v.error_category or "",
+                _ms(v.duration_ms), as_label((v.job_id or "legacy")[:8]),
+                as_label(v.error_category or ""),
                 key=v.result_id,
             )  # fmt: skip
         shown = [v for v in reversed(verdicts) if v.status != "CANCELLED"]
