@@ -65,6 +65,13 @@ class Settings:
     # Where the global and region call limits hold: "cluster" (all processes on one PostgreSQL
     # together) or "process"; None: cluster on PostgreSQL, process on SQLite.
     limit_scope: str | None = None
+    ascii: bool = False  # ASCII glyphs even where the terminal could show Unicode
+    # The region breaker (engine/breaker.py): connection failures in a row that open a region,
+    # the first wait before it is probed again, and how long calls wait out an endpoint that
+    # no region can reach before they fail fast too.
+    breaker_threshold: int = 3
+    breaker_cooldown: float = 5.0
+    breaker_outage_wait: float = 120.0
 
     @property
     def embedded_database(self) -> Path:
@@ -100,10 +107,14 @@ FILE_KEYS: Mapping[str, str] = {
     "retry_cap": "delay",
     "lease_ttl": "lease",
     "limit_scope": "scope",
+    "ascii": "flag",
+    "breaker_threshold": "failures",
+    "breaker_cooldown": "delay",
+    "breaker_outage_wait": "wait",
 }
 LIMIT_SCOPES = ("cluster", "process")
-NUMBER_KINDS = frozenset({"timeout", "percent", "delay", "lease"})
-INTEGER_KINDS = frozenset({"calls", "attempts"})
+NUMBER_KINDS = frozenset({"timeout", "percent", "delay", "lease", "wait"})
+INTEGER_KINDS = frozenset({"calls", "attempts", "failures"})
 
 # The command-line options that set a setting, by setting (validated like the other sources).
 FLAG_NAMES: Mapping[str, str] = {
@@ -111,6 +122,7 @@ FLAG_NAMES: Mapping[str, str] = {
     "profile": "--profile",
     "endpoint_url": "--endpoint-url",
     "read_only": "--read-only",
+    "ascii": "--ascii",
 }
 
 
@@ -226,12 +238,14 @@ def _schema() -> Any:
         # Finite and bounded: a NaN or an infinity would stall or spin the engine.
         "timeout": Annotated[float, number(0, 3600, low_open=True, unit="seconds")],
         "delay": Annotated[float, number(0, 3600, low_open=True, unit="seconds")],
+        "wait": Annotated[float, number(0, 3600, unit="seconds")],  # 0: do not wait
         # A lease outlives at least one heartbeat (the engine beats every second).
         "lease": Annotated[float, number(1, 3600, low_open=True, unit="seconds")],
         "percent": Annotated[float, number(0, 100, unit="(a score in percent)")],
         "calls": Annotated[int, integer(1, 1024, unit="calls")],
         "attempts": Annotated[int, integer(1, 100, unit="attempts")],
         "scope": Annotated[str, choice(LIMIT_SCOPES)],
+        "failures": Annotated[int, integer(1, 100, unit="failures")],
     }
     fields: dict[str, Any] = {key: (kinds[kind], None) for key, kind in FILE_KEYS.items()}
     return create_model("ConfigFile", __base__=Schema, **fields)

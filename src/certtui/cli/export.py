@@ -22,7 +22,7 @@ FORMAT_NAMES = ("csv", "json", "markdown", "junit")
     "format_name",
     type=click.Choice(FORMAT_NAMES),
     required=True,
-    help="Output format; JUnit XML has one test case per model × region.",
+    help="Output format; JUnit XML has one test case per model and region.",
 )
 @click.option(
     "--output",

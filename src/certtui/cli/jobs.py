@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from certtui.cli.context import Context, Group, pass_context, run_async
+from certtui.domain.text import safe_text
 
 # How often ``jobs resume --wait`` looks whether the holder let the job go (or died).
 WAIT_POLL_SECONDS = 1.0
@@ -28,6 +29,7 @@ def jobs() -> None:
 @pass_context
 def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
     """Recent jobs, newest first."""
+    from certtui.engine.leases import holder_is_gone
     from certtui.store.opening import NoDatabaseYet, open_database
     from certtui.store.views import load_jobs
 
@@ -49,7 +51,7 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
                     "createdBy": job.created_by,
                     "createdAt": job.created_at.isoformat(timespec="seconds"),
                 }
-                for job in await load_jobs(session, limit)
+                for job in await load_jobs(session, limit, gone=holder_is_gone)
             ]
 
     try:
@@ -65,7 +67,6 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
     table = Table(box=None)
     for column in ("id", "type", "status", "progress", "passed", "by", "created"):
         table.add_column(column)
-    from certtui.domain.text import safe_text
 
     for row in rows:
         status = row["status"] + (" (live)" if row["live"] else "")
@@ -111,7 +112,9 @@ def pause(ctx: Context, job_id: str) -> None:
 
     result = run_async(go())
     where = "its engine will stop dispatching" if result.live else "no engine was running it"
-    click.echo(f"job {result.job_id} PAUSED ({where}); resume with `certtui jobs resume`")
+    click.echo(
+        safe_text(f"job {result.job_id} PAUSED ({where}); resume with `certtui jobs resume`")
+    )
 
 
 @jobs.command(writes=True)
@@ -128,7 +131,7 @@ def cancel(ctx: Context, job_id: str) -> None:
 
     result = run_async(go())
     where = "its engine is stopping it" if result.live else "cancelled here"
-    click.echo(f"job {result.job_id} CANCELLED ({where})")
+    click.echo(safe_text(f"job {result.job_id} CANCELLED ({where})"))
 
 
 @jobs.command(writes=True)
@@ -160,7 +163,7 @@ def resume(ctx: Context, job_id: str, as_json: bool, wait: bool) -> None:
                     if not wait:
                         raise
                     if not told:
-                        click.echo(f"certtui: {exc}; waiting", err=True)
+                        click.echo(safe_text(f"certtui: {exc}; waiting"), err=True)
                         told = True
                     await asyncio.sleep(WAIT_POLL_SECONDS)
                     continue
@@ -175,7 +178,7 @@ def resume(ctx: Context, job_id: str, as_json: bool, wait: bool) -> None:
 
     report, live_job = run_async(go())
     if report is None:
-        click.echo(f"job {live_job} resumed by the engine that holds it")
+        click.echo(safe_text(f"job {live_job} resumed by the engine that holds it"))
         return
     emit_report(report, as_json)
     sys.exit(report.exit_code)

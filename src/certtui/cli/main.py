@@ -12,6 +12,7 @@ import click
 
 from certtui import __version__
 from certtui.cli.context import READ_ONLY_SOURCES, Context, run_async
+from certtui.cli.encoding import choose_glyphs, configure_streams
 from certtui.errors import EXIT_CANNOT_RUN, EXIT_USAGE, CerttuiError, UsageError
 
 # name -> ("module:attribute", the command's help as its docstring says it). The help is here so
@@ -123,6 +124,12 @@ class LazyGroup(click.Group):
     help="Open the database read-only at the driver level.",
 )
 @click.option(
+    "--ascii",
+    is_flag=True,
+    default=None,
+    help="ASCII glyphs only (chosen by itself when the terminal cannot show Unicode).",
+)
+@click.option(
     "--demo",
     is_flag=True,
     help="Start the built-in Bedrock stand-in, use a separate demo database, sync, then run.",
@@ -133,6 +140,7 @@ def cli(ctx: click.Context, demo: bool, **flags: Any) -> None:
     from certtui.config import load_settings
 
     settings = load_settings(flags)
+    choose_glyphs(ascii_only=settings.ascii)
     if demo and settings.read_only:
         raise UsageError(
             f"--demo writes its demo database and this invocation is read-only "
@@ -160,6 +168,8 @@ def cli(ctx: click.Context, demo: bool, **flags: Any) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every error an operator can cause ends in one line on stderr."""
+    configure_streams()  # before anything is printed: no output ever fails to encode
+    choose_glyphs(ascii_only=False)  # for errors before the settings are read; chosen again then
     try:
         # Without standalone mode click returns the code of a `click.exceptions.Exit` instead
         # of exiting with it.

@@ -10,6 +10,7 @@ import click
 from certtui.bedrock.regions import UnknownRegion, validate_regions
 from certtui.cli.aws import check_aws_access
 from certtui.cli.context import Context, Group, pass_context, run_async
+from certtui.domain import glyphs
 from certtui.domain.text import safe_text
 from certtui.errors import EXIT_CANNOT_RUN, UsageError
 
@@ -93,7 +94,8 @@ def failure_lines(failed: Mapping[str, ClassifiedError]) -> list[str]:
         category, message = key
         if len(names) == 1:
             message = message.replace("{region}", names[0])
-        lines.append(f"{', '.join(names)}: {category}: {safe_text(message)} — {hints[key]}")
+        dash = glyphs.current().dash
+        lines.append(f"{', '.join(names)}: {category}: {safe_text(message)} {dash} {hints[key]}")
     return lines
 
 

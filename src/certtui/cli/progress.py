@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from certtui.domain import glyphs
 from certtui.domain.events import EngineEvent, JobProgress, LogLine, UnitStateChanged
 from certtui.domain.text import safe_text
 
@@ -41,10 +43,16 @@ class ProgressDisplay:
     def __call__(self, event: EngineEvent) -> None:
         if isinstance(event, JobProgress):
             eta = "" if event.eta_seconds is None else f" eta {event.eta_seconds:,.0f}s"
-            detail = (
-                f"ok {event.succeeded} · not passed {event.failed} · calls "
-                f"{event.in_flight_calls}/{event.call_limit} · retries {event.retries} · "
-                f"throttled {event.throttles} · {event.units_per_minute:,.1f}/min{eta}"
+            dot = f" {glyphs.current().dot} "
+            detail = dot.join(
+                (
+                    f"ok {event.succeeded}",
+                    f"not passed {event.failed}",
+                    f"calls {event.in_flight_calls}/{event.call_limit}",
+                    f"retries {event.retries}",
+                    f"throttled {event.throttles}",
+                    f"{event.units_per_minute:,.1f}/min{eta}",
+                )
             )
             self.progress.update(
                 self.task, completed=event.processed, total=event.total, detail=detail
@@ -66,9 +74,16 @@ def summary_table(rows: list[dict[str, Any]]) -> Table:
     by_region: dict[str, Counter[str]] = {}
     for row in rows:
         by_region.setdefault(row["region"], Counter())[_bucket(row)] += 1
-    table = Table(title="certification summary", show_lines=False)
+    g = glyphs.current()
+    table = Table(title="certification summary", show_lines=False, box=table_box())
     table.add_column("region")
-    for column in ("✓ passed", "✗ not passed", "! failed", "– cancelled", "… unfinished"):
+    for column in (
+        f"{g.passed} passed",
+        f"{g.not_passed} not passed",
+        f"{g.failed} failed",
+        f"{g.cancelled} cancelled",
+        f"{g.queued} unfinished",
+    ):
         table.add_column(column, justify="right")
     table.add_column("% passed", justify="right")
     for region in sorted(by_region):
@@ -81,6 +96,11 @@ def summary_table(rows: list[dict[str, Any]]) -> Table:
             f"{share:.0f}%",
         )
     return table
+
+
+def table_box() -> box.Box:
+    """Rich's default table border, or its ASCII one when the glyphs are ASCII."""
+    return box.ASCII2 if glyphs.current().ascii else box.HEAVY_HEAD
 
 
 def _bucket(row: dict[str, Any]) -> str:

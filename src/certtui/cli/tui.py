@@ -11,6 +11,7 @@ import click
 
 from certtui.cli.context import Command, Context, pass_context, run_async
 from certtui.config import Settings
+from certtui.domain import glyphs
 from certtui.errors import CannotRunError, UsageError
 
 MIN_COLUMNS, MIN_LINES = 60, 16
@@ -64,9 +65,10 @@ def check_terminal() -> None:
         )
     size = shutil.get_terminal_size((0, 0))
     if size.columns < MIN_COLUMNS or size.lines < MIN_LINES:
+        x = glyphs.current().times
         raise UsageError(
-            f"the terminal is {size.columns}×{size.lines}: certtui needs at least "
-            f"{MIN_COLUMNS}×{MIN_LINES} (80×24 recommended); enlarge the window"
+            f"the terminal is {size.columns}{x}{size.lines}: certtui needs at least "
+            f"{MIN_COLUMNS}{x}{MIN_LINES} (80{x}24 recommended); enlarge the window"
         )
 
 

@@ -79,6 +79,9 @@ class EngineConfig:
     # Where the global and region limits hold: "cluster" (every process on the PostgreSQL
     # database together), "process", or None: cluster on PostgreSQL, process on SQLite.
     limit_scope: str | None = None
+    # While no region answers (the endpoint itself is down), calls wait this long for it to come
+    # back before they fail fast too (0: at once).
+    breaker_outage_wait: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -668,7 +671,10 @@ def new_breaker(config: EngineConfig) -> RegionBreaker:
     """The region breaker of a run, or of a session that runs several jobs."""
     cooldown = config.breaker_cooldown
     return RegionBreaker(
-        threshold=config.breaker_threshold, cooldown=cooldown, max_cooldown=max(30.0, cooldown)
+        threshold=config.breaker_threshold,
+        cooldown=cooldown,
+        max_cooldown=max(30.0, cooldown),
+        outage_wait=config.breaker_outage_wait,
     )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from certtui.domain.applicability import not_applicable_reason
 from certtui.domain.enums import CertificationStatus
-from certtui.domain.leases import job_is_live
+from certtui.domain.leases import HolderGone, job_is_live
 from certtui.store import history
 from certtui.store.models import (
     AIModel,
@@ -275,30 +275,38 @@ class JobView:
     duration_ms: int | None = None
 
 
-def _job_view(job: CertificationJob) -> JobView:
+def _job_view(job: CertificationJob, gone: HolderGone | None = None) -> JobView:
     return JobView(
         job_id=job.id, type=job.type.value, status=job.status.value, total=job.total_models,
         processed=job.processed_models, succeeded=job.success_count,
         failed=job.failure_count, regions=tuple(job.regions or ()),
         created_by=job.created_by, created_at=job.created_at, started_at=job.started_at,
-        live=job_is_live(job.status, job.config), duration_ms=job.duration,
+        live=job_is_live(job.status, job.config, gone=gone), duration_ms=job.duration,
     )  # fmt: skip
 
 
-async def load_jobs(session: AsyncSession, limit: int = 200) -> list[JobView]:
-    """Recent jobs, newest first."""
+async def load_jobs(
+    session: AsyncSession, limit: int = 200, *, gone: HolderGone | None = None
+) -> list[JobView]:
+    """Recent jobs, newest first.
+
+    ``gone`` tells whether a lease's holder is dead (the engine's ``holder_is_gone`` looks at
+    this host's processes): a job whose holder died is not live, however fresh its lease.
+    """
     rows = await session.scalars(
         sa.select(CertificationJob)
         .order_by(CertificationJob.created_at.desc(), CertificationJob.id)
         .limit(limit)
     )
-    return [_job_view(job) for job in rows]
+    return [_job_view(job, gone) for job in rows]
 
 
-async def load_job(session: AsyncSession, job_id: str) -> JobView | None:
+async def load_job(
+    session: AsyncSession, job_id: str, *, gone: HolderGone | None = None
+) -> JobView | None:
     """One job by its full id, or None."""
     job = await session.get(CertificationJob, job_id)
-    return None if job is None else _job_view(job)
+    return None if job is None else _job_view(job, gone)
 
 
 async def job_exists(session: AsyncSession, job_id: str) -> bool:

@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.timer import Timer
 
+from certtui.domain import glyphs
 from certtui.domain.events import (
     EngineEvent,
     JobProgress,
@@ -171,16 +172,17 @@ class CerttuiApp(App[None]):
 
     def top_bar_text(self) -> str:
         """What the top bar says."""
-        parts = [f"certtui · {self.database.target.describe()}"]
+        g = glyphs.current()
+        parts = [f"certtui {g.dot} {self.database.target.describe()}"]
         parts.append("[reverse] READ-ONLY [/]" if self.read_only else "read-write")
         if self.simulated:
             parts.append("[reverse] SIMULATED [/]")
         if self.read_only:
-            shown = self.last_refreshed.strftime("%H:%M:%S") if self.last_refreshed else "—"
+            shown = self.last_refreshed.strftime("%H:%M:%S") if self.last_refreshed else g.none
             parts.append(f"refreshed {shown}" + (" (paused)" if self.refresh_paused else ""))
             if self.live_connected and not self.refresh_paused:
                 parts.append("live")
-        return " · ".join(parts)
+        return f" {g.dot} ".join(parts)
 
     def _update_top_bar(self) -> None:
         for bar in self.screen.query(TopBar):
@@ -472,7 +474,7 @@ class CerttuiApp(App[None]):
         from certtui.tui.screens.help import HelpScreen
 
         # certtui's own keys only (the registry's), each once; moving around is one line.
-        shown = [("↑↓←→ pgup pgdn", "Move")]
+        shown = [(f"{glyphs.current().arrow_keys} pgup pgdn", "Move")]
         seen: set[str] = set()
         for active in self.screen.active_bindings.values():
             binding = active.binding
@@ -500,7 +502,7 @@ class CerttuiApp(App[None]):
 
         async def answer(yes: bool | None) -> None:
             if yes:
-                self.notify("pausing running jobs…")
+                self.notify(f"pausing running jobs{glyphs.current().ellipsis}")
                 await self.service.pause_all_and_wait()
                 self.exit()
 

@@ -26,10 +26,10 @@ from certtui.store.views import (
     cell_from_unit,
     job_units,
     load_detail,
-    load_job,
-    load_jobs,
     load_snapshot,
 )
+from certtui.store.views import load_job as _load_job
+from certtui.store.views import load_jobs as _load_jobs
 
 if TYPE_CHECKING:
     from certtui.store.sessions import Session
@@ -147,3 +147,17 @@ def add_job(jobs: list[JobView], job: JobView) -> None:
     jobs.append(job)
     jobs.sort(key=lambda j: j.job_id)
     jobs.sort(key=lambda j: j.created_at, reverse=True)
+
+
+async def load_jobs(session: Session, limit: int = 200) -> list[JobView]:
+    """Recent jobs, newest first; one whose holder died on this host is not live."""
+    from certtui.engine.leases import holder_is_gone
+
+    return await _load_jobs(session, limit, gone=holder_is_gone)
+
+
+async def load_job(session: Session, job_id: str) -> JobView | None:
+    """One job by its full id (live as ``load_jobs`` says), or None."""
+    from certtui.engine.leases import holder_is_gone
+
+    return await _load_job(session, job_id, gone=holder_is_gone)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from certtui.domain import glyphs
 from certtui.domain.errors import ErrorCategory
 from certtui.domain.text import safe_text
 from certtui.tui.data import DetailView
@@ -38,16 +39,14 @@ def detail_summary(detail: DetailView) -> str:
     return safe_text("\n".join(lines), keep="\n")
 
 
-SPARKS = "▁▂▃▄▅▆▇█"
-
-
 def sparkline(values: list[float | None]) -> str:
     """Values as one line of block characters, lowest to highest (a gap where one is missing)."""
     known = [v for v in values if v is not None]
     if not known:
         return ""
+    sparks = glyphs.current().spark
     low, high = min(known), max(known)
     span = (high - low) or 1.0
     return "".join(
-        " " if v is None else SPARKS[round((v - low) / span * (len(SPARKS) - 1))] for v in values
+        " " if v is None else sparks[round((v - low) / span * (len(sparks) - 1))] for v in values
     )

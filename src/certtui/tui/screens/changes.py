@@ -7,18 +7,25 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist
 
+from certtui.domain import glyphs
 from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
-from certtui.tui.cells import cell_look
+from certtui.tui.cells import as_label, cell_look
 from certtui.tui.data import READ_ERRORS, CellChange, CellState, Verdict, load_changes
 from certtui.tui.styling import role_styles, styled
 
-LABELS = {
-    "regression": "↓ regressed",
-    "recovery": "↑ recovered",
-    "category": "≠ category",
-    "new": "+ new",
-}
+KINDS = ("regression", "recovery", "category", "new")
+
+
+def change_label(kind: str) -> str:
+    """A kind of change as glyph and word, e.g. ``↓ regressed``."""
+    g = glyphs.current()
+    return {
+        "regression": f"{g.regressed} regressed",
+        "recovery": f"{g.recovered} recovered",
+        "category": f"{g.changed} category",
+        "new": "+ new",
+    }[kind]
 
 
 def verdict_cell(verdict: Verdict | None) -> CellState:
@@ -39,7 +46,12 @@ class ChangesScreen(CerttuiScreen):
         self.changes: list[CellChange] = []
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Changes · reading the history…", classes="screen-title", id="changes-title")
+        g = glyphs.current()
+        yield Static(
+            f"Changes {g.dot} reading the history{g.ellipsis}",
+            classes="screen-title",
+            id="changes-title",
+        )
         table: DataTable = DataTable(cursor_type="row", id="changes")
         for key, label, width in (("change", "change", 12), ("model", "model", 34),
                                   ("region", "region", 14), ("before", "before", 8),
@@ -66,16 +78,18 @@ class ChangesScreen(CerttuiScreen):
             after: Verdict = change.after
             when = after.completed_at.strftime("%Y-%m-%d %H:%M") if after.completed_at else ""
             table.add_row(
-                LABELS[change.change.value], after.api_model_id, after.region,
+                change_label(change.change.value), as_label(after.api_model_id),
+                as_label(after.region),
                 styled(cell_look(verdict_cell(change.before)), styles),
                 styled(cell_look(verdict_cell(after)), styles), when,
                 key=after.result_id,
             )  # fmt: skip
-        counts = {kind: sum(c.change.value == kind for c in changes) for kind in LABELS}
+        counts = {kind: sum(c.change.value == kind for c in changes) for kind in KINDS}
+        dot = f" {glyphs.current().dot} "
         self.query_one("#changes-title", Static).update(
-            f"Changes since each cell's verdict before · {counts['regression']} regressed · "
-            f"{counts['recovery']} recovered · {counts['category']} other category · "
-            f"{counts['new']} new · enter: verdict"
+            f"Changes since each cell's verdict before{dot}{counts['regression']} regressed{dot}"
+            f"{counts['recovery']} recovered{dot}{counts['category']} other category{dot}"
+            f"{counts['new']} new{dot}enter: verdict"
         )
 
     def action_back(self) -> None:

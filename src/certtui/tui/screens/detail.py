@@ -10,13 +10,20 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
+from certtui.domain import glyphs
 from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import as_label
 from certtui.tui.data import READ_ERRORS, DetailView, Verdict, cell_history, load_detail
 from certtui.tui.summary import detail_summary, remediation, sparkline
 
-TEST_GLYPHS = {"passed": "✓ pass", "failed": "✗ fail", "skipped": "– skip"}
+
+def result_label(status: str) -> str:
+    """A test's result as glyph and word, e.g. ``✓ pass``."""
+    g = glyphs.current()
+    labels = {"passed": f"{g.passed} pass", "failed": f"{g.not_passed} fail",
+              "skipped": f"{g.none} skip"}  # fmt: skip
+    return labels.get(status, status)
 
 
 def _ms(value: object) -> str:
@@ -28,8 +35,9 @@ def _profile_lines(results: dict) -> list[str]:
     lines = []
     profile = results.get("inferenceProfile")
     if profile:
-        where = ", ".join(results.get("profileDestinations") or ()) or "–"
-        lines.append(f"inference profile {profile} → routes to {where}")
+        g = glyphs.current()
+        where = ", ".join(results.get("profileDestinations") or ()) or g.none
+        lines.append(f"inference profile {profile} {g.arrow} routes to {where}")
     for denied in results.get("profilesDenied") or ():
         lines.append(f"denied first: {denied}")
     return lines
@@ -46,7 +54,7 @@ class DetailScreen(CerttuiScreen):
         self.detail: DetailView | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static("loading…", id="detail-header", markup=True)
+        yield Static(f"loading{glyphs.current().ellipsis}", id="detail-header", markup=True)
         tests: DataTable[str] = DataTable(cursor_type="row", id="detail-tests")
         for key, label, width in (
             ("test", "test", 14), ("result", "result", 7), ("latency", "ms", 6),
@@ -98,23 +106,27 @@ class DetailScreen(CerttuiScreen):
         """The cell's verdicts, newest first, with score and latency trends (oldest → newest)."""
         table = self.query_one("#detail-history", DataTable)
         table.clear()
+        g = glyphs.current()
         for v in verdicts:
             when = v.completed_at.strftime("%Y-%m-%d %H:%M") if v.completed_at else ""
             if v.status == "COMPLETED":
-                look = ("✓ " if v.passed else "✗ ") + (v.rating or "")
+                look = f"{g.passed if v.passed else g.not_passed} " + (v.rating or "")
             else:
                 look = v.status.lower()
-            current = " ●" if v.result_id == self.certification_id else ""
+            current = f" {g.marked}" if v.result_id == self.certification_id else ""
             table.add_row(
                 when, look + current, "" if v.score is None else f"{v.score:.0f}",
-                _ms(v.duration_ms), (v.job_id or "legacy")[:8], v.error_category or "",
+                _ms(v.duration_ms), as_label((v.job_id or "legacy")[:8]),
+                as_label(v.error_category or ""),
                 key=v.result_id,
             )  # fmt: skip
         shown = [v for v in reversed(verdicts) if v.status != "CANCELLED"]
+        dot = f" {g.dot} "
         trend = (
-            f"history: {len(verdicts)} verdicts · score {sparkline([v.score for v in shown])} · "
-            f"latency {sparkline([float(v.duration_ms) if v.duration_ms else None for v in shown])}"
-            " · enter: that verdict"
+            f"history: {len(verdicts)} verdicts{dot}score {sparkline([v.score for v in shown])}"
+            f"{dot}latency "
+            f"{sparkline([float(v.duration_ms) if v.duration_ms else None for v in shown])}"
+            f"{dot}enter: that verdict"
             if shown
             else "history: no verdict recorded yet"
         )
@@ -129,24 +141,27 @@ class DetailScreen(CerttuiScreen):
 
     def _show_detail(self, d: DetailView) -> None:
         results = d.test_results or {}
-        score = "" if d.score is None else f" · score {d.score:.1f} · rating {d.rating}"
+        g = glyphs.current()
+        dot, none = f" {g.dot} ", g.none
+        score = "" if d.score is None else f"{dot}score {d.score:.1f}{dot}rating {d.rating}"
         verdict = "passed" if d.passed else ("not passed" if d.status == "COMPLETED" else "")
         # Built as Text, not markup: every value here may come from outside (see as_label).
-        suite = (results.get("suite") or {}).get("name", "–")
+        suite = (results.get("suite") or {}).get("name", none)
         simulated = results.get("simulated") is True
         lines = [
             Text.assemble(
                 as_label(d.api_model_id, style="bold"), " in ", as_label(d.region, style="bold"),
-                " · ", as_label(f"{d.status}{score}" + (f" · {verdict}" if verdict else "")),
-                *((" · ", Text(" SIMULATED ", style="reverse")) if simulated else ()),
+                dot, as_label(f"{d.status}{score}" + (f"{dot}{verdict}" if verdict else "")),
+                *((dot, Text(" SIMULATED ", style="reverse")) if simulated else ()),
             ),
             as_label(
-                f"invoke id: {results.get('invokeId', '–')} · {results.get('invokeReason', '')}"
+                f"invoke id: {results.get('invokeId', none)}{dot}"
+                f"{results.get('invokeReason', '')}"
             ),
             *(as_label(line) for line in _profile_lines(results)),
             as_label(
-                f"duration {_ms(d.duration_ms)} ms · by {d.created_by or '–'} · "
-                f"job {(d.job_id or '–')[:8]} · suite {suite}"
+                f"duration {_ms(d.duration_ms)} ms{dot}by {d.created_by or none}{dot}"
+                f"job {(d.job_id or none)[:8]}{dot}suite {suite}"
             ),
         ]  # fmt: skip
         if d.error_category:
@@ -157,7 +172,7 @@ class DetailScreen(CerttuiScreen):
             )
             hint = remediation(d.error_category)
             if hint:
-                lines.append(as_label(f"→ {hint}"))
+                lines.append(as_label(f"{g.arrow} {hint}"))
         self.query_one("#detail-header", Static).update(Text("\n").join(lines))
         table = self.query_one("#detail-tests", DataTable)
         table.clear()
@@ -165,7 +180,7 @@ class DetailScreen(CerttuiScreen):
         for test in results.get("tests", ()):
             tokens = f"{_ms(test.get('inputTokens'))}/{_ms(test.get('outputTokens'))}"
             cells = (
-                test["id"], TEST_GLYPHS.get(test.get("status", ""), test.get("status", "")),
+                test["id"], result_label(test.get("status", "")),
                 _ms(test.get("clientLatencyMs")), _ms(test.get("ttftMs")),
                 tokens if tokens != "/" else "", test.get("stopReason") or "",
                 test.get("reason") or test.get("errorMessage") or "",

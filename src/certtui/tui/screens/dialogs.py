@@ -13,6 +13,8 @@ from textual.widgets import Button, Label, OptionList, SelectionList
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
+from certtui.domain import glyphs
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Yes or no; escape means no."""
@@ -41,7 +43,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
 def region_choice(region: str, chosen: bool) -> str:
     """A region's line in the picker: a glyph says whether it is chosen, not colour alone."""
-    return f"{'✓' if chosen else '·'} {region}"
+    g = glyphs.current()
+    return f"{g.passed if chosen else g.pending} {region}"
 
 
 class RegionPicker(ModalScreen[list[str] | None]):
@@ -69,8 +72,11 @@ class RegionPicker(ModalScreen[list[str] | None]):
                 ),
                 id="regions",
             )
-            yield Label("space: choose · a: all/none · ctrl+s: certify · esc: cancel",
-                        classes="hint")  # fmt: skip
+            dot = f" {glyphs.current().dot} "
+            yield Label(
+                dot.join(("space: choose", "a: all/none", "ctrl+s: certify", "esc: cancel")),
+                classes="hint",
+            )
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Certify", id="certify", variant="primary")

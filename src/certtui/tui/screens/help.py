@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from certtui.tui.cells import LEGEND
+from certtui.tui.cells import legend
 
 
 class HelpScreen(ModalScreen[None]):
@@ -28,6 +28,6 @@ class HelpScreen(ModalScreen[None]):
         lines = ["[b]Keys on this screen[/b]"]
         lines += [f"  {key:<14} {description}" for key, description in self.keys]
         lines += ["", "  ctrl+p         Command palette", "", "[b]Matrix cells[/b]"]
-        lines += [f"  {glyph:<14} {meaning}" for glyph, meaning in LEGEND]
+        lines += [f"  {glyph:<14} {meaning}" for glyph, meaning in legend()]
         with VerticalScroll(classes="dialog"):
             yield Static("\n".join(lines), markup=True)

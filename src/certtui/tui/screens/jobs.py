@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist
 
+from certtui.domain import glyphs
 from certtui.domain.events import JobProgress
 from certtui.domain.text import safe_text
 from certtui.tui.actions import bindings
@@ -14,51 +15,63 @@ from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import as_label
 from certtui.tui.data import JobView
 
-COLUMNS = (
-    ("id", "job", 8),
-    ("status", "status", 12),
-    ("progress", "progress", 22),
-    ("ok", "✓ ok", 5),
-    ("failed", "✗ not", 5),
-    ("rate", "/min", 6),
-    ("eta", "eta", 7),
-    ("calls", "calls", 7),
-    ("retries", "retry/thr", 9),
-    ("type", "type", 15),
-    ("by", "by", 18),
-)
-STATUS_GLYPHS = {
-    "PENDING": "· pending",
-    "QUEUED": "… queued",
-    "PROCESSING": "⟳ running",
-    "PAUSED": "‖ paused",
-    "COMPLETED": "✓ done",
-    "FAILED": "! failed",
-    "CANCELLED": "⊘ cancelled",
-}
+
+def columns() -> tuple[tuple[str, str, int], ...]:
+    """Key, label and width of each column (the labels carry the chosen glyphs)."""
+    g = glyphs.current()
+    return (
+        ("id", "job", 8),
+        ("status", "status", 12),
+        ("progress", "progress", 22),
+        ("ok", f"{g.passed} ok", 5),
+        ("failed", f"{g.not_passed} not", 5),
+        ("rate", "/min", 6),
+        ("eta", "eta", 7),
+        ("calls", "calls", 7),
+        ("retries", "retry/thr", 9),
+        ("type", "type", 15),
+        ("by", "by", 18),
+    )
+
+
+def status_label(status: str) -> str:
+    """A job status as glyph and word, e.g. ``‖ paused``."""
+    g = glyphs.current()
+    labels = {
+        "PENDING": f"{g.pending} pending",
+        "QUEUED": f"{g.queued} queued",
+        "PROCESSING": f"{g.running} running",
+        "PAUSED": f"{g.paused} paused",
+        "COMPLETED": f"{g.passed} done",
+        "FAILED": f"{g.failed} failed",
+        "CANCELLED": f"{g.cancelled} cancelled",
+    }
+    return labels.get(status, status)
 
 
 def progress_bar(done: int, total: int, width: int = 12) -> str:
     """A text progress bar that reads without colour."""
+    g = glyphs.current()
     filled = 0 if total <= 0 else round(width * done / total)
-    return f"{'█' * filled}{'░' * (width - filled)} {done}/{total}"
+    return f"{g.bar_full * filled}{g.bar_empty * (width - filled)} {done}/{total}"
 
 
 def job_cells(job: JobView, live: JobProgress | None) -> dict[str, str | Text]:
     """The text of each column for one job; live engine progress wins over the database row."""
     processed, succeeded, failed = job.processed, job.succeeded, job.failed
     status = job.status
-    rate = eta = calls = retries = "–"
+    none = glyphs.current().none
+    rate = eta = calls = retries = none
     if live is not None:
         processed, succeeded, failed = live.processed, live.succeeded, live.failed
         status = live.status.value
         rate = f"{live.units_per_minute:.1f}"
-        eta = "–" if live.eta_seconds is None else f"{live.eta_seconds:.0f}s"
+        eta = none if live.eta_seconds is None else f"{live.eta_seconds:.0f}s"
         calls = f"{live.in_flight_calls}/{live.call_limit}"
         retries = f"{live.retries}/{live.throttles}"
-    label = STATUS_GLYPHS.get(status, status)
+    label = status_label(status)
     if job.live and live is None:
-        label += " ⇄"  # run by another process
+        label += f" {glyphs.current().remote}"  # run by another process
     return {
         "id": job.job_id[:8],
         "status": label,
@@ -87,7 +100,7 @@ class JobsScreen(CerttuiScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", classes="screen-title", id="jobs-title")
         table: DataTable[str] = DataTable(cursor_type="row", id="jobs")
-        for key, label, width in COLUMNS:
+        for key, label, width in columns():
             table.add_column(label, key=key, width=width)
         yield table
 
@@ -114,7 +127,7 @@ class JobsScreen(CerttuiScreen):
             texts = job_cells(job, self.certtui.progress.get(job.job_id))
             before = self._shown.get(job.job_id)
             if before is None:
-                table.add_row(*(texts[key] for key, _, _ in COLUMNS), key=job.job_id)
+                table.add_row(*(texts[key] for key, _, _ in columns()), key=job.job_id)
             else:
                 for key, value in texts.items():
                     if before.get(key) != value:
@@ -124,9 +137,10 @@ class JobsScreen(CerttuiScreen):
             table.move_cursor(row=table.get_row_index(self._pending_cursor))
         self._pending_cursor = None
         running = sum(1 for j in views if j.status in ("PROCESSING", "QUEUED", "PENDING"))
-        title = f"Jobs · {len(views)} recent · {running} active"
+        dot = glyphs.current().dot
+        title = f"Jobs {dot} {len(views)} recent {dot} {running} active"
         if not views:
-            title = "Jobs · none yet: certify from the Models or Matrix screen (c)"
+            title = f"Jobs {dot} none yet: certify from the Models or Matrix screen (c)"
         self.query_one("#jobs-title", Static).update(title)
 
     def current(self) -> JobView | None:

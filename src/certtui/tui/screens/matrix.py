@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 
+from certtui.domain import glyphs
 from certtui.domain.text import safe_text
 from certtui.tui.actions import bindings
 from certtui.tui.base import FilteredModelsScreen
@@ -177,10 +178,14 @@ class MatrixScreen(FilteredModelsScreen):
     def _update_title(self) -> None:
         total = len(self.certtui.snapshot.models)
         shown = len(self._rows)
-        where = f" · filter {self.filter_text!r}" if self.filter_text else ""
-        summary = f"Matrix · {shown} of {total} models × {len(self._columns)} regions{where}"
+        g = glyphs.current()
+        dot = f" {g.dot} "
+        where = f"{dot}filter {self.filter_text!r}" if self.filter_text else ""
+        summary = (
+            f"Matrix{dot}{shown} of {total} models {g.times} {len(self._columns)} regions{where}"
+        )
         if not total:
-            summary = "Matrix · the catalog is empty: run `certtui models sync` (or --demo)"
+            summary = f"Matrix{dot}the catalog is empty: run `certtui models sync` (or --demo)"
         self.query_one("#matrix-title", Static).update(summary)
 
     # Actions ------------------------------------------------------------------------------
@@ -256,4 +261,7 @@ class MatrixScreen(FilteredModelsScreen):
                 regions = [current[1]]
             self.certtui.certify(models, regions, recertify_failed=True)
 
-        self.app.push_screen(ChoiceScreen("Re-certify what did not pass in…", options), chosen)
+        self.app.push_screen(
+            ChoiceScreen(f"Re-certify what did not pass in{glyphs.current().ellipsis}", options),
+            chosen,
+        )

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 
+from certtui.domain import glyphs
 from certtui.domain.applicability import catalog_notes
 from certtui.domain.text import safe_text
 from certtui.tui.actions import bindings
@@ -14,17 +15,20 @@ from certtui.tui.base import FilteredModelsScreen
 from certtui.tui.cells import as_label
 from certtui.tui.data import ModelRow
 
-COLUMNS = (
-    ("mark", " ", 1),
-    ("vendor", "provider", 10),
-    ("model", "model id", 34),
-    ("best", "best", 4),
-    ("passed", "passed", 6),
-    ("offered", "regions", 7),
-    ("stream", "stream", 6),
-    ("modalities", "in→out", 16),
-    ("name", "name", 28),
-)  # the columns an operator scans first come first, so they show at 80 columns
+
+def columns() -> tuple[tuple[str, str, int], ...]:
+    """Key, label and width of each column; those an operator scans first show at 80 columns."""
+    return (
+        ("mark", " ", 1),
+        ("vendor", "provider", 10),
+        ("model", "model id", 34),
+        ("best", "best", 4),
+        ("passed", "passed", 6),
+        ("offered", "regions", 7),
+        ("stream", "stream", 6),
+        ("modalities", f"in{glyphs.current().arrow}out", 16),
+        ("name", "name", 28),
+    )
 
 
 EOL_WARNING_DAYS = 30
@@ -33,7 +37,7 @@ EOL_WARNING_DAYS = 30
 def row_note(row: ModelRow) -> str:
     """What the list says about the model under the cursor: applicability, lifecycle."""
     ends = row.end_of_life_at.date() if row.end_of_life_at is not None else None
-    return " · ".join(
+    return f" {glyphs.current().dot} ".join(
         catalog_notes(
             row.not_applicable_reason, ends, row.lifecycle,
             ends_soon=row.end_of_life_within(EOL_WARNING_DAYS),
@@ -45,18 +49,24 @@ def row_cells(row: ModelRow, marked: bool) -> dict[str, str | Text]:
     """The text of each column for one model (one formatter per cell kind)."""
     inputs = "+".join(m.lower() for m in row.input_modalities) or "?"
     outputs = "+".join(m.lower() for m in row.output_modalities) or "?"
+    g = glyphs.current()
+    mark = " "
+    if marked:
+        mark = g.marked
+    elif not row.active:
+        mark = g.cancelled
+    elif row.end_of_life_within(EOL_WARNING_DAYS):
+        mark = g.warning
     return {
-        "mark": "●"
-        if marked
-        else ("⊘" if not row.active else "⚠" if row.end_of_life_within(EOL_WARNING_DAYS) else " "),
+        "mark": mark,
         "vendor": as_label(row.vendor),
         "name": as_label(row.name),
         "model": as_label(row.api_model_id),
-        "modalities": as_label(f"{inputs}→{outputs}"),
+        "modalities": as_label(f"{inputs}{g.arrow}{outputs}"),
         "stream": "yes" if row.streaming else "no",
         "offered": str(len(row.regions_offered)),
         "passed": str(row.regions_passed),
-        "best": row.best_rating or ("n/a" if not row.applicable else "–"),
+        "best": row.best_rating or ("n/a" if not row.applicable else g.none),
     }
 
 
@@ -74,7 +84,7 @@ class ModelsScreen(FilteredModelsScreen):
         yield Input(placeholder="filter models (enter to apply, esc to clear)", id="filter")
         yield Static("", classes="screen-title", id="models-title")
         table: DataTable[str] = DataTable(cursor_type="row", id="models")
-        for key, label, width in COLUMNS:
+        for key, label, width in columns():
             table.add_column(label, key=key, width=width)
         yield table
 
@@ -93,22 +103,24 @@ class ModelsScreen(FilteredModelsScreen):
             texts = row_cells(row, row.model_id in self.marked)
             before = self._shown.get(row.model_id)
             if before is None:
-                table.add_row(*(texts[key] for key, _, _ in COLUMNS), key=row.model_id)
+                table.add_row(*(texts[key] for key, _, _ in columns()), key=row.model_id)
             else:
                 for key, value in texts.items():
                     if before.get(key) != value:
                         table.update_cell(row.model_id, key, value)
             self._shown[row.model_id] = texts
         self.put_rows_in_order([row.model_id for row in rows])
-        where = f" · filter {self.filter_text!r}" if self.filter_text else ""
-        marks = f" · {len(self.marked)} marked" if self.marked else ""
+        g = glyphs.current()
+        dot = f" {g.dot} "
+        where = f"{dot}filter {self.filter_text!r}" if self.filter_text else ""
+        marks = f"{dot}{len(self.marked)} marked" if self.marked else ""
         total = len(self.certtui.snapshot.models)
-        inactive = " · ⊘ no longer listed" if any(not r.active for r in rows) else ""
-        eol = (" · ⚠ end of life within 30 days"
+        inactive = f"{dot}{g.cancelled} no longer listed" if any(not r.active for r in rows) else ""
+        eol = (f"{dot}{g.warning} end of life within 30 days"
                if any(r.end_of_life_within(EOL_WARNING_DAYS) for r in rows) else "")  # fmt: skip
-        self._title = f"Models · {len(rows)} of {total}{where}{marks}{inactive}{eol}"
+        self._title = f"Models{dot}{len(rows)} of {total}{where}{marks}{inactive}{eol}"
         if not total:
-            self._title = "Models · the catalog is empty: run `certtui models sync` (or --demo)"
+            self._title = f"Models{dot}the catalog is empty: run `certtui models sync` (or --demo)"
         self._show_title()
 
     def _show_title(self) -> None:
@@ -157,8 +169,9 @@ class ModelsScreen(FilteredModelsScreen):
         offered = sorted({r for m in chosen for r in m.regions_offered})
         regions = sorted(set(self.certtui.snapshot.regions) | set(offered))
         title = (
-            f"Certify {safe_text(chosen[0].api_model_id)} in…" if len(chosen) == 1
-            else f"Certify {len(chosen)} models in…"
+            f"Certify {safe_text(chosen[0].api_model_id)} in{glyphs.current().ellipsis}"
+            if len(chosen) == 1
+            else f"Certify {len(chosen)} models in{glyphs.current().ellipsis}"
         )  # fmt: skip
 
         def picked(selected: list[str] | None) -> None:

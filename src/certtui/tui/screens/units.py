@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist
 
+from certtui.domain import glyphs
 from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import as_label, cell_look
 from certtui.tui.data import READ_ERRORS, CellState, load_job_units
@@ -28,7 +29,11 @@ class JobUnitsScreen(CerttuiScreen):
         self.units: list[tuple[str, str, CellState]] = []
 
     def compose_body(self) -> ComposeResult:
-        yield Static(f"Job {self.job_id[:8]} · units", classes="screen-title", id="units-title")
+        yield Static(
+            f"Job {self.job_id[:8]} {glyphs.current().dot} units",
+            classes="screen-title",
+            id="units-title",
+        )
         table: DataTable = DataTable(cursor_type="row", id="units")
         for key, label, width in (("model", "model", 40), ("region", "region", 14),
                                   ("state", "state", 8), ("score", "score", 6),
@@ -66,9 +71,10 @@ class JobUnitsScreen(CerttuiScreen):
                     table.update_cell(key, column, value)
             else:
                 table.add_row(*values, key=key)
+        dot = glyphs.current().dot
         done = sum(1 for _, _, c in units if c.status in ("COMPLETED", "FAILED", "CANCELLED"))
         self.query_one("#units-title", Static).update(
-            f"Job {self.job_id[:8]} · {done}/{len(units)} units finished · enter: detail"
+            f"Job {self.job_id[:8]} {dot} {done}/{len(units)} units finished {dot} enter: detail"
         )
 
     def action_back(self) -> None:
