@@ -16,9 +16,9 @@ NEW_THEME = "gruvbox"
 
 
 def cell_colour(screen: MatrixScreen, row: str, column: str, glyph: str) -> RichColor | None:
-    """The foreground colour the matrix draws a cell's glyph in (header on line 0)."""
+    """The foreground colour the matrix draws a cell's glyph in (a two-line header above)."""
     table = screen.table
-    line = table.render_line(table.get_row_index(row) + 1)
+    line = table.render_line(table.get_row_index(row) + table.header_height)
     colours = {s.style.color for s in line if glyph in s.text and s.style is not None}
     assert len(colours) == 1, (glyph, [(s.text, s.style) for s in line])
     return colours.pop()

@@ -78,6 +78,26 @@ def _look(cell: CellState, *, applicable: bool = True) -> CellLook:
     return CellLook("○", "muted")
 
 
+MARKS = REGRESSED + SIMULATED_MARK
+MATRIX_CELL_WIDTH = 6
+"""The widest a matrix cell's text gets: with one space after it, 30 regions fit in 240 columns."""
+
+
+def fit_cell(text: str, width: int = MATRIX_CELL_WIDTH) -> str:
+    """A cell's text in ``width``: the space after the glyph goes first, then the tag's end.
+
+    The glyph and the marks (↓ regressed, * simulated) always stay: `! PERM↓*` → `!PER↓*`.
+    """
+    if len(text) <= width:
+        return text
+    text = text.replace(" ", "", 1)
+    if len(text) <= width:
+        return text
+    body = text.rstrip(MARKS)
+    marks = text[len(body) :]
+    return body[: max(width - len(marks), 1)] + marks
+
+
 LEGEND = (
     ("✓ A", "passed, rating A–F"),
     ("✗ D", "ran, did not pass"),

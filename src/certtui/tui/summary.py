@@ -1,10 +1,14 @@
-"""Plain-text summaries of results (clipboard, notifications), pure and testable."""
+"""Plain-text summaries of results (clipboard, notifications, the matrix's views), pure."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
 from certtui.domain.errors import ErrorCategory
 from certtui.domain.text import safe_text
-from certtui.tui.data import DetailView
+from certtui.tui.data import CellState, DetailView, ModelRow
 
 
 def remediation(category: str | None) -> str:
@@ -51,3 +55,106 @@ def sparkline(values: list[float | None]) -> str:
     return "".join(
         " " if v is None else SPARKS[round((v - low) / span * (len(SPARKS) - 1))] for v in values
     )
+
+
+# The matrix's views and its summary (counts by category) ---------------------------------------
+
+CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("passed", "✓"),
+    ("not passed", "✗"),
+    ("error", "!"),
+    ("running", "⟳"),
+    ("queued", "…"),
+    ("cancelled", "⊘"),
+    ("untested", "○"),
+    ("not offered", "—"),
+    ("n/a", "n/a"),
+)
+"""Every category a matrix cell falls in, in the order summaries list them, with its glyph."""
+
+
+def cell_category(cell: CellState, *, applicable: bool = True) -> str:
+    """The one category of a matrix cell (see CATEGORIES); it follows the cell's glyph."""
+    status = cell.status
+    if status == "COMPLETED":
+        return "passed" if cell.passed else "not passed"
+    if status == "FAILED":
+        return "error"
+    if status == "PROCESSING":
+        return "running"
+    if status in ("QUEUED", "PENDING"):
+        return "queued"
+    if status == "CANCELLED":
+        return "cancelled"
+    if not applicable:
+        return "n/a"
+    if cell.offered is False:
+        return "not offered"
+    return "untested"
+
+
+def summary_text(counts: Mapping[str, int]) -> str:
+    """Counts by category, the ones that are not zero: `✓ 3 passed · ! 1 error`."""
+    parts = [f"{glyph} {counts[name]} {name}" for name, glyph in CATEGORIES if counts.get(name)]
+    return " · ".join(parts) or "no cells"
+
+
+@dataclass(frozen=True)
+class MatrixView:
+    """Which rows the matrix shows and how it groups them."""
+
+    hide_unoffered: bool = False  # `o`: no row that is n/a or offered in none of the regions
+    failures_only: bool = False  # `F`: only rows with a cell that did not pass or failed
+    by_vendor: bool = False  # `v`: a heading row per vendor
+
+    def describe(self) -> str:
+        """The view's switches that are on, for the screen title."""
+        names = [("hiding n/a and not offered", self.hide_unoffered),
+                 ("failures only", self.failures_only), ("by vendor", self.by_vendor)]  # fmt: skip
+        return " · ".join(name for name, on in names if on)
+
+
+GROUP_PREFIX = "vendor:"
+"""The key of a vendor's heading row: no model id starts so (they are UUIDs)."""
+
+
+def matrix_rows(
+    models: Sequence[ModelRow],
+    regions: Sequence[str],
+    cell: Callable[[str, str], CellState],
+    view: MatrixView,
+) -> list[str]:
+    """The row keys the matrix shows, in order: model ids, and vendor headings when grouped."""
+    kept = []
+    for model in models:
+        applicable = model.applicable
+        categories = {cell_category(cell(model.model_id, r), applicable=applicable)
+                      for r in regions}  # fmt: skip
+        if view.hide_unoffered and (not applicable or categories <= {"not offered"}):
+            continue
+        if view.failures_only and not categories & {"not passed", "error"}:
+            continue
+        kept.append(model)
+    if not view.by_vendor:
+        return [m.model_id for m in kept]
+    rows: list[str] = []
+    vendors: dict[str, list[str]] = {}
+    for model in kept:
+        vendors.setdefault(model.vendor, []).append(model.model_id)
+    for vendor in sorted(vendors, key=str.lower):
+        rows.append(GROUP_PREFIX + vendor)
+        rows.extend(vendors[vendor])
+    return rows
+
+
+def count_cells(
+    models: Sequence[ModelRow], regions: Sequence[str], cell: Callable[[str, str], CellState]
+) -> Counter[str]:
+    """How many of these models' cells in these regions are in each category."""
+    counts: Counter[str] = Counter()
+    for model in models:
+        applicable = model.applicable
+        counts.update(
+            cell_category(cell(model.model_id, r), applicable=applicable) for r in regions
+        )
+    return counts
