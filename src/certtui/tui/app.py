@@ -45,6 +45,7 @@ from certtui.tui.screens.jobs import JobsScreen
 from certtui.tui.screens.loading import LoadingScreen
 from certtui.tui.screens.matrix import MatrixScreen
 from certtui.tui.screens.models import ModelsScreen
+from certtui.tui.summary import fit_top_bar
 
 if TYPE_CHECKING:
     from certtui.engine.planning import JobRequest
@@ -117,16 +118,15 @@ class CerttuiApp(App[None]):
             self.set_interval(self.refresh_seconds, self._follow_other_processes)
         self.reload()
 
-    def top_bar_text(self) -> str:
-        """What the top bar says."""
-        parts = [f"certtui · {self.database.target.describe()}"]
-        parts.append("[reverse] READ-ONLY [/]" if self.read_only else "read-write")
+    def top_bar_text(self, width: int | None = None) -> str:
+        """What the top bar says (markup), fitted to ``width`` cells when given."""
+        badges = ["[reverse] READ-ONLY [/]" if self.read_only else "read-write"]
         if self.simulated:
-            parts.append("[reverse] SIMULATED [/]")
+            badges.append("[reverse] SIMULATED [/]")
         if self.read_only:
             shown = self.last_refreshed.strftime("%H:%M:%S") if self.last_refreshed else "—"
-            parts.append(f"refreshed {shown}" + (" (paused)" if self.refresh_paused else ""))
-        return " · ".join(parts)
+            badges.append(f"refreshed {shown}" + (" (paused)" if self.refresh_paused else ""))
+        return fit_top_bar(self.database.target.describe(), badges, width)
 
     def _update_top_bar(self) -> None:
         for bar in self.screen.query(TopBar):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.message import Message
@@ -33,7 +34,12 @@ class DataChanged(Message):
 
 
 class TopBar(Static):
-    """Database target, mode, badges and the last refresh time."""
+    """Database target, mode, badges and the last refresh time, fitted to its width."""
+
+    def render(self) -> Text:
+        width = self.content_size.width
+        app: CerttuiApp = self.app  # type: ignore[assignment]
+        return Text.from_markup(app.top_bar_text(width or None), end="")
 
 
 class CerttuiScreen(Screen[None]):

@@ -6,8 +6,12 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from rich.cells import cell_len
+from rich.markup import escape
+from rich.text import Text
+
 from certtui.domain.errors import ErrorCategory
-from certtui.domain.text import safe_text
+from certtui.domain.text import safe_text, shorten_distinct
 from certtui.tui.data import CellState, DetailView, ModelRow
 
 
@@ -158,3 +162,42 @@ def count_cells(
             cell_category(cell(model.model_id, r), applicable=applicable) for r in regions
         )
     return counts
+
+
+# The top bar ------------------------------------------------------------------------------------
+
+TARGET_MIN_WIDTH = 12  # narrower, and a path says nothing: it goes
+
+
+def fit_top_bar(target: str, parts: Sequence[str], width: int | None) -> str:
+    """`certtui · <target> · <parts>` as markup in ``width`` cells: the parts (badges) first.
+
+    The target (a database path or URL) is cut in the middle to make room, then dropped; then
+    the unmarked parts go from the end (a refresh time before `read-write`); a badge, marked up
+    as `[reverse]`, always stays.
+    """
+    head = safe_text(f"certtui · {target}")
+    kept = list(parts)
+    if width is None:
+        return " · ".join([escape(head), *kept])
+    while True:
+        room = width - (Text.from_markup(" · ".join(kept)).cell_len + 3 if kept else 0)
+        short = _fit_middle(head, room)
+        if short is not None:
+            return " · ".join([escape(short), *kept])
+        plain = [i for i, part in enumerate(kept) if "[reverse]" not in part]
+        if not plain:
+            return " · ".join(kept)  # the badges alone, even if the terminal cuts them
+        kept.pop(plain[-1])
+
+
+def _fit_middle(text: str, room: int) -> str | None:
+    """``text`` whole or cut in the middle to ``room`` cells; None if that leaves too little."""
+    if cell_len(text) <= room:
+        return text
+    while room >= TARGET_MIN_WIDTH:
+        short = shorten_distinct([text], room)[text]
+        if cell_len(short) <= room:
+            return short
+        room -= 1  # wide characters: a cell count above the character count
+    return None

@@ -163,7 +163,7 @@ class MatrixScreen(FilteredModelsScreen):
         table = self.table
         regions = list(snapshot.regions)
         codes = [region_code(region) for region in regions]
-        longest = max((len(m.api_model_id) for m in snapshot.models), default=10)
+        longest = max((len(as_label(m.api_model_id)) for m in snapshot.models), default=10)
         width = model_width(self.app.size.width, codes, longest)
         layout = (tuple(regions), width)
         if layout != self._layout:
