@@ -190,6 +190,9 @@ async def test_summary_counts_the_cursor_region_and_model(views: Harness) -> Non
     assert lines[0].startswith("region eu-west-1: ")
     assert "! 1 error" in lines[0]
     assert lines[1].startswith("model anthropic.claude-3-haiku")
-    assert lines[2].startswith("shown: ✓ ")
+    assert lines[2].startswith("7 models shown: ✓")  # glyphs only when names do not fit
+    status = h.text("#matrix-status")
+    assert status.startswith("eu-west-1 (euw1) · !PERM↓ failed: PERMISSION_ERROR, regressed · ")
+    assert status.endswith("anthropic.claude-3-haiku-20240307-v1:0")
     await h.press("t")
     assert not h.app.screen.query_one("#matrix-summary").display

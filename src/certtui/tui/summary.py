@@ -103,6 +103,15 @@ def summary_text(counts: Mapping[str, int]) -> str:
     return " · ".join(parts) or "no cells"
 
 
+def summary_line(title: str, counts: Mapping[str, int], width: int) -> str:
+    """`title: counts` in ``width``: with the categories' names if they fit, else glyphs only."""
+    line = f"{title}: {summary_text(counts)}"
+    if len(line) <= width:
+        return line
+    short = " ".join(f"{glyph}{counts[name]}" for name, glyph in CATEGORIES if counts.get(name))
+    return f"{title}: {short or 'no cells'}"
+
+
 @dataclass(frozen=True)
 class MatrixView:
     """Which rows the matrix shows and how it groups them."""

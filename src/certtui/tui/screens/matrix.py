@@ -14,7 +14,7 @@ from certtui.domain.regions import region_code
 from certtui.domain.text import safe_text, shorten_distinct
 from certtui.tui.actions import bindings
 from certtui.tui.base import FilteredModelsScreen
-from certtui.tui.cells import LEGEND, MATRIX_CELL_WIDTH, CellLook, as_label, cell_look, fit_cell
+from certtui.tui.cells import MATRIX_CELL_WIDTH, CellLook, as_label, cell_look, fit_cell
 from certtui.tui.data import CellState
 from certtui.tui.styling import role_styles, styled
 from certtui.tui.summary import (
@@ -23,7 +23,7 @@ from certtui.tui.summary import (
     cell_category,
     count_cells,
     matrix_rows,
-    summary_text,
+    summary_line,
 )
 from certtui.tui.widgets import LiveTable
 
@@ -53,11 +53,15 @@ def header_label(code: str, tested: int, passed: int) -> Text:
     return Text(f"{code}\n{100 * passed // tested}%" if tested else code, end="")
 
 
-def _meaning(text: str) -> str:
-    for glyph, meaning in LEGEND:
-        if glyph == text:
-            return meaning
-    return ""
+def cell_meaning(cell: CellState, applicable: bool) -> str:
+    """What a cell's glyph means, in words, for the status line."""
+    category = cell_category(cell, applicable=applicable)
+    if cell.status == "FAILED":
+        category = f"failed: {cell.error_category or 'error'}"
+    elif cell.status == "COMPLETED" and cell.rating:
+        category += f", rating {cell.rating}"
+    flags = [("regressed", cell.regressed), ("simulated", cell.simulated)]
+    return category + "".join(f", {flag}" for flag, on in flags if on)
 
 
 class MatrixScreen(FilteredModelsScreen):
@@ -301,15 +305,15 @@ class MatrixScreen(FilteredModelsScreen):
             cell = self.certtui.snapshot.cell(model_id, region)
             applicable = model.applicable if model else True
             text = self._shown.get(keys) or cell_look(cell, applicable=applicable).text
-            meaning = _meaning(cell_look(replace(cell, regressed=False, simulated=False),
-                                         applicable=applicable).text)  # fmt: skip
-            what = cell_category(cell, applicable=applicable)
             tested, passed = self._region_counts.get(region, (0, 0))
-            share = f" · region {passed}/{tested} passed" if tested else ""
-            status.update(
-                as_label(f"{region} ({region_code(region)}) · {name} · {text} {meaning or what}"
-                         f"{share}")
-            )  # fmt: skip
+            parts = [
+                f"{region} ({region_code(region)})",
+                f"{text} {cell_meaning(cell, applicable)}",
+            ]
+            if tested:
+                parts.append(f"region {passed}/{tested} passed")
+            parts.append(name)  # last: the row shows it too, so it is what a narrow line cuts
+            status.update(as_label(" · ".join(parts)))
         if self.has_class("with-summary"):
             self._update_summary(keys)
 
@@ -319,13 +323,15 @@ class MatrixScreen(FilteredModelsScreen):
         by_id = {m.model_id: m for m in snapshot.models}
         shown = [by_id[m] for m in self._rows if m in by_id]
         lines = []
+        room = self.size.width - 2
         if keys is not None and keys[1] != MODEL_COLUMN:
             counts = count_cells(shown, [keys[1]], snapshot.cell)
-            lines.append(f"region {keys[1]}: {summary_text(counts)}")
+            lines.append(summary_line(f"region {keys[1]}", counts, room))
         if keys is not None and keys[0] in by_id:
             counts = count_cells([by_id[keys[0]]], self._columns, snapshot.cell)
-            lines.append(f"model {self._labels.get(keys[0], keys[0])}: {summary_text(counts)}")
-        lines.append(f"shown: {summary_text(count_cells(shown, self._columns, snapshot.cell))}")
+            lines.append(summary_line(f"model {self._labels.get(keys[0], keys[0])}", counts, room))
+        counts = count_cells(shown, self._columns, snapshot.cell)
+        lines.append(summary_line(f"{len(shown)} models shown", counts, room))
         self.query_one("#matrix-summary", Static).update(as_label("\n".join(lines), keep="\n"))
 
     # Actions ------------------------------------------------------------------------------
