@@ -7,11 +7,13 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from certtui.domain.events import EngineEvent, JobProgress, LogLine, UnitStateChanged
 from certtui.domain.text import safe_text
+
+BAR_WIDTH = 20
 
 
 class ProgressDisplay:
@@ -19,14 +21,21 @@ class ProgressDisplay:
 
     def __init__(self, console: Console, total: int) -> None:
         self.console = console
+        # The bar, the counts and the time have fixed widths; the detail takes what is left
+        # and loses its end first (at 80 columns: the rates), so nothing else is ever squeezed.
+        fixed = Column(no_wrap=True)
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[detail]}"),
-            TimeElapsedColumn(),
+            TextColumn("[bold]{task.description}", table_column=fixed),
+            BarColumn(bar_width=BAR_WIDTH, table_column=Column(no_wrap=True, width=BAR_WIDTH)),
+            MofNCompleteColumn(table_column=fixed),
+            TimeElapsedColumn(table_column=fixed),
+            TextColumn(
+                "{task.fields[detail]}",
+                table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1),
+            ),
             console=console,
             refresh_per_second=4,
+            expand=True,  # so the detail column (ratio 1) takes only the room left
             transient=False,
         )
         self.task = self.progress.add_task("certifying", total=total, detail="")
@@ -40,11 +49,13 @@ class ProgressDisplay:
 
     def __call__(self, event: EngineEvent) -> None:
         if isinstance(event, JobProgress):
-            eta = "" if event.eta_seconds is None else f" eta {event.eta_seconds:,.0f}s"
+            # Most telling first: a narrow terminal cuts the end.
+            eta = "" if event.eta_seconds is None else f" · eta {event.eta_seconds:,.0f}s"
             detail = (
-                f"ok {event.succeeded} · not passed {event.failed} · calls "
+                f"ok {event.succeeded} · not passed {event.failed}{eta} · "
+                f"{event.units_per_minute:,.1f}/min · calls "
                 f"{event.in_flight_calls}/{event.call_limit} · retries {event.retries} · "
-                f"throttled {event.throttles} · {event.units_per_minute:,.1f}/min{eta}"
+                f"throttled {event.throttles}"
             )
             self.progress.update(
                 self.task, completed=event.processed, total=event.total, detail=detail
@@ -67,7 +78,9 @@ def summary_table(rows: list[dict[str, Any]]) -> Table:
     for row in rows:
         by_region.setdefault(row["region"], Counter())[_bucket(row)] += 1
     table = Table(title="certification summary", show_lines=False)
-    table.add_column("region")
+    # A region name never wraps or shortens (two would read alike); the headers wrap instead.
+    longest = max((len(safe_text(region)) for region in by_region), default=6)
+    table.add_column("region", no_wrap=True, min_width=longest)
     for column in ("✓ passed", "✗ not passed", "! failed", "– cancelled", "… unfinished"):
         table.add_column(column, justify="right")
     table.add_column("% passed", justify="right")
