@@ -18,7 +18,7 @@ from certtui.tui.cells import MATRIX_CELL_WIDTH, as_label, cell_look, fit_cell
 from certtui.tui.data import READ_ERRORS, CellChange, CellState, Verdict, load_changes
 from certtui.tui.styling import role_styles, styled
 
-WIDE_LAYOUT = 110  # narrower terminals get region codes and short times
+MODEL_MIN_WIDTH = 24  # below this, regions show as codes and times without the year
 
 LABELS = {
     "regression": "↓ regressed",
@@ -52,13 +52,18 @@ class ChangesScreen(CerttuiScreen):
     def _columns(self, table: DataTable, names: list[str]) -> tuple[bool, int]:
         """Lay the columns out for the screen's width: (narrow, model column width).
 
-        Narrow (80 columns), regions show as their codes and times without the year; the
-        model column takes what is left, and ids cut to fit never read the same.
+        When full region names would leave the model column under MODEL_MIN_WIDTH (80
+        columns), regions show as their codes and times without the year; the model column
+        takes what is left, and ids cut to fit never read the same.
         """
-        narrow = self.app.size.width < WIDE_LAYOUT
+
+        def fixed(region: int, when: int) -> int:  # with the cells' padding and the scroll bar
+            return 12 + region + 2 * MATRIX_CELL_WIDTH + when + 6 * 2 + 2
+
+        narrow = self.app.size.width - fixed(14, 16) < MODEL_MIN_WIDTH
         region, when = (6, 11) if narrow else (14, 16)
-        fixed = 12 + region + 2 * MATRIX_CELL_WIDTH + when + 6 * 2 + 2  # padding, scroll bar
-        model = max(16, min(self.app.size.width - fixed, max(map(len, names), default=5)))
+        room = self.app.size.width - fixed(region, when)
+        model = max(16, min(room, max(map(len, names), default=5)))
         table.clear(columns=True)
         for key, width in (("change", 12), ("model", model), ("region", region),
                            ("before", MATRIX_CELL_WIDTH), ("after", MATRIX_CELL_WIDTH),
