@@ -171,6 +171,13 @@ async def test_views_hide_unoffered_failures_only_and_group_by_vendor(views: Har
     assert len(grouped) == len(everything) + len(headings)
     screen = h.app.screen
     assert isinstance(screen, MatrixScreen)
+    # A heading counts its vendor's passed / tested cells per region.
+    heading = next(
+        row.key for row in screen.table.ordered_rows if row.key.value.endswith("Anthropic")
+    )
+    assert screen.table.get_cell(heading, "us-east-1").plain == "1/1"  # Haiku ✓ A; Sonnet runs
+    assert screen.table.get_cell(heading, "us-west-2").plain == "2/2"
+    assert screen.table.get_cell(heading, "ap-northeast-1").plain == ""  # nothing tested there
     screen.table.move_cursor(row=1, column=1)  # a model under the first heading
     await h.pilot.pause()
     assert screen.current() is not None

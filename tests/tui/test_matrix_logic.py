@@ -9,7 +9,7 @@ from certtui.bedrock.regions import bedrock_regions
 from certtui.domain.regions import region_code
 from certtui.tui.cells import ERROR_TAGS, MARKS, MATRIX_CELL_WIDTH, cell_look, fit_cell
 from certtui.tui.data import CellState, ModelRow
-from certtui.tui.screens.matrix import model_width, region_width
+from certtui.tui.screens.matrix import model_width, region_width, vendor_count
 from certtui.tui.summary import (
     GROUP_PREFIX,
     MatrixView,
@@ -103,3 +103,11 @@ def test_views_select_and_group_rows() -> None:
     )
     assert cell_category(CellState("PROCESSING")) == "running"
     assert summary_text({}) == "no cells"
+
+
+def test_vendor_heading_counts_fit_a_cell() -> None:
+    assert vendor_count(0, 0) == ""
+    assert vendor_count(5, 3) == "3/5"
+    assert vendor_count(120, 100) == "83%"  # "100/120" is too wide: a share instead
+    assert all(len(vendor_count(t, p)) <= MATRIX_CELL_WIDTH for t in range(1, 400, 7)
+               for p in range(0, t + 1, 5))  # fmt: skip

@@ -53,6 +53,14 @@ def header_label(code: str, tested: int, passed: int) -> Text:
     return Text(f"{code}\n{100 * passed // tested}%" if tested else code, end="")
 
 
+def vendor_count(tested: int, passed: int) -> str:
+    """A vendor heading's cell: `3/5` passed of tested (a share past 99), blank if none."""
+    if not tested:
+        return ""
+    text = f"{passed}/{tested}"
+    return text if len(text) <= MATRIX_CELL_WIDTH else f"{100 * passed // tested}%"
+
+
 def cell_meaning(cell: CellState, applicable: bool) -> str:
     """What a cell's glyph means, in words, for the status line."""
     category = cell_category(cell, applicable=applicable)
@@ -125,8 +133,9 @@ class MatrixScreen(FilteredModelsScreen):
             self._sync_structure()
             keys = ((m, r) for m in self._rows for r in self._columns)
         else:
-            if self.view.failures_only or self.view.hide_unoffered:
-                # A changed cell can move its row in or out of the view.
+            if self.view.failures_only or self.view.hide_unoffered or self.view.by_vendor:
+                # A changed cell can move its row in or out of the view, or change its
+                # vendor's counts.
                 self.show_data(None, jobs=jobs)
                 return
             rows, columns = set(self._rows), set(self._columns)
@@ -144,10 +153,30 @@ class MatrixScreen(FilteredModelsScreen):
                 if text is None:
                     text = texts[look] = styled(look, self._styles)
                 changed.append((model_id, region, text))
+        if cells is None and self.view.by_vendor:
+            changed += self._vendor_counts()
         table.set_cells(changed)
         self._update_headers()
         self._update_title()
         self._update_status()
+
+    def _vendor_counts(self) -> list[tuple[str, str, Text]]:
+        """Each vendor heading's cells: passed / tested of its models shown, per region."""
+        rows = set(self._rows)
+        vendors: dict[str, list[str]] = {}
+        for model in self.certtui.snapshot.models:
+            if model.model_id in rows:
+                vendors.setdefault(model.vendor, []).append(model.model_id)
+        changed = []
+        for vendor, models in vendors.items():
+            key = GROUP_PREFIX + vendor
+            for region in self._columns:
+                counted = [self._counted.get((m, region), (False, False)) for m in models]
+                text = vendor_count(sum(t for t, _ in counted), sum(p for _, p in counted))
+                if self._shown.get((key, region)) != text:
+                    self._shown[(key, region)] = text
+                    changed.append((key, region, Text(text, style="dim")))
+        return changed
 
     def _count(self, model_id: str, region: str, cell: CellState) -> None:
         """Keep each region's tested / passed counts up to date, one cell at a time."""
@@ -192,6 +221,8 @@ class MatrixScreen(FilteredModelsScreen):
         for row in [r for r in self._row_keys if r not in wanted]:
             table.remove_row(row)
             if row.startswith(GROUP_PREFIX):
+                for region in self._columns:
+                    self._shown.pop((row, region), None)
                 continue
             for region in self._columns:
                 self._shown.pop((row, region), None)
