@@ -134,3 +134,18 @@ async def test_a_job_whose_holder_died_on_this_host_is_not_live(
         plain = await load_jobs(session)
     assert {view.job_id: view.live for view in views} == expected
     assert {view.job_id: view.live for view in plain} == dict.fromkeys(expected, True)
+
+
+async def test_jobs_list_at_80_columns_keeps_the_time_whole(
+    database_url: str, sessions: async_sessionmaker
+) -> None:
+    await _seed(sessions)
+    env = {"CERTTUI_DATABASE_URL": database_url, "COLUMNS": "80"}
+    table = run_certtui("jobs", "list", env=env)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    rows = [line for line in lines if line[:8].isdigit()]
+    assert len(rows) == len(CASES)  # one line per job: nothing wraps
+    for hour in range(len(CASES)):
+        assert sum(line.rstrip().endswith(f"2026-01-01 {hour:02d}:00") for line in rows) == 1

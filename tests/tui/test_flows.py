@@ -50,8 +50,10 @@ async def test_certify_a_matrix_cell_shows_its_rating(database_url: str, tui_eng
         assert cert.passed is True and cert.rating == "A" and cert.created_by == "tester@ci"
         jobs = await h.jobs()
         assert [(j.type.value, j.total_models) for j in jobs] == [("SINGLE_MODEL", 1)]
-        await h.wait_for(lambda: "eu-west-1 100%" in str(table.columns["eu-west-1"].label),
-                         "the region header shows the pass rate")  # fmt: skip
+        await h.wait_for(lambda: str(table.columns["eu-west-1"].label) == "euw1\n100%",
+                         "the region header shows its code and the pass rate")  # fmt: skip
+        # Headers are codes: the status line names the cursor's region in full.
+        assert h.text("#matrix-status").startswith("eu-west-1 (euw1) · ")
         # The other cells did not move.
         assert h.cell(table, row0, "us-east-1") == "○"
         assert h.cell(table, h.model_ids[MODEL1], "eu-west-1") == "○"

@@ -64,15 +64,21 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
     if not rows:
         click.echo("no jobs yet: start one with `certtui run`", err=True)
         return
-    table = Table(box=None)
-    for column in ("id", "type", "status", "progress", "passed", "by", "created"):
-        table.add_column(column)
+    table = Table(box=None, pad_edge=False, collapse_padding=True)
+    # At 80 columns the operator's name gives way (cut with an ellipsis); the id, the status,
+    # the counts and the time never wrap or shorten.
+    for column in ("id", "type", "status", "done", "passed"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("by", overflow="ellipsis", no_wrap=True, min_width=6)
+    table.add_column("created", no_wrap=True)
+    from certtui.domain.text import safe_text
 
     for row in rows:
         status = row["status"] + (" (live)" if row["live"] else "")
+        created = row["createdAt"].replace("T", " ")[:16]  # to the minute
         cells = (
             row["id"][:8], row["type"], status, f"{row['processed']}/{row['total']}",
-            str(row["succeeded"]), row["createdBy"] or "", row["createdAt"],
+            str(row["succeeded"]), row["createdBy"] or "", created,
         )  # fmt: skip
         # Text, not markup: what another process wrote is shown as it is, controls escaped.
         table.add_row(*(Text(safe_text(str(cell))) for cell in cells))

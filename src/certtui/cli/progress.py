@@ -8,12 +8,14 @@ from typing import Any
 from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from certtui.domain import glyphs
 from certtui.domain.events import EngineEvent, JobProgress, LogLine, UnitStateChanged
 from certtui.domain.text import safe_text
+
+BAR_WIDTH = 20
 
 
 class ProgressDisplay:
@@ -21,14 +23,21 @@ class ProgressDisplay:
 
     def __init__(self, console: Console, total: int) -> None:
         self.console = console
+        # The bar, the counts and the time have fixed widths; the detail takes what is left
+        # and loses its end first (at 80 columns: the rates), so nothing else is ever squeezed.
+        fixed = Column(no_wrap=True)
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[detail]}"),
-            TimeElapsedColumn(),
+            TextColumn("[bold]{task.description}", table_column=fixed),
+            BarColumn(bar_width=BAR_WIDTH, table_column=Column(no_wrap=True, width=BAR_WIDTH)),
+            MofNCompleteColumn(table_column=fixed),
+            TimeElapsedColumn(table_column=fixed),
+            TextColumn(
+                "{task.fields[detail]}",
+                table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1),
+            ),
             console=console,
             refresh_per_second=4,
+            expand=True,  # so the detail column (ratio 1) takes only the room left
             transient=False,
         )
         self.task = self.progress.add_task("certifying", total=total, detail="")
@@ -42,16 +51,17 @@ class ProgressDisplay:
 
     def __call__(self, event: EngineEvent) -> None:
         if isinstance(event, JobProgress):
-            eta = "" if event.eta_seconds is None else f" eta {event.eta_seconds:,.0f}s"
+            # Most telling first: a narrow terminal cuts the end.
             dot = f" {glyphs.current().dot} "
+            eta = "" if event.eta_seconds is None else f"{dot}eta {event.eta_seconds:,.0f}s"
             detail = dot.join(
                 (
                     f"ok {event.succeeded}",
-                    f"not passed {event.failed}",
+                    f"not passed {event.failed}{eta}",
+                    f"{event.units_per_minute:,.1f}/min",
                     f"calls {event.in_flight_calls}/{event.call_limit}",
                     f"retries {event.retries}",
                     f"throttled {event.throttles}",
-                    f"{event.units_per_minute:,.1f}/min{eta}",
                 )
             )
             self.progress.update(
@@ -76,7 +86,9 @@ def summary_table(rows: list[dict[str, Any]]) -> Table:
         by_region.setdefault(row["region"], Counter())[_bucket(row)] += 1
     g = glyphs.current()
     table = Table(title="certification summary", show_lines=False, box=table_box())
-    table.add_column("region")
+    # A region name never wraps or shortens (two would read alike); the headers wrap instead.
+    longest = max((len(safe_text(region)) for region in by_region), default=6)
+    table.add_column("region", no_wrap=True, min_width=longest)
     for column in (
         f"{g.passed} passed",
         f"{g.not_passed} not passed",

@@ -48,6 +48,7 @@ class Glyphs:
     arrow_keys: str  # the cursor keys, in help
     le: str
     ge: str
+    group: str  # heads a group of rows (the matrix by vendor)
 
 
 UNICODE = Glyphs(
@@ -81,6 +82,7 @@ UNICODE = Glyphs(
     arrow_keys="↑↓←→",
     le="≤",
     ge="≥",
+    group="▸",
 )
 
 ASCII = Glyphs(
@@ -114,6 +116,7 @@ ASCII = Glyphs(
     arrow_keys="arrows",
     le="<=",
     ge=">=",
+    group=">",
 )
 
 # One character to one character of the same width: the last line of defence replaces what an

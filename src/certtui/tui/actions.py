@@ -44,6 +44,13 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec("matrix.recertify", "R", "recertify", "Re-certify failed", mutating=True),
         ActionSpec("matrix.open", "enter", "open_detail", "Detail", show=False),
         ActionSpec("matrix.changes", "d", "open_changes", "Changes"),
+        # The matrix's views: in help and the palette, the footer has no room left at 80.
+        ActionSpec(
+            "matrix.hide_unoffered", "o", "toggle_unoffered", "Hide n/a, not offered", show=False
+        ),
+        ActionSpec("matrix.failures", "F", "toggle_failures", "Failures only", show=False),
+        ActionSpec("matrix.by_vendor", "v", "toggle_by_vendor", "Group by vendor", show=False),
+        ActionSpec("matrix.summary", "t", "toggle_summary", "Summary by category", show=False),
         ActionSpec("changes.open", "enter", "open_verdict", "Verdict", show=False),
         ActionSpec("changes.back", "escape", "back", "Back"),
         ActionSpec("jobs.pause", "p", "toggle_pause", "Pause/resume", mutating=True),

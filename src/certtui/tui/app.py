@@ -47,6 +47,7 @@ from certtui.tui.screens.jobs import JobsScreen
 from certtui.tui.screens.loading import LoadingScreen
 from certtui.tui.screens.matrix import MatrixScreen
 from certtui.tui.screens.models import ModelsScreen
+from certtui.tui.summary import fit_top_bar
 
 if TYPE_CHECKING:
     from certtui.engine.planning import JobRequest
@@ -170,19 +171,18 @@ class CerttuiApp(App[None]):
             self._schedule_poll()
         self._update_top_bar()
 
-    def top_bar_text(self) -> str:
-        """What the top bar says."""
-        g = glyphs.current()
-        parts = [f"certtui {g.dot} {self.database.target.describe()}"]
-        parts.append("[reverse] READ-ONLY [/]" if self.read_only else "read-write")
+    def top_bar_text(self, width: int | None = None) -> str:
+        """What the top bar says (markup), fitted to ``width`` cells when given."""
+        badges = ["[reverse] READ-ONLY [/]" if self.read_only else "read-write"]
         if self.simulated:
-            parts.append("[reverse] SIMULATED [/]")
+            badges.append("[reverse] SIMULATED [/]")
         if self.read_only:
-            shown = self.last_refreshed.strftime("%H:%M:%S") if self.last_refreshed else g.none
-            parts.append(f"refreshed {shown}" + (" (paused)" if self.refresh_paused else ""))
+            none = glyphs.current().none
+            shown = self.last_refreshed.strftime("%H:%M:%S") if self.last_refreshed else none
+            badges.append(f"refreshed {shown}" + (" (paused)" if self.refresh_paused else ""))
             if self.live_connected and not self.refresh_paused:
-                parts.append("live")
-        return f" {g.dot} ".join(parts)
+                badges.append("live")
+        return fit_top_bar(self.database.target.describe(), badges, width)
 
     def _update_top_bar(self) -> None:
         for bar in self.screen.query(TopBar):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.message import Message
@@ -33,7 +34,12 @@ class DataChanged(Message):
 
 
 class TopBar(Static):
-    """Database target, mode, badges and the last refresh time."""
+    """Database target, mode, badges and the last refresh time, fitted to its width."""
+
+    def render(self) -> Text:
+        width = self.content_size.width
+        app: CerttuiApp = self.app  # type: ignore[assignment]
+        return Text.from_markup(app.top_bar_text(width or None), end="")
 
 
 class CerttuiScreen(Screen[None]):
@@ -104,21 +110,25 @@ class FilteredModelsScreen(CerttuiScreen):
         """Show the rows (keyed by model id) in ``wanted``'s order, the cursor on its row.
 
         Rows are added where they are missing, at the bottom: without this, clearing a filter
-        would leave the rows it matched at the top. The model column holds the api model id.
+        would leave the rows it matched at the top. The model column holds ``row_labels()``.
         """
         table: DataTable[Any] = self.table  # type: ignore[attr-defined]
         if [row.key.value for row in table.ordered_rows] == wanted:
             return
-        place = {key: index for index, key in enumerate(wanted)}
-        by_api_id = {m.api_model_id: place.get(m.model_id, 0) for m in self.certtui.snapshot.models}
+        labels = self.row_labels()
+        by_label = {labels.get(key, key): index for index, key in enumerate(wanted)}
         cursor = table.cursor_coordinate
         try:
             cursor_row = table.coordinate_to_cell_key(cursor).row_key
         except CellDoesNotExist:
             cursor_row = None
-        table.sort("model", key=lambda cell: by_api_id.get(str(getattr(cell, "plain", cell)), 0))
+        table.sort("model", key=lambda cell: by_label.get(str(getattr(cell, "plain", cell)), 0))
         if cursor_row is not None:
             table.move_cursor(row=table.get_row_index(cursor_row), column=cursor.column)
+
+    def row_labels(self) -> dict[str, str]:
+        """What each row's model cell says, by row key (distinct: rows are sorted by it)."""
+        return {m.model_id: m.api_model_id for m in self.certtui.snapshot.models}
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

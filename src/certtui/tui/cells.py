@@ -98,3 +98,23 @@ def legend() -> tuple[tuple[str, str], ...]:
         ("n/a", "not applicable (not a chat model)"),
         (f"{g.passed} A{g.simulated}", "simulated: the stand-in answered"),
     )
+
+
+MATRIX_CELL_WIDTH = 6
+"""The widest a matrix cell's text gets: with one space after it, 30 regions fit in 240 columns."""
+
+
+def fit_cell(text: str, width: int = MATRIX_CELL_WIDTH) -> str:
+    """A cell's text in ``width``: the space after the glyph goes first, then the tag's end.
+
+    The glyph and the marks (↓ regressed, * simulated) always stay: `! PERM↓*` → `!PER↓*`.
+    """
+    if len(text) <= width:
+        return text
+    text = text.replace(" ", "", 1)
+    if len(text) <= width:
+        return text
+    g = glyphs.current()
+    body = text.rstrip(g.regressed + g.simulated)
+    marks = text[len(body) :]
+    return body[: max(width - len(marks), 1)] + marks

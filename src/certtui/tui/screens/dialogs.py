@@ -47,11 +47,18 @@ def region_choice(region: str, chosen: bool) -> str:
     return f"{g.passed if chosen else g.pending} {region}"
 
 
+LIST_MAX_HEIGHT = 16
+PICKER_CHROME = 14  # rows around the list: borders, padding, title, hint, buttons, margins
+
+
 class RegionPicker(ModalScreen[list[str] | None]):
-    """Choose regions with space; enter on the button (or ctrl+s) certifies."""
+    """Choose regions with space; enter (or ctrl+s) certifies."""
 
     BINDINGS = [  # noqa: RUF012
         Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel"),
+        # Enter confirms, as in any dialog, not SelectionList's toggle (space does that); on a
+        # button it presses the button.
+        Binding("enter", "enter", "Certify", id="dialog.enter", priority=True),
         Binding("ctrl+s", "confirm", "Certify", id="dialog.confirm"),
         Binding("a", "toggle_all", "All / none", id="dialog.all"),
     ]
@@ -74,7 +81,7 @@ class RegionPicker(ModalScreen[list[str] | None]):
             )
             dot = f" {glyphs.current().dot} "
             yield Label(
-                dot.join(("space: choose", "a: all/none", "ctrl+s: certify", "esc: cancel")),
+                dot.join(("space: choose", "a: all/none", "enter: certify", "esc: cancel")),
                 classes="hint",
             )
             with Horizontal(classes="buttons"):
@@ -82,7 +89,23 @@ class RegionPicker(ModalScreen[list[str] | None]):
                 yield Button("Certify", id="certify", variant="primary")
 
     def on_mount(self) -> None:
+        self.fit_list()
         self.query_one(SelectionList).focus()
+
+    def on_resize(self) -> None:
+        self.fit_list()
+
+    def fit_list(self) -> None:
+        """Let the list scroll so the hint and the buttons show on a short terminal (80×24)."""
+        room = self.app.size.height - PICKER_CHROME
+        self.query_one(SelectionList).styles.max_height = max(3, min(LIST_MAX_HEIGHT, room))
+
+    def action_enter(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Button):
+            focused.press()
+        else:
+            self.action_confirm()
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         chooser = event.selection_list

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,10 +10,13 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist
 
 from certtui.domain import glyphs
+from certtui.domain.text import shorten_distinct
 from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import as_label, cell_look
 from certtui.tui.data import READ_ERRORS, CellState, load_job_units
 from certtui.tui.styling import role_styles, styled
+
+MODEL_WIDTH = 40
 
 
 class JobUnitsScreen(CerttuiScreen):
@@ -35,7 +39,7 @@ class JobUnitsScreen(CerttuiScreen):
             id="units-title",
         )
         table: DataTable = DataTable(cursor_type="row", id="units")
-        for key, label, width in (("model", "model", 40), ("region", "region", 14),
+        for key, label, width in (("model", "model", MODEL_WIDTH), ("region", "region", 14),
                                   ("state", "state", 8), ("score", "score", 6),
                                   ("error", "error", 60)):  # fmt: skip
             table.add_column(label, key=key, width=width)
@@ -58,10 +62,13 @@ class JobUnitsScreen(CerttuiScreen):
         for gone in [row for row in table.rows if row.value not in keys]:
             # A unit that finished is read from the history now, under that row's id.
             table.remove_row(gone)
+        # Ids too long for the column are cut in the middle, never two alike.
+        names = shorten_distinct([as_label(model).plain for model, _, _ in units], MODEL_WIDTH)
         for model, region, cell in units:
             key = cell.certification_id or f"{model}@{region}"
             values = (
-                as_label(model), as_label(region), styled(cell_look(cell), styles),
+                Text(names[as_label(model).plain]), as_label(region),
+                styled(cell_look(cell), styles),
                 "" if cell.score is None else f"{cell.score:.1f}",
                 as_label(cell.error_category or ""),
             )  # fmt: skip
