@@ -197,7 +197,7 @@ async def _tables(url: str) -> set[str]:
 
 async def test_0006_installs_the_work_queue_and_downgrade_removes_it(pg_url: str) -> None:
     _cli(pg_url, "db", "upgrade")
-    assert QUEUE_TABLES <= await _tables(pg_url)
+    assert await _tables(pg_url) >= QUEUE_TABLES
     triggers = await _fetch(pg_url, "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
     assert "tg_pgqueuer_changed" in {r["tgname"] for r in triggers}
 
@@ -208,4 +208,4 @@ async def test_0006_installs_the_work_queue_and_downgrade_removes_it(pg_url: str
     assert "certification_jobs" in await _tables(pg_url)  # the seed's schema stays
 
     _cli(pg_url, "db", "upgrade")
-    assert QUEUE_TABLES <= await _tables(pg_url)
+    assert await _tables(pg_url) >= QUEUE_TABLES
