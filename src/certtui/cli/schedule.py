@@ -15,7 +15,7 @@ from certtui.errors import UsageError
 
 @click.group(cls=Group)
 def schedule() -> None:
-    """Scheduled re-certification (executed by `certtui worker`, PostgreSQL only)."""
+    """Scheduled re-certification, run by the workers (PostgreSQL)."""
 
 
 @schedule.command("add", writes=True)
