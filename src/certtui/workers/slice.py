@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from certtui.store import jobs
 from certtui.store import workers as queue_store
 from certtui.store.certifications import requeue_units
 from certtui.store.types import utcnow
-from certtui.workers.submit import queue_owner
+from certtui.workers.submit import QUEUE_LEASE_TTL, queue_owner
 
 if TYPE_CHECKING:
     from certtui.bedrock.clients import BedrockClients
@@ -174,6 +175,13 @@ class SliceRunner:
                 await queue_store.end_slice(session, slice_id, token, "done")
                 return SliceEnd.GONE
             if status is J.PAUSED:
+                # Workers still hold a paused job (its slices come back every second): its
+                # lease stays fresh, so a resume from anywhere reaches them, not a new engine.
+                await queue_store.renew_queue_leases(
+                    session,
+                    {piece.job_id: owner},
+                    {"heartbeat": time.time(), "ttl": QUEUE_LEASE_TTL},
+                )
                 await queue_store.end_slice(session, slice_id, token, "queued")
                 self._publish(events)
                 return SliceEnd.PAUSED
