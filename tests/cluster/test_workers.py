@@ -130,3 +130,30 @@ def test_workers_need_postgresql(sqlite_url: str) -> None:
         assert len(lines) == 1 and lines[0].startswith(expected), (args, result.stderr)
     listed = run_certtui("--db", sqlite_url, "schedule", "list")
     assert listed.returncode == 0 and "need PostgreSQL" in listed.stderr
+
+
+async def test_sigterm_hands_the_units_in_flight_back_and_exits_0(cluster: Cluster) -> None:
+    leaving = cluster.start_worker("leaving", "--concurrency", "2", "--grace", "0")
+    submitted = await asyncio.to_thread(cluster.cli, "run", "--submit", *ALL)
+    job_id = submitted.stdout.strip()
+    deadline = time.monotonic() + 60
+    while (await _job(cluster, job_id)).processed_models < 2:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.02)
+    leaving.send_signal(signal.SIGTERM)
+    assert leaving.wait(30) == 0, cluster.log("leaving")
+    left = await job_state(cluster.sessions, job_id)
+    assert left.units.get("PROCESSING", 0) == 0  # nothing left held by a worker that is gone
+    assert_consistent(left)
+    async with cluster.sessions() as session:
+        [stopped] = (await session.execute(sa.select(WORKERS.c.stoppedAt))).scalars().all()
+    assert stopped is not None
+    cluster.start_worker("next", "--concurrency", "4")  # takes the slices at once: no stall wait
+    deadline = time.monotonic() + 60
+    while not (await _job(cluster, job_id)).status.is_terminal:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.1)
+    state = await job_state(cluster.sessions, job_id)
+    assert state.status == "COMPLETED"
+    assert_consistent(state)
+    assert await _history_per_unit(cluster, job_id) == [1] * state.total
