@@ -41,7 +41,8 @@ def add(
 ) -> None:
     """Add a schedule: CRON (UTC, e.g. "0 3 * * *") and the options of `certtui run`."""
     from certtui.cli.run import load_suite_or_default, parse_regions
-    from certtui.workers.schedules import next_run, valid_cron
+    from certtui.domain.schedules import next_run
+    from certtui.workers.schedules import valid_cron
 
     expression = valid_cron(cron)
     if models and all_models:
@@ -73,7 +74,7 @@ def add(
 @pass_context
 def list_schedules(ctx: Context, as_json: bool) -> None:
     """The schedules with their next run (UTC)."""
-    from certtui.workers.schedules import next_run
+    from certtui.domain.schedules import describe_options, next_run
     from certtui.workers.submit import NEEDS_POSTGRESQL
 
     async def go():  # type: ignore[no-untyped-def]
@@ -111,11 +112,9 @@ def list_schedules(ctx: Context, as_json: bool) -> None:
         return
     table = Table("id", "cron", "next run (UTC)", "what", "last job")
     for item in data:
-        opts = item["options"]
-        what = "all models" if opts.get("all") else ", ".join(opts.get("models") or []) or "failed"
         table.add_row(
             item["id"][:8], item["cron"], item["nextRun"][:19].replace("T", " "),
-            f"{what} in {', '.join(opts.get('regions') or [])}", (item["lastJobId"] or "")[:8],
+            describe_options(item["options"]), (item["lastJobId"] or "")[:8],
         )  # fmt: skip
     Console().print(table)
 

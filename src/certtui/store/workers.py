@@ -506,3 +506,10 @@ async def dedicated_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()
         yield raw.driver_connection
+
+
+async def scheduled(session: AsyncSession) -> list[ScheduleRow]:
+    """The schedules, for the Jobs screen: none on SQLite (schedules run on workers)."""
+    if not on_postgresql(session):
+        return []
+    return await list_schedules(session)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from certtui.domain.schedules import last_tick
 from certtui.errors import CannotRunError, UsageError
 from certtui.store import workers as queue_store
 
@@ -36,22 +37,6 @@ def valid_cron(expression: str) -> str:
             'weekday), e.g. "0 3 * * *" for 03:00 UTC every day'
         )
     return text
-
-
-def next_run(expression: str, after: datetime | None = None) -> datetime:
-    """When a cron expression fires next (UTC, naive), after ``after`` (now)."""
-    from croniter import croniter
-
-    start = (after or datetime.now(UTC).replace(tzinfo=None)).replace(tzinfo=UTC)
-    return croniter(expression, start_time=start).get_next(datetime).replace(tzinfo=None)
-
-
-def last_tick(expression: str, now: datetime) -> datetime:
-    """The latest tick of a cron expression at or before ``now`` (UTC, naive)."""
-    from croniter import croniter
-
-    aware = now.replace(tzinfo=UTC)
-    return croniter(expression, start_time=aware).get_prev(datetime).replace(tzinfo=None)
 
 
 def request_from_options(options: dict[str, Any], created_by: str | None) -> Any:
