@@ -135,6 +135,7 @@ class SliceRunner:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)  # SIGTERM: start nothing
     hard_stop: asyncio.Event = field(default_factory=asyncio.Event)  # grace over: cancel all
     units_in_flight: int = 0
+    unit_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(64))
 
     async def run(self, slice_id: str) -> SliceEnd:
         """Claim the slice, run its units, record how it ended."""
@@ -216,20 +217,27 @@ class SliceRunner:
         cancelled = lost = False
 
         async def unit(plan: UnitPlan) -> None:
-            writer.mark_started(plan.certification_id)
-            result = await certify_unit(context, plan)
-            writer.mark_finished(plan.certification_id, result)
+            # The worker keeps 2 units per call slot going, as the engine does; a slice's unit
+            # waits here for a free one (slices are taken ahead, so none is left idle while a
+            # slice finishes its last unit).
+            async with self.unit_slots:
+                # Checked before each unit starts: a pause, cancel or stop read since holds it;
+                # the unit stays QUEUED and its slice goes back to the queue.
+                if self.watch.status(piece.job_id) not in (J.PROCESSING, J.QUEUED):
+                    return
+                if self.stopping.is_set():
+                    return
+                self.units_in_flight += 1
+                try:
+                    writer.mark_started(plan.certification_id)
+                    result = await certify_unit(context, plan)
+                    writer.mark_finished(plan.certification_id, result)
+                finally:
+                    self.units_in_flight -= 1
 
         try:
             for plan in plans:
-                # Checked before each unit: a pause or cancel read since the claim holds it.
-                if self.watch.status(piece.job_id) not in (J.PROCESSING, J.QUEUED):
-                    break
-                if self.stopping.is_set():
-                    break
-                self.units_in_flight += 1
                 task = asyncio.create_task(unit(plan), name=f"unit-{plan.certification_id}")
-                task.add_done_callback(self._unit_done)
                 tasks[task] = plan
             pending = set(tasks)
             while pending:
@@ -308,9 +316,6 @@ class SliceRunner:
             plan = by_id.get(item.certification_id)
             if plan is not None:
                 self.bus.publish(_unit_event(job_id, plan, item.result.status, item.result))
-
-    def _unit_done(self, _task: asyncio.Task[None]) -> None:
-        self.units_in_flight -= 1
 
     def _publish(self, events: list[EngineEvent | None]) -> None:
         for event in events:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from certtui.engine.access import bedrock_settings, engine_config
-from certtui.engine.job import new_breaker
+from certtui.engine.job import UNITS_PER_CALL_SLOT, new_breaker
 from certtui.engine.limits import CallLimiter
 from certtui.errors import UsageError
 from certtui.store import workers as queue_store
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 PAUSED_RETRY = timedelta(seconds=1)
 ERROR_RETRY = timedelta(seconds=2)
 HEARTBEAT_SECONDS = 1.0
+SLICES_AHEAD = 2
 
 
 @dataclass(frozen=True)
@@ -97,13 +98,17 @@ async def run_worker(
                 suite_for=_suites(), worker_id=worker_id,
                 limiter=CallLimiter(config.concurrency, config.region_concurrency),
                 breaker=new_breaker(config), watch=watch,
+                unit_slots=asyncio.Semaphore(UNITS_PER_CALL_SLOT * config.concurrency),
             )  # fmt: skip
             async with (
                 queue_store.dedicated_connection(database.engine) as queue_conn,
                 queue_store.dedicated_connection(database.engine) as schedule_conn,
             ):
                 manager = QueueManager(Queries(AsyncpgDriver(queue_conn)))
-                slices_cap = max(2, math.ceil(2 * config.concurrency / queue_store.SLICE_UNITS))
+                # Enough slices for every unit slot, and two more taken ahead: a slice that is
+                # down to its last unit does not leave the other slots idle.
+                units = UNITS_PER_CALL_SLOT * config.concurrency
+                slices_cap = math.ceil(units / queue_store.SLICE_UNITS) + SLICES_AHEAD
 
                 async def take(job: Job) -> None:
                     slice_id = (job.payload or b"").decode()
@@ -135,8 +140,8 @@ async def run_worker(
                 ]
                 shown = ",".join(options.regions) if options.regions else "all"
                 say(
-                    f"worker {name} ready: {config.concurrency} calls, up to "
-                    f"{slices_cap * queue_store.SLICE_UNITS} units in flight, regions {shown}"
+                    f"worker {name} ready: {config.concurrency} calls, {units} units in flight, "
+                    f"{slices_cap} slices held, regions {shown}"
                 )
                 try:
                     await manager.run(
