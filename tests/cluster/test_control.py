@@ -84,3 +84,37 @@ async def test_a_pause_stops_dispatch_on_every_worker_within_a_second(cluster: C
     assert state.status == "COMPLETED" and state.processed == state.total == 54
     assert_consistent(state)
     assert probe.commits > 0 and probe.violations == []
+
+
+async def test_a_cancel_from_the_cli_ends_the_job_on_every_worker(cluster: Cluster) -> None:
+    for index in range(2):
+        cluster.start_worker(f"w{index}", "--concurrency", "2")
+    submitted = await asyncio.to_thread(
+        cluster.cli, "run", "--submit", "--all", "--regions", ",".join(REGIONS)
+    )
+    job_id = submitted.stdout.strip()
+    probe, stop = InvariantProbe(), asyncio.Event()
+    sampler = asyncio.create_task(sample_invariant(cluster.engine, probe, stop))
+    try:
+        deadline = time.monotonic() + 60
+        while (await _job(cluster, job_id)).processed_models < 2:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.02)
+        cancelled = await asyncio.to_thread(cluster.cli, "jobs", "cancel", job_id[:8])
+        assert cancelled.returncode == 0, cancelled.stderr
+        deadline = time.monotonic() + 30
+        while True:  # the workers cancel their units and end the job
+            state = await job_state(cluster.sessions, job_id)
+            job = await _job(cluster, job_id)
+            if job.completed_at is not None and not state.units.get("PROCESSING"):
+                break
+            assert time.monotonic() < deadline, state
+            await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await sampler
+    state = await job_state(cluster.sessions, job_id)
+    assert state.status == "CANCELLED" and state.units.get("CANCELLED", 0) > 0
+    assert state.processed == state.total  # every unit ended: run, or cancelled
+    assert_consistent(state)
+    assert probe.commits > 0 and probe.violations == []

@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 
 J = JobStatus
 C = CertificationStatus
+# A slice's writer gathers results this long per transaction: every transaction also counts
+# on the job's row, which all slices of the job on all workers share.
+WRITE_INTERVAL = 0.5
 
 
 class SliceEnd(enum.Enum):
@@ -204,6 +207,7 @@ class SliceRunner:
         writer = SliceWriter(
             self.sessions, piece.job_id, piece.id, token,
             on_commit=lambda commit: self._committed(piece.job_id, by_id, commit),
+            interval=WRITE_INTERVAL,
             attempt_timeout=self.config.db_attempt_timeout,
             outage_limit=self.config.db_outage_limit,
         )  # fmt: skip
