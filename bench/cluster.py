@@ -137,6 +137,12 @@ def start_workers(count: int, args: argparse.Namespace, env: dict[str, str], end
     return workers
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop_workers(workers) -> None:  # type: ignore[no-untyped-def]
     for process in workers:
         process.send_signal(signal.SIGTERM)
@@ -159,7 +165,7 @@ async def run(args: argparse.Namespace, server_url: str, workdir: Path) -> None:
         f"per worker; {os.cpu_count()} CPUs, load average {load}"
     )
     print(f"{'workers':>7} {'calls':>6} {'wall s':>7} {'ideal s':>7} {'efficiency':>10} "
-          f"{'queue ms/unit':>13}")  # fmt: skip
+          f"{'queue ms/unit':>13} {'workers cpu s':>13}")  # fmt: skip
     try:
         for count in [int(n) for n in args.workers.split(",")]:
             url = await create_database(server_url, f"bench_cluster_{os.getpid()}_{count}")
@@ -182,12 +188,13 @@ async def run(args: argparse.Namespace, server_url: str, workdir: Path) -> None:
                 submitted = certtui("--endpoint-url", standin.url, *job, env=env)
                 job_id = submitted.stderr.split("job ", 1)[1].split(":", 1)[0]
                 calls = sum(standin.stats()["calls"].values())
+                cpu = sum(cpu_seconds(process.pid) for process in workers)
             finally:
                 stop_workers(workers)
             wall, queue_ms, _ = await measure(url, job_id)
             ideal = calls * args.latency_ms / 1000 / (count * args.concurrency)
             print(f"{count:>7} {calls:>6} {wall:>7.2f} {ideal:>7.2f} {ideal / wall:>10.3f} "
-                  f"{queue_ms:>13.1f}", flush=True)  # fmt: skip
+                  f"{queue_ms:>13.1f} {cpu:>13.1f}", flush=True)  # fmt: skip
     finally:
         standin.stop()
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())

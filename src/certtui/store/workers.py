@@ -50,7 +50,12 @@ SLICES = sa.Table(
     "certtui_slices",
     metadata,
     sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("jobId", sa.Text, nullable=False),
+    sa.Column(
+        "jobId",
+        sa.Text,
+        sa.ForeignKey(CertificationJob.__table__.c.id, ondelete="CASCADE"),
+        nullable=False,
+    ),
     sa.Column("region", sa.Text, nullable=False),
     sa.Column("unitIds", Json, nullable=False),
     sa.Column("queueJobId", sa.BigInteger),
@@ -61,6 +66,7 @@ SLICES = sa.Table(
     sa.Column("createdAt", Timestamp, nullable=False),
     sa.Column("claimedAt", Timestamp),
     sa.Column("endedAt", Timestamp),
+    sa.Index("certtui_slices_jobId_idx", "jobId"),
 )
 
 SCHEDULES = sa.Table(
