@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from certtui.store.models import CertificationJob
-from certtui.store.workers import SLICES, WORKERS
+from certtui.store.workers import SLICES, WORKERS, list_workers
 from cluster.conftest import Cluster, sample_invariant
 from support.engine import REGIONS, assert_consistent, job_state
 from support.probe import InvariantProbe
@@ -146,8 +146,9 @@ async def test_sigterm_hands_the_units_in_flight_back_and_exits_0(cluster: Clust
     assert left.units.get("PROCESSING", 0) == 0  # nothing left held by a worker that is gone
     assert_consistent(left)
     async with cluster.sessions() as session:
-        [stopped] = (await session.execute(sa.select(WORKERS.c.stoppedAt))).scalars().all()
-    assert stopped is not None
+        [row] = await list_workers(session)
+    assert (row.name, row.in_flight, row.pid) == ("leaving", 0, leaving.pid)
+    assert row.stopped_at is not None and not row.alive()
     cluster.start_worker("next", "--concurrency", "4")  # takes the slices at once: no stall wait
     deadline = time.monotonic() + 60
     while not (await _job(cluster, job_id)).status.is_terminal:

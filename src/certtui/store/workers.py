@@ -247,26 +247,6 @@ async def end_slice(session: AsyncSession, slice_id: str, token: str, state: str
     return result.rowcount == 1
 
 
-async def slice_states(session: AsyncSession, job_id: str) -> dict[str, int]:
-    """How many slices of a job are in each state."""
-    rows = await session.execute(
-        sa.select(SLICES.c.state, sa.func.count())
-        .where(SLICES.c.jobId == job_id)
-        .group_by(SLICES.c.state)
-    )
-    return {state: count for state, count in rows}
-
-
-async def unit_workers(session: AsyncSession, job_id: str) -> dict[str, str]:
-    """Which worker holds (or last held) each unit of a job's slices: unit id → worker name."""
-    rows = await session.execute(
-        sa.select(SLICES.c.unitIds, WORKERS.c.name)
-        .join(WORKERS, WORKERS.c.id == SLICES.c.worker)
-        .where(SLICES.c.jobId == job_id)
-    )
-    return {unit: name for units, name in rows for unit in units}
-
-
 async def unfinished_units(session: AsyncSession, job_id: str, unit_ids: Collection[str]) -> int:
     """How many of these units of a job are not finished."""
     if not unit_ids:

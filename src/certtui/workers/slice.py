@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from certtui.domain.enums import CertificationStatus, JobStatus
-from certtui.domain.events import EngineEvent, LogLine, UnitStateChanged
+from certtui.domain.events import EngineEvent, UnitStateChanged
 from certtui.engine.breaker import RegionBreaker
 from certtui.engine.events import EventBus
 from certtui.engine.job import EngineConfig
@@ -364,8 +364,3 @@ async def _complete_if_done(session: Session, job_id: str) -> EngineEvent | None
         return None
     config = {k: v for k, v in (job.config or {}).items() if k != "lease"}
     return await jobs.finish_job(session, job_id, J.COMPLETED, job.started_at, config)
-
-
-def log_line(job_id: str, text: str, level: str = "info") -> LogLine:
-    """A log line of a worker about a job."""
-    return LogLine(job_id, level, text)
