@@ -209,7 +209,7 @@ async def claim_slice(
             )
         )
     ).first()
-    if row is None or row.state in ("done", "cancelled"):
+    if row is None or row.state in ("done", "cancelled", "released"):
         return None, []
     requeued = await requeue_units(session, row.jobId, list(row.unitIds))
     claimed = (
@@ -298,6 +298,23 @@ async def renew_queue_leases(
         if result.rowcount:
             renewed.append(job_id)
     return renewed
+
+
+async def renew_leases_of_queued_jobs(session: AsyncSession, renewal: Mapping[str, Any]) -> int:
+    """Renew the queue lease of every job with a slice queued or running (a live worker's
+    heartbeat): a job waiting behind others is held by the cluster, not left for recovery to
+    pause. One statement; a job whose lease names another owner now is left alone."""
+    result = await session.execute(
+        sa.text(
+            "UPDATE certification_jobs SET config = jsonb_set(config, '{lease}', "
+            "(config -> 'lease') || CAST(:renewal AS jsonb)) "
+            'WHERE id IN (SELECT DISTINCT "jobId" FROM certtui_slices '
+            "WHERE state IN ('queued', 'running')) "
+            "AND config -> 'lease' ->> 'owner' = 'queue:' || id"
+        ),
+        {"renewal": json.dumps(dict(renewal))},
+    )
+    return result.rowcount or 0
 
 
 async def job_lease_owner(session: AsyncSession, job_id: str) -> tuple[JobStatus, str | None]:

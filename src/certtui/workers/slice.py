@@ -171,7 +171,8 @@ class SliceRunner:
             config = dict(job.config or {}) if job is not None else {}
             if status is J.CANCELLED or owner != queue_owner(piece.job_id):
                 # Cancelled (its units are cancelled by whoever ends the job) or run in-process.
-                await queue_store.end_slice(session, slice_id, token, "cancelled")
+                ended = "cancelled" if status is J.CANCELLED else "released"
+                await queue_store.end_slice(session, slice_id, token, ended)
                 events += await _finish_cancel(session, piece.job_id, status)
                 self._publish(events)
                 return SliceEnd.CANCELLED if status is J.CANCELLED else SliceEnd.GONE

@@ -33,7 +33,7 @@ from certtui.errors import UsageError
 from certtui.store import workers as queue_store
 from certtui.workers.schedules import ScheduleRunner
 from certtui.workers.slice import JobWatch, SliceEnd, SliceRunner
-from certtui.workers.submit import NEEDS_POSTGRESQL, QUEUE_LEASE_TTL, queue_owner, slice_entrypoint
+from certtui.workers.submit import NEEDS_POSTGRESQL, QUEUE_LEASE_TTL, slice_entrypoint
 
 if TYPE_CHECKING:
     from certtui.config import Settings
@@ -185,10 +185,10 @@ async def _heartbeat(sessions: Any, worker_id: str, runner: SliceRunner, watch: 
         with contextlib.suppress(Exception):  # the database away: beat again next second
             async with sessions.begin() as session:
                 await queue_store.beat_worker(session, worker_id, runner.units_in_flight)
-                owners = {job_id: queue_owner(job_id) for job_id in watch.interest}
-                if owners:
-                    renewal = {"heartbeat": time.time(), "ttl": QUEUE_LEASE_TTL}
-                    await queue_store.renew_queue_leases(session, owners, renewal)
+                # Every job the queue holds, running here or waiting its turn: while one
+                # worker is alive, no recovery anywhere takes a submitted job for abandoned.
+                renewal = {"heartbeat": time.time(), "ttl": QUEUE_LEASE_TTL}
+                await queue_store.renew_leases_of_queued_jobs(session, renewal)
         await asyncio.sleep(HEARTBEAT_SECONDS)
 
 
