@@ -11,6 +11,8 @@ PostgreSQL database, syncs the catalog from the stand-in, starts N ``certtui wor
   stand-in (target ≥ 0.85 at 4 workers);
 * queue overhead per unit (ms): per slice, from PGQueuer's pick to certtui's claim commit, plus
   from the slice's end commit to PGQueuer's ack (``pgqueuer_log``), divided by its units;
+* the CPU seconds the workers and the stand-in used during the job: a stand-in near one CPU
+  second per second is the ceiling (it serves every call of every worker in one process);
 * the load average before and after (other work on the same cores shows in the figures).
 
 The stand-in runs in its own process as in ``bench/engine`` (its process and scenario are
@@ -165,7 +167,7 @@ async def run(args: argparse.Namespace, server_url: str, workdir: Path) -> None:
         f"per worker; {os.cpu_count()} CPUs, load average {load}"
     )
     print(f"{'workers':>7} {'calls':>6} {'wall s':>7} {'ideal s':>7} {'efficiency':>10} "
-          f"{'queue ms/unit':>13} {'workers cpu s':>13}")  # fmt: skip
+          f"{'queue ms/unit':>13} {'workers cpu s':>13} {'stand-in cpu s':>14}")  # fmt: skip
     try:
         for count in [int(n) for n in args.workers.split(",")]:
             url = await create_database(server_url, f"bench_cluster_{os.getpid()}_{count}")
@@ -176,6 +178,7 @@ async def run(args: argparse.Namespace, server_url: str, workdir: Path) -> None:
             workers = start_workers(count, args, env, standin.url)
             try:
                 standin.reset()
+                standin_cpu = standin.cpu_seconds()
                 job = (
                     "run",
                     "--submit",
@@ -189,12 +192,13 @@ async def run(args: argparse.Namespace, server_url: str, workdir: Path) -> None:
                 job_id = submitted.stderr.split("job ", 1)[1].split(":", 1)[0]
                 calls = sum(standin.stats()["calls"].values())
                 cpu = sum(cpu_seconds(process.pid) for process in workers)
+                standin_cpu = standin.cpu_seconds() - standin_cpu
             finally:
                 stop_workers(workers)
             wall, queue_ms, _ = await measure(url, job_id)
             ideal = calls * args.latency_ms / 1000 / (count * args.concurrency)
             print(f"{count:>7} {calls:>6} {wall:>7.2f} {ideal:>7.2f} {ideal / wall:>10.3f} "
-                  f"{queue_ms:>13.1f} {cpu:>13.1f}", flush=True)  # fmt: skip
+                  f"{queue_ms:>13.1f} {cpu:>13.1f} {standin_cpu:>14.1f}", flush=True)  # fmt: skip
     finally:
         standin.stop()
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -43,6 +43,7 @@ PAUSED_RETRY = timedelta(seconds=1)
 ERROR_RETRY = timedelta(seconds=2)
 HEARTBEAT_SECONDS = 1.0
 SLICES_AHEAD = 2
+DEQUEUE_POLL = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,9 @@ async def run_worker(
                 queue_store.dedicated_connection(database.engine) as schedule_conn,
             ):
                 manager = QueueManager(Queries(AsyncpgDriver(queue_conn)))
+                # A worker at capacity while slices wait would re-poll every 0.1 s; a slice
+                # that ends here is acked with a NOTIFY that wakes the loop anyway.
+                manager.min_dequeue_poll_interval = DEQUEUE_POLL
                 # Enough slices for every unit slot, and two more taken ahead: a slice that is
                 # down to its last unit does not leave the other slots idle.
                 units = UNITS_PER_CALL_SLOT * config.concurrency
