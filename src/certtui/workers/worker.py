@@ -17,7 +17,6 @@ import math
 import os
 import signal
 import socket
-import sys
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -209,8 +208,3 @@ def _suites() -> Callable[[dict[str, Any]], Suite]:
         return cache[path]
 
     return suite_for
-
-
-def main_exit(code: int) -> None:
-    """Exit with the worker's code."""
-    sys.exit(code)
