@@ -49,6 +49,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "certtui.cli.run:run",
         "Certify models in regions, headless (exit 0 all passed, 1 some not, 2 usage, 3 failed).",
     ),
+    "schedule": (
+        "certtui.cli.schedule:schedule",
+        "Scheduled re-certification, run by the workers (PostgreSQL).",
+    ),
     "serve": (
         "certtui.cli.serve:serve",
         "Serve the TUI to a web browser (read-only unless --read-write; loopback by default).",
@@ -56,6 +60,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": (
         "certtui.cli.simulate:simulate",
         "Run the Bedrock stand-in: simulated models and regions behind the real wire protocol.",
+    ),
+    "worker": (
+        "certtui.cli.worker:worker",
+        "Run jobs submitted with `run --submit` (and schedules) from the PostgreSQL queue.",
     ),
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -244,10 +244,13 @@ def _did_not_pass(previous: ModelCertification | None) -> bool:
     )
 
 
-async def load_units(sessions: Sessions, job_id: str) -> list[UnitPlan]:
-    """The job's units that still have to run, with what discovery knows about each."""
+async def load_units(
+    sessions: Sessions, job_id: str, unit_ids: Collection[str] | None = None
+) -> list[UnitPlan]:
+    """The job's units that still have to run (of ``unit_ids`` if given: a worker's slice),
+    with what discovery knows about each."""
     async with sessions() as session:
-        rows = await queries.units_to_run(session, job_id, (C.PENDING, C.QUEUED))
+        rows = await queries.units_to_run(session, job_id, (C.PENDING, C.QUEUED), unit_ids)
         catalog_dates = await queries.catalog_dates(session)
         job = await get_job(session, job_id)
         probe = bool(job is not None and (job.config or {}).get("probeUnlisted"))

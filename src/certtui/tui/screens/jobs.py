@@ -99,6 +99,10 @@ class JobsScreen(CerttuiScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", classes="screen-title", id="jobs-title")
+        # Scheduled re-certification (PostgreSQL, run by workers): hidden when there is none.
+        schedules = Static("", id="jobs-schedules")
+        schedules.display = False
+        yield schedules
         table: DataTable[str] = DataTable(cursor_type="row", id="jobs")
         for key, label, width in columns():
             table.add_column(label, key=key, width=width)
@@ -142,6 +146,28 @@ class JobsScreen(CerttuiScreen):
         if not views:
             title = f"Jobs {dot} none yet: certify from the Models or Matrix screen (c)"
         self.query_one("#jobs-title", Static).update(title)
+        if cells is None:  # a full read (not an event): the schedules too
+            self.run_worker(self._show_schedules(), exclusive=True, group="schedules")
+
+    async def _show_schedules(self) -> None:
+        from certtui.domain.schedules import describe_options, next_run
+        from certtui.store.workers import scheduled
+
+        try:
+            rows = await self.certtui.read(scheduled)
+        except Exception:  # the next reload says what is wrong with the database
+            return
+        line = self.query_one("#jobs-schedules", Static)
+        line.display = bool(rows)
+        line.update(
+            Text(
+                "\n".join(
+                    f"Scheduled {row.cron} · {describe_options(row.options)} · next "
+                    f"{next_run(row.cron):%Y-%m-%d %H:%M:%S} UTC"
+                    for row in rows
+                )
+            )
+        )
 
     def current(self) -> JobView | None:
         table = self.table
