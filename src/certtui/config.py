@@ -62,6 +62,12 @@ class Settings:
     retry_base: float = 1.0
     retry_cap: float = 30.0
     lease_ttl: float = 15.0
+    # Where the TUI runs its jobs: "process" (a detached `certtui jobs resume`, followed through
+    # the database) or "inline" (on the TUI's own event loop: tests and bench comparisons).
+    engine: str = "process"
+    # What an SSH drop (SIGHUP) or SIGTERM does to the jobs the TUI started: "pause" or "leave"
+    # them running (with engine = "process"; an inline job cannot outlive its TUI).
+    on_disconnect: str = "pause"
 
     @property
     def embedded_database(self) -> Path:
@@ -96,6 +102,8 @@ FILE_KEYS: Mapping[str, str] = {
     "retry_base": "delay",
     "retry_cap": "delay",
     "lease_ttl": "lease",
+    "engine": "engine",
+    "on_disconnect": "disconnect",
 }
 NUMBER_KINDS = frozenset({"timeout", "percent", "delay", "lease"})
 INTEGER_KINDS = frozenset({"calls", "attempts"})
@@ -184,7 +192,7 @@ def _validated(
 def _schema() -> Any:
     """The pydantic model of the config file (built on first use: pydantic is not imported
     until there is a setting to check)."""
-    from typing import Annotated
+    from typing import Annotated, Literal
 
     from pydantic import create_model
 
@@ -225,6 +233,8 @@ def _schema() -> Any:
         "percent": Annotated[float, number(0, 100, unit="(a score in percent)")],
         "calls": Annotated[int, integer(1, 1024, unit="calls")],
         "attempts": Annotated[int, integer(1, 100, unit="attempts")],
+        "engine": Literal["process", "inline"],
+        "disconnect": Literal["pause", "leave"],
     }
     fields: dict[str, Any] = {key: (kinds[kind], None) for key, kind in FILE_KEYS.items()}
     return create_model("ConfigFile", __base__=Schema, **fields)

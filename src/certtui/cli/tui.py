@@ -6,12 +6,16 @@ import os
 import shutil
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from certtui.cli.context import Command, Context, pass_context, run_async
 from certtui.config import Settings
 from certtui.errors import CannotRunError, UsageError
+
+if TYPE_CHECKING:
+    from certtui.store.opening import Database
 
 MIN_COLUMNS, MIN_LINES = 60, 16
 
@@ -88,11 +92,15 @@ async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh:
             app = CerttuiApp(database, read_only=True, simulated=simulated, refresh_seconds=refresh)
             await app.run_async()
         else:
-            from certtui.engine.service import CertificationService
-
-            async with CertificationService(settings, database.sessions) as service:
+            async with engine_service(settings, database) as service:
                 app = CerttuiApp(database, service=service, simulated=simulated)
                 await app.run_async()
+    if app.stopped_by is not None and app.left_running:
+        ids = ", ".join(job_id[:8] for job_id in app.left_running)
+        raise CannotRunError(
+            f"stopped by {app.stopped_by}; running jobs left running in their own processes "
+            f'(on_disconnect = "leave"): {ids}; follow them with `certtui jobs list`'
+        )
     if app.stopped_by is not None:
         raise CannotRunError(
             f"stopped by {app.stopped_by}; running jobs were paused: resume them with "
@@ -100,6 +108,18 @@ async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh:
         )
     if app.return_code:
         raise CannotRunError("the TUI stopped on an internal error (details above)")
+
+
+def engine_service(settings: Settings, database: Database) -> Any:
+    """The TUI's engine: jobs in detached processes (``engine = "process"``, the default), or
+    on the TUI's own event loop (``"inline"``: tests and bench comparisons)."""
+    if settings.engine == "inline":
+        from certtui.engine.service import CertificationService
+
+        return CertificationService(settings, database.sessions)
+    from certtui.engine.detached import DetachedService
+
+    return DetachedService(settings, database.sessions, reads=database.reads)
 
 
 @click.command(cls=Command, writes=False)
