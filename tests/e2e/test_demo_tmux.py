@@ -288,8 +288,14 @@ def test_sighup_pauses_the_running_job_and_restores_the_terminal(
         terminal.wait_for(lambda s: line_with(s, f"filter '{FILTER}'"), "the filter")
         terminal.keys("Right", "c")
         terminal.wait_for(lambda s: line_with(s, "started"), "the job to start")
-        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
-            (status,) = connection.execute("SELECT status FROM certification_jobs").fetchone()
+
+        def job_status(_: str) -> str | None:
+            with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+                row = connection.execute("SELECT status FROM certification_jobs").fetchone()
+            return row[0] if row and row[0] != "QUEUED" else None
+
+        # The job runs in its own engine process, which claims it a moment after it is planned.
+        status = terminal.wait_for(job_status, "the engine process to claim the job")
         assert status == "PROCESSING", "the job should still run when the signal comes"
         assert pane(terminal, "alternate_on") == "1"
         assert pane(terminal, "mouse_any_flag") == "1" or pane(terminal, "mouse_sgr_flag") == "1"

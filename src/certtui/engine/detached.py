@@ -17,8 +17,10 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,9 @@ log = logging.getLogger(__name__)
 
 ACTIVE_POLL_SECONDS = 0.4  # while a followed job runs
 IDLE_POLL_SECONDS = 2.0  # otherwise: one small query, to see jobs other processes start
+# Quitting with "pause" waits this long for the engines to let their calls in flight finish.
+PAUSE_PATIENCE_SECONDS = 60.0
+CHILD_POLL_SECONDS = 0.1
 ACTIVE = (JobStatus.PENDING, JobStatus.QUEUED, JobStatus.PROCESSING)
 Publish = Callable[[EngineEvent], None]
 
@@ -294,12 +299,26 @@ class DetachedService:
         result = await cancel_job(self.sessions, job_id, bus=self.bus)
         self._status[result.job_id] = JobStatus.CANCELLED
 
-    async def pause_all_and_wait(self) -> None:
-        """Pause every job this session runs (quitting with "pause"): PAUSED in the database
-        at once; each engine lets its calls in flight finish and exits by itself."""
+    async def pause_all_and_wait(self, patience: float = PAUSE_PATIENCE_SECONDS) -> None:
+        """Leave every job this session runs PAUSED and resumable (quitting with "pause").
+
+        As an inline job is interrupted when its TUI quits, so is a detached one: PAUSED in
+        the database first (whatever happens to the signal), then SIGTERM to its engine, which
+        cuts its calls in flight, requeues their units and exits, as ``certtui jobs resume``
+        does on SIGTERM. The engines are waited for up to ``patience`` seconds.
+        """
+        paused = []
         for job_id in self.running:
             with contextlib.suppress(UsageError):  # it ended meanwhile
                 await self.pause(job_id)
+            child = self.children[job_id]
+            if child.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    child.send_signal(signal.SIGTERM)
+                paused.append(child)
+        deadline = time.monotonic() + patience
+        while any(child.poll() is None for child in paused) and time.monotonic() < deadline:
+            await asyncio.sleep(CHILD_POLL_SECONDS)
 
     def leave_running(self) -> list[str]:
         """Quitting with "leave running": the jobs go on in their own processes."""
