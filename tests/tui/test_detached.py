@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -218,3 +219,60 @@ async def test_the_tui_process_never_imports_the_bedrock_client(
     assert pid != process.pid
     assert report["cells"].count("COMPLETED") == 2
     assert job_log_path(settings, job_id).is_file()
+
+
+async def test_sighup_with_on_disconnect_leave_lets_the_job_run_and_a_new_tui_follows_it(
+    sqlite_url: str, tui_engine: Any
+) -> None:
+    from certtui.engine.detached import DetachedService
+    from certtui.tui.app import CerttuiApp
+    from tui.conftest import wait_for, wait_loaded
+
+    async with tui_engine(sqlite_url, on_disconnect="leave", **SLOW) as h:
+        job_id = await _start_job(h)
+        child = h.service.children[job_id]
+        await h.wait_for(lambda: _status_is(h, job_id, "PROCESSING"), "the child runs it")
+        h.app.stop_on_signal(signal.SIGHUP)  # as the loop calls it on an SSH drop
+        await h.wait_for(lambda: h.app.return_code is not None, "the app exits")
+        assert h.app.stopped_by == "SIGHUP" and h.app.left_running == [job_id]
+        assert child.poll() is None, "the engine goes on"
+
+        # The operator comes back: a new session shows the job live and follows it to its end.
+        settings = h.service.settings
+        async with DetachedService(settings, h.database.sessions, reads=h.database.reads) as again:
+            app = CerttuiApp(h.database, service=again, start_mode="jobs")
+            async with app.run_test(size=(100, 30)) as pilot:
+                await wait_loaded(pilot)
+                jobs = app.screen
+                assert isinstance(jobs, JobsScreen)
+                assert job_id in jobs.table.rows
+                status = lambda: h.cell(jobs.table, job_id, "status")  # noqa: E731
+                assert status().startswith("⟳ running"), status()  # live, in another process
+                await wait_for(pilot, lambda: status() == "✓ done", "the job shows done")
+                assert h.cell(jobs.table, job_id, "progress").endswith(" 18/18")
+                assert app.reloads == 1  # followed, not reloaded
+                assert again.running == []  # not this session's: quitting does not ask
+        assert await _child_exit(child) == 0
+        state = await job_state(h.database.sessions, job_id)
+        assert state.status == "COMPLETED"
+        assert_consistent(state)
+
+
+def test_a_child_gets_exactly_this_process_settings(tmp_path: Path) -> None:
+    from certtui.config import Settings, load_settings
+
+    config = tmp_path / "certtui.toml"
+    config.write_text('concurrency = 50\non_disconnect = "pause"\n')  # the environment wins
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'x.db'}", endpoint_url="http://127.0.0.1:9",
+        created_by="op@host", data_dir=tmp_path / "data", regions=("us-east-1", "eu-west-1"),
+        retry_base=0.01, concurrency=3, lease_ttl=7.5, engine="inline", on_disconnect="leave",
+        config_path=config, pass_threshold=None,
+    )  # fmt: skip
+    # What the parent's environment says is overridden (or dropped when the parent has none).
+    inherited = {"CERTTUI_PROFILE": "other", "CERTTUI_CONCURRENCY": "99", "PATH": "/bin"}
+    env = child_environment(settings, inherited)
+    assert env["PATH"] == "/bin" and "CERTTUI_PROFILE" not in env
+    assert env["CERTTUI_READ_ONLY"] == "false"
+    assert env["CERTTUI_CONFIG"] == str(config)
+    assert load_settings(environ=env) == settings
