@@ -54,6 +54,14 @@ async def start_cursor(session: AsyncSession) -> FollowCursor:
     """A cursor at the database's present: later changes are news, earlier ones are not."""
     newest = await session.scalar(sa.select(sa.func.max(ModelCertification.updated_at)))
     cursor = FollowCursor(since=newest)
+    if newest is not None:  # what the overlap will read again is not news
+        certs = ModelCertification
+        rows = await session.execute(
+            sa.select(certs.id, certs.status, certs.updated_at).where(
+                certs.updated_at >= newest - OVERLAP
+            )
+        )
+        cursor.units = {cid: (str(status), at) for cid, status, at in rows}
     for job in await _jobs(session, ()):
         cursor.jobs[job.id] = _job_signature(job)
     return cursor
