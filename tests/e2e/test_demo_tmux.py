@@ -210,8 +210,8 @@ def test_demo_certifies_a_cell_and_quits(tmp_path: Path, terminal: Terminal) -> 
     terminal.keys("q")
 
     def exited(screen: str) -> str | None:
-        if line_with(screen, "Pause and quit"):  # a job still running: confirm
-            terminal.keys("Tab", "Enter")
+        if line_with(screen, "Pause the job and quit"):  # a job still running: pause it
+            terminal.keys("Enter")
         return exit_file.read_text().strip() if exit_file.exists() else None
 
     assert terminal.wait_for(exited, "certtui to exit") == "0"

@@ -276,3 +276,30 @@ def test_a_child_gets_exactly_this_process_settings(tmp_path: Path) -> None:
     assert env["CERTTUI_READ_ONLY"] == "false"
     assert env["CERTTUI_CONFIG"] == str(config)
     assert load_settings(environ=env) == settings
+
+
+async def test_the_quit_dialog_fits_80_by_24(sqlite_url: str, tui_engine: Any) -> None:
+    from textual.containers import Vertical
+    from textual.widgets import Label, OptionList
+
+    async with tui_engine(sqlite_url, size=(80, 24), **SLOW) as h:
+        job_id = await _start_job(h)
+        await h.wait_for(lambda: _status_is(h, job_id, "PROCESSING"), "the child runs it")
+        await h.press("q")
+        dialog = h.app.screen
+        assert isinstance(dialog, ChoiceScreen)
+        box = dialog.query_one(Vertical).region
+        assert box.x >= 0 and box.y >= 0 and box.right <= 80 and box.bottom <= 24, box
+        label = dialog.query_one(Label)
+        lines = label.render().wrap(label.content_region.width)  # type: ignore[union-attr]
+        assert label.content_region.height == len(lines) >= 2  # the whole question shows
+        options = dialog.query_one(OptionList)
+        assert options.option_count == 3 and options.max_scroll_y == 0  # every choice shows
+        assert options.region.bottom <= box.bottom
+        await h.press("escape")  # escape is "stay"
+        assert h.app.screen is not dialog and h.app.return_code is None
+        await h.service.cancel(job_id)  # through the database: the child stops its calls
+        assert await _child_exit(h.service.children[job_id]) == 3
+        state = await job_state(h.database.sessions, job_id)
+        assert state.status == "CANCELLED" and "PROCESSING" not in state.units
+        assert_consistent(state)
