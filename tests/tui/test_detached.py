@@ -156,6 +156,8 @@ async def test_pause_and_resume_from_the_tui_reach_the_child_through_the_databas
         state = await job_state(h.database.sessions, job_id)
         assert state.status == "COMPLETED" and state.processed == 18
         assert_consistent(state)
+        await h.wait_for(lambda: h.cell(jobs.table, job_id, "status") == "✓ done", "shown done")
+        assert h.app.reloads == 1  # pause and resume were followed, never a whole reload
 
 
 async def _status_is(h: Any, job_id: str, status: str) -> bool:
@@ -303,3 +305,19 @@ async def test_the_quit_dialog_fits_80_by_24(sqlite_url: str, tui_engine: Any) -
         state = await job_state(h.database.sessions, job_id)
         assert state.status == "CANCELLED" and "PROCESSING" not in state.units
         assert_consistent(state)
+
+
+async def test_a_pause_before_the_child_claims_the_job_is_not_lost(
+    sqlite_url: str, tui_engine: Any
+) -> None:
+    async with tui_engine(sqlite_url, **SLOW) as h:
+        job_id = await _start_job(h)
+        child = h.service.children[job_id]
+        # At once: the child is still starting, its `jobs resume` would take PAUSED for a resume.
+        await h.service.pause(job_id)
+        await _child_exit(child)
+        state = await job_state(h.database.sessions, job_id)
+        assert state.status == "PAUSED", "the job must not run after the pause"
+        assert "PROCESSING" not in state.units and state.processed < 18
+        assert_consistent(state)
+        assert h.service.running == []

@@ -291,6 +291,12 @@ class DetachedService:
 
         result = await pause_job(self.sessions, job_id, bus=self.bus)
         self._status[result.job_id] = JobStatus.PAUSED
+        child = self.children.get(result.job_id)
+        if not result.live and child is not None and child.poll() is None:
+            # Our engine has not claimed the job yet (it is starting): it would take the pause
+            # for a resume. Stopped now, before any call, it leaves the job PAUSED.
+            with contextlib.suppress(ProcessLookupError):
+                child.send_signal(signal.SIGTERM)
 
     async def cancel(self, job_id: str) -> None:
         """Cancel a job: its engine cancels its calls; a job nobody runs is cancelled here."""

@@ -266,8 +266,9 @@ class CerttuiApp(App[None]):
     def catch_up_after_control(self, job_id: str, *, ours: bool) -> None:
         """Show the effect of a pause, resume or cancel (``ours``: this session runs the job)."""
         # Events tell of a job this session runs; any other job (another process's, or one
-        # nobody runs) changed only in the database.
-        if not ours:
+        # nobody runs) changed only in the database — which a detached engine's service
+        # follows for every job already.
+        if not ours and not getattr(self.service, "follows_database", False):
             self.reload()
 
     def report_read_error(self, exc: BaseException) -> None:
