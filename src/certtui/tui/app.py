@@ -446,14 +446,14 @@ class CerttuiApp(App[None]):
                 elif choice == "leave":
                     self.exit()
 
+            them = "it" if count == 1 else "them"
             title = (
-                f"{jobs} running. Quit and pause {'them' if count > 1 else 'it'} (resume "
-                "later from the Jobs screen or `certtui jobs resume`), or leave "
-                f"{'them' if count > 1 else 'it'} running to the end?"
+                f"{jobs} running. Quit and pause {them} (resume later from the Jobs screen or "
+                f"`certtui jobs resume`), or leave {them} running to the end?"
             )
             options = [
-                ("pause", "Pause the job and quit" if count == 1 else "Pause the jobs and quit"),
-                ("leave", "Leave it running and quit" if count == 1 else "Leave them running"),
+                ("pause", f"Pause {'the job' if count == 1 else 'the jobs'} and quit"),
+                ("leave", f"Leave {them} running and quit"),
                 ("stay", "Stay"),
             ]
             self.push_screen(ChoiceScreen(title, options), choose)
