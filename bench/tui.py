@@ -22,6 +22,7 @@ import gc
 import json
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -98,6 +99,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-encode", action="store_true",
                         help="headless frames are not turned into terminal output "
                         "(by default they are, as the real driver does)")  # fmt: skip
+    parser.add_argument("--engine", choices=("process", "inline", "both"), default="both",
+                        help="where the job of the key phases runs: a detached engine process "
+                        "followed through the database (certtui's default), the TUI's own event "
+                        "loop, or both one after the other (default both)")  # fmt: skip
     parser.add_argument("--keep", metavar="DIR", type=Path,
                         help="build the database and logs in DIR and keep them")  # fmt: skip
     # The benchmark starts itself again as the measured TUI process; not for people to use.
@@ -538,9 +543,13 @@ def cold_start(db: Path, standin_url: str, size: tuple[int, int], workdir: Path)
     reader = threading.Thread(target=read_terminal, daemon=True)
     reader.start()
     done.wait(FIRST_PAINT_TIMEOUT_S)
+    # The process's own high-water mark, read before it quits: its ru_maxrss would not do, as
+    # Linux carries the RSS of the process that forked it (this one, holding the database it
+    # built) over the exec into it.
+    high_water = _rss_mb(process.pid)[1]
     if "paint" in seen:
         os.write(master, b"q")
-    status, rusage = _wait_with_rusage(process.pid, 30.0)
+    status, _ = _wait_with_rusage(process.pid, 30.0)
     process.returncode = status  # already reaped here; keep Popen from waiting again
     reader.join(5)
     os.close(master)
@@ -550,7 +559,7 @@ def cold_start(db: Path, standin_url: str, size: tuple[int, int], workdir: Path)
         first_output=seen["output"] - start,
         loading=seen.get("loading", float("nan")) - start,
         first_paint=seen["paint"] - start,
-        peak_rss_mb=rusage.ru_maxrss / 1024 if rusage else float("nan"),
+        peak_rss_mb=high_water,
         exit_status=status,
     )
 
@@ -733,10 +742,14 @@ async def press_keys(
     return timings
 
 
-def _rss_mb() -> tuple[float, float]:
-    """(current RSS, peak RSS) of this process in MB, from /proc."""
+def _rss_mb(pid: int | str = "self") -> tuple[float, float]:
+    """(current RSS, peak RSS) of this process (or ``pid``) in MB, from /proc."""
     values = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return float("nan"), float("nan")
+    for line in status.splitlines():
         name, _, rest = line.partition(":")
         if name in ("VmRSS", "VmHWM"):
             values[name] = int(rest.split()[0]) / 1024
@@ -749,7 +762,8 @@ async def _child_keys(config: dict[str, Any]) -> dict[str, Any]:
     from textual.widgets import DataTable
 
     from certtui.config import Settings
-    from certtui.domain.events import JobProgress, UnitStateChanged
+    from certtui.domain.events import JobProgress, JobStateChanged, UnitStateChanged
+    from certtui.engine.detached import DetachedService
     from certtui.engine.service import CertificationService
     from certtui.store.opening import open_database
     from certtui.tui.screens.matrix import MatrixScreen
@@ -775,23 +789,32 @@ async def _child_keys(config: dict[str, Any]) -> dict[str, Any]:
     settings = Settings(
         database_url=f"sqlite:///{config['db']}", endpoint_url=config["endpoint"],
         concurrency=config["concurrency"], region_concurrency=config["concurrency"],
-        created_by="bench@tui", data_dir=Path(config["workdir"]),
+        created_by="bench@tui", data_dir=Path(config["workdir"]), engine=config["engine"],
     )  # fmt: skip
     rng = random.Random(config["seed"])
     lag = LagMonitor()
     out: dict[str, Any] = {}
     finished = {"units": 0}
-    progress: dict[str, JobProgress] = {}
+    progress: dict[str, JobProgress | JobStateChanged] = {}
+    seen: set[str] = set()
 
     def count(event: Any) -> None:
+        # A detached engine's units may be told twice (planning, then the follower): count once.
         if isinstance(event, UnitStateChanged) and event.status.is_terminal:
-            finished["units"] += 1
-        elif isinstance(event, JobProgress):
+            if event.certification_id not in seen:
+                seen.add(event.certification_id)
+                finished["units"] += 1
+        elif isinstance(event, JobProgress | JobStateChanged):
             progress["last"] = event
+
+    def engine_service(database: Any) -> Any:
+        if settings.engine == "process":
+            return DetachedService(settings, database.sessions, reads=database.reads)
+        return CertificationService(settings, database.sessions)
 
     async with (
         open_database(settings, read_only=False) as database,
-        CertificationService(settings, database.sessions) as service,
+        engine_service(database) as service,
     ):
         service.subscribe(count)
         app = _bench_app_class(probe, config["encode"])(database, service=service)
@@ -845,11 +868,16 @@ async def _child_keys(config: dict[str, Any]) -> dict[str, Any]:
                 job_processed=last.processed if last else 0,
                 job_status=str(last.status) if last else "?",
                 job_running=bool(service.running),
-                in_flight=last.in_flight_calls if last else 0,
-                call_limit=last.call_limit if last else 0,
+                in_flight=getattr(last, "in_flight_calls", None),
+                call_limit=getattr(last, "call_limit", None),
             )
             out["load_window"] = window
             lag.stop()
+            out["engine_rss_mb"] = None
+            for child in getattr(service, "children", {}).values():
+                out["engine_rss_mb"] = _rss_mb(child.pid)
+            if settings.engine == "process":
+                await service.pause_all_and_wait()  # the job must not outlive the benchmark
         out["rss_end_mb"], out["rss_peak_mb"] = _rss_mb()
         out["ru_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
@@ -892,15 +920,15 @@ def _percentile(values: Sequence[float], percent: float) -> float:
 
 
 def run_key_child(
-    db: Path, standin_url: str, args: argparse.Namespace, workdir: Path
+    db: Path, standin_url: str, args: argparse.Namespace, workdir: Path, engine: str
 ) -> dict[str, Any]:
     """Start this script as the measured TUI process and read its JSON report."""
     config = {
         "db": str(db), "endpoint": standin_url, "workdir": str(workdir), "seed": args.seed,
         "keys": args.keys, "job_regions": args.job_regions, "concurrency": args.concurrency,
-        "size": list(args.size), "encode": not args.no_encode,
+        "size": list(args.size), "encode": not args.no_encode, "engine": engine,
     }  # fmt: skip
-    stderr_path = workdir / "tui-child.stderr"
+    stderr_path = workdir / f"tui-child-{engine}.stderr"
     with stderr_path.open("w") as stderr:
         completed = subprocess.run(
             [sys.executable, str(Path(__file__).resolve()), "--child-keys", json.dumps(config)],
@@ -942,10 +970,20 @@ def verdict(met: bool) -> str:
 
 
 def print_report(
-    args: argparse.Namespace, data: dict[str, Any], starts: list[ColdStart], keys: dict[str, Any]
+    args: argparse.Namespace,
+    data: dict[str, Any],
+    starts: list[ColdStart],
+    keys: dict[str, Any],
+    engine: str = "inline",
 ) -> None:
     """Every figure, with the targets beside the three that have one."""
     print()
+    where = (
+        "in a detached engine process (`certtui jobs resume`), the TUI following the database"
+        if engine == "process"
+        else 'on the TUI\'s own event loop (engine = "inline")'
+    )
+    print(f"=== engine = {engine!r}: the job of the key phases runs {where}")
     print(
         f"cold start    {args.repeat} run(s) of `certtui --db … --endpoint-url …` (read-write, "
         f"the real console script) in a {args.size[0]}x{args.size[1]} pseudo-terminal"
@@ -987,8 +1025,12 @@ def print_report(
         f"under load    a job of {w['job_total']} units at concurrency {args.concurrency} "
         f"(stand-in {args.latency_ms:g} ms per call), {w['job_status']} at the last key; "
         f"{w['units']} units finished in the {w['seconds']:.1f} s of keys "
-        f"({w['units'] / w['seconds']:.1f}/s), {w['in_flight']}/{w['call_limit']} calls in "
-        f"flight at the last progress event"
+        f"({w['units'] / w['seconds']:.1f}/s)"
+        + (
+            f", {w['in_flight']}/{w['call_limit']} calls in flight at the last progress event"
+            if w["in_flight"] is not None
+            else " (calls in flight: not in the database)"
+        )
     )
     print("where the time goes, ms as mean / p95 / max (count), on the event loop:")
     print(f"{'phase':>6}  {'matrix frame, no update':>26}  {'frame after a live update':>26}  "
@@ -1010,6 +1052,10 @@ def print_report(
         f"{peak_rss(keys):.1f} MB (ru_maxrss {keys['ru_maxrss_mb']:.1f}, VmHWM "
         f"{keys['rss_peak_mb']:.1f})"
     )
+    if keys.get("engine_rss_mb"):
+        now, peak = keys["engine_rss_mb"]
+        print(f"              the engine process: {now:.1f} MB at the last key, peak {peak:.1f} MB"
+              " (not the TUI's)")  # fmt: skip
 
     print()
     print("targets")
@@ -1030,8 +1076,10 @@ def print_report(
 
 
 def peak_rss(keys: dict[str, Any]) -> float:
-    """The TUI process's peak RSS in MB: the larger of the kernel's two high-water marks."""
-    return max(keys["ru_maxrss_mb"], keys["rss_peak_mb"])
+    """The TUI process's peak RSS in MB: its VmHWM. Not ru_maxrss, which Linux carries over
+    a fork and exec from the parent (the benchmark, holding the database it built): it read
+    177.6 MB for a TUI whose own high-water mark was 131.9 MB."""
+    return keys["rss_peak_mb"]
 
 
 def _stats(values: Sequence[float], digits: int = 1) -> str:
@@ -1079,11 +1127,30 @@ def main(args: argparse.Namespace) -> None:
                 starts.append(cold_start(db, standin.url, args.size, workdir))
                 print(f"              cold start {len(starts)}: first paint "
                       f"{starts[-1].first_paint:.3f} s", flush=True)  # fmt: skip
-            print("              key phases running (about a minute)…", flush=True)
-            keys = run_key_child(db, standin.url, args, workdir)
+            engines = ("process", "inline") if args.engine == "both" else (args.engine,)
+            keys = {}
+            pristine = workdir / "bench-tui.pristine"
+            shutil.copyfile(db, pristine)
+            for engine in engines:
+                # Each mode starts from the same database: the job of the one before is gone.
+                for stale in workdir.glob(db.name + "-*"):
+                    stale.unlink()
+                shutil.copyfile(pristine, db)
+                print(f"              key phases, engine {engine!r} (about a minute)…", flush=True)
+                keys[engine] = run_key_child(db, standin.url, args, workdir, engine)
         finally:
             standin.stop()
-        print_report(args, data, starts, keys)
+        for engine in engines:
+            print_report(args, data, starts, keys[engine], engine)
+        if len(engines) > 1:
+            print()
+            print("engine modes side by side (key-to-repaint under load, units/s, peak TUI RSS)")
+            for engine in engines:
+                f = latency_figures(keys[engine]["load"])
+                w = keys[engine]["load_window"]
+                print(f"  {engine:>8}  p50 {f['p50']:6.1f} ms  p95 {f['p95']:6.1f} ms  "
+                      f"{w['units'] / w['seconds']:6.1f} units/s  "
+                      f"{peak_rss(keys[engine]):6.1f} MB")  # fmt: skip
         if args.keep:
             print(f"\nkept {workdir}")
 

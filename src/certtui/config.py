@@ -72,6 +72,12 @@ class Settings:
     breaker_threshold: int = 3
     breaker_cooldown: float = 5.0
     breaker_outage_wait: float = 120.0
+    # Where the TUI runs its jobs: "process" (a detached `certtui jobs resume`, followed through
+    # the database) or "inline" (on the TUI's own event loop: tests and bench comparisons).
+    engine: str = "process"
+    # What an SSH drop (SIGHUP) or SIGTERM does to the jobs the TUI started: "pause" or "leave"
+    # them running (with engine = "process"; an inline job cannot outlive its TUI).
+    on_disconnect: str = "pause"
 
     @property
     def embedded_database(self) -> Path:
@@ -111,6 +117,8 @@ FILE_KEYS: Mapping[str, str] = {
     "breaker_threshold": "failures",
     "breaker_cooldown": "delay",
     "breaker_outage_wait": "wait",
+    "engine": "engine",
+    "on_disconnect": "disconnect",
 }
 LIMIT_SCOPES = ("cluster", "process")
 NUMBER_KINDS = frozenset({"timeout", "percent", "delay", "lease", "wait"})
@@ -201,7 +209,7 @@ def _validated(
 def _schema() -> Any:
     """The pydantic model of the config file (built on first use: pydantic is not imported
     until there is a setting to check)."""
-    from typing import Annotated
+    from typing import Annotated, Literal
 
     from pydantic import create_model
 
@@ -246,6 +254,8 @@ def _schema() -> Any:
         "attempts": Annotated[int, integer(1, 100, unit="attempts")],
         "scope": Annotated[str, choice(LIMIT_SCOPES)],
         "failures": Annotated[int, integer(1, 100, unit="failures")],
+        "engine": Literal["process", "inline"],
+        "disconnect": Literal["pause", "leave"],
     }
     fields: dict[str, Any] = {key: (kinds[kind], None) for key, kind in FILE_KEYS.items()}
     return create_model("ConfigFile", __base__=Schema, **fields)

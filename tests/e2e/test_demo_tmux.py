@@ -220,8 +220,8 @@ def test_demo_certifies_a_cell_and_quits(tmp_path: Path, terminal: Terminal) -> 
     terminal.keys("q")
 
     def exited(screen: str) -> str | None:
-        if line_with(screen, "Pause and quit"):  # a job still running: confirm
-            terminal.keys("Tab", "Enter")
+        if line_with(screen, "Pause the job and quit"):  # a job still running: pause it
+            terminal.keys("Enter")
         return exit_file.read_text().strip() if exit_file.exists() else None
 
     assert terminal.wait_for(exited, "certtui to exit") == "0"
@@ -300,8 +300,14 @@ def test_sighup_pauses_the_running_job_and_restores_the_terminal(
         terminal.wait_for(lambda s: line_with(s, f"filter '{FILTER}'"), "the filter")
         terminal.keys("Right", "c")
         terminal.wait_for(lambda s: line_with(s, "started"), "the job to start")
-        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
-            (status,) = connection.execute("SELECT status FROM certification_jobs").fetchone()
+
+        def job_status(_: str) -> str | None:
+            with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+                row = connection.execute("SELECT status FROM certification_jobs").fetchone()
+            return row[0] if row and row[0] != "QUEUED" else None
+
+        # The job runs in its own engine process, which claims it a moment after it is planned.
+        status = terminal.wait_for(job_status, "the engine process to claim the job")
         assert status == "PROCESSING", "the job should still run when the signal comes"
         assert pane(terminal, "alternate_on") == "1"
         assert pane(terminal, "mouse_any_flag") == "1" or pane(terminal, "mouse_sgr_flag") == "1"
@@ -326,3 +332,57 @@ def test_sighup_pauses_the_running_job_and_restores_the_terminal(
         units = {row[0] for row in connection.execute("SELECT status FROM model_certifications")}
     assert status == "PAUSED"
     assert "PROCESSING" not in units, units
+
+
+def test_sighup_with_on_disconnect_leave_lets_the_job_finish_in_its_engine(
+    tmp_path: Path, terminal: Terminal
+) -> None:
+    """`on_disconnect = "leave"` in the config file: an SSH drop ends the TUI (exit 3, terminal
+    restored), and the job's own engine process, `certtui jobs resume`, finishes it."""
+    config = tmp_path / "config" / "certtui" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('on_disconnect = "leave"\n', encoding="utf-8")
+    database = tmp_path / "certtui.db"
+    url = f"sqlite:///{database}"
+
+    def job_status() -> str | None:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+            row = connection.execute("SELECT status FROM certification_jobs").fetchone()
+        return row[0] if row else None
+
+    with simulate_process("--latency-ms", "1500") as endpoint:
+        synced = run_certtui(
+            "--db", url, "--endpoint-url", endpoint, "models", "sync", "--region", REGION,
+            env={"XDG_DATA_HOME": str(tmp_path / "data"), "AWS_ACCESS_KEY_ID": "AKIDE2E",
+                 "AWS_SECRET_ACCESS_KEY": "e2e", "AWS_EC2_METADATA_DISABLED": "true"},
+        )  # fmt: skip
+        assert synced.returncode == 0, synced.stderr
+        exit_file = start_certtui(
+            terminal, tmp_path, "--db", url, "--endpoint-url", endpoint, keep=True
+        )
+        terminal.wait_for(lambda s: line_with(s, "Matrix · ") and line_with(s, " of "), "matrix")
+        terminal.keys(f"/{FILTER}", "Enter")
+        terminal.wait_for(lambda s: line_with(s, f"filter '{FILTER}'"), "the filter")
+        terminal.keys("Right", "c")
+        terminal.wait_for(lambda s: line_with(s, "started"), "the job to start")
+        claimed = terminal.wait_for(
+            lambda _: job_status() if job_status() != "QUEUED" else None, "the engine's claim"
+        )
+        assert claimed == "PROCESSING"
+        (shell,) = [int(pane(terminal, "pane_pid"))]
+        (certtui,) = children(shell)
+        os.kill(certtui, signal.SIGHUP)
+
+        def exited(_: str) -> str | None:
+            return exit_file.read_text().strip() if exit_file.exists() else None
+
+        assert terminal.wait_for(exited, "certtui to exit") == "3"
+        assert line_with(terminal.screen(), "left running"), terminal.screen()
+        assert pane(terminal, "alternate_on") == "0"
+        # The TUI is gone; its job is not: the engine process finishes it.
+        done = terminal.wait_for(
+            lambda _: job_status() if job_status() in ("COMPLETED", "FAILED") else None, "the end"
+        )
+    assert done == "COMPLETED"
+    log = tmp_path / "data" / "certtui" / "jobs"
+    assert [path.suffix for path in log.iterdir()] == [".log"]

@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,6 +14,9 @@ from certtui.cli.context import Command, Context, pass_context, run_async
 from certtui.config import Settings
 from certtui.domain import glyphs
 from certtui.errors import CannotRunError, UsageError
+
+if TYPE_CHECKING:
+    from certtui.store.opening import Database
 
 MIN_COLUMNS, MIN_LINES = 60, 16
 
@@ -96,11 +100,15 @@ async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh:
                 )  # fmt: skip
                 await app.run_async()
             else:
-                from certtui.engine.service import CertificationService
-
-                async with CertificationService(settings, database.sessions) as service:
+                async with engine_service(settings, database) as service:
                     app = CerttuiApp(database, service=service, simulated=simulated, live=live)
                     await app.run_async()
+    if app.stopped_by is not None and app.left_running:
+        ids = ", ".join(job_id[:8] for job_id in app.left_running)
+        raise CannotRunError(
+            f"stopped by {app.stopped_by}; running jobs left running in their own processes "
+            f'(on_disconnect = "leave"): {ids}; follow them with `certtui jobs list`'
+        )
     if app.stopped_by is not None:
         raise CannotRunError(
             f"stopped by {app.stopped_by}; running jobs were paused: resume them with "
@@ -108,6 +116,18 @@ async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh:
         )
     if app.return_code:
         raise CannotRunError("the TUI stopped on an internal error (details above)")
+
+
+def engine_service(settings: Settings, database: Database) -> Any:
+    """The TUI's engine: jobs in detached processes (``engine = "process"``, the default), or
+    on the TUI's own event loop (``"inline"``: tests and bench comparisons)."""
+    if settings.engine == "inline":
+        from certtui.engine.service import CertificationService
+
+        return CertificationService(settings, database.sessions)
+    from certtui.engine.detached import DetachedService
+
+    return DetachedService(settings, database.sessions, reads=database.reads)
 
 
 @click.command(cls=Command, writes=False)

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from certtui.domain.applicability import not_applicable_reason
 from certtui.domain.enums import CertificationJobType, CertificationStatus, JobStatus
 from certtui.engine.leases import new_lease, new_owner
-from certtui.engine.unit import UnitPlan
 from certtui.errors import UsageError
 from certtui.store import planning as queries
 from certtui.store.certifications import cell_holders, queue_units
@@ -19,6 +18,7 @@ from certtui.suites import Suite
 
 if TYPE_CHECKING:
     from certtui.engine.events import EventBus
+    from certtui.engine.unit import UnitPlan
     from certtui.store.models import AIModel, ModelCertification
     from certtui.store.sessions import Session, Sessions
 
@@ -249,6 +249,9 @@ async def load_units(
 ) -> list[UnitPlan]:
     """The job's units that still have to run (of ``unit_ids`` if given: a worker's slice),
     with what discovery knows about each."""
+    # Here, not at the top: planning from the TUI must not load the Bedrock client.
+    from certtui.engine.unit import UnitPlan
+
     async with sessions() as session:
         rows = await queries.units_to_run(session, job_id, (C.PENDING, C.QUEUED), unit_ids)
         catalog_dates = await queries.catalog_dates(session)

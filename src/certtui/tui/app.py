@@ -112,6 +112,7 @@ class CerttuiApp(App[None]):
         self._follow_timer: Timer | None = None  # the read-write app's look at other jobs
         self._follow_paused = False
         self.stopped_by: str | None = None  # the signal that ended the session (SIGHUP…)
+        self.left_running: list[str] = []  # jobs a signal left to their own process
 
     # Modes and layout ---------------------------------------------------------------------
 
@@ -123,10 +124,12 @@ class CerttuiApp(App[None]):
         self._catch_stop_signals()
         if self.service is not None:
             self.service.subscribe(self._on_engine_event)
-            self._follow_paused = self.live_connected
-            self._follow_timer = self.set_interval(
-                self.refresh_seconds, self._follow_other_processes, pause=self._follow_paused
-            )
+            if not getattr(self.service, "follows_database", False):
+                # A detached engine's service follows every job in the database already.
+                self._follow_paused = self.live_connected
+                self._follow_timer = self.set_interval(
+                    self.refresh_seconds, self._follow_other_processes, pause=self._follow_paused
+                )
         if self.live is not None:
             self.live.subscribe(self._on_engine_event)
             self.live.watch(self._live_state)
@@ -319,8 +322,9 @@ class CerttuiApp(App[None]):
     def catch_up_after_control(self, job_id: str, *, ours: bool) -> None:
         """Show the effect of a pause, resume or cancel (``ours``: this session runs the job)."""
         # Events tell of a job this session runs; any other job (another process's, or one
-        # nobody runs) changed only in the database.
-        if not ours:
+        # nobody runs) changed only in the database — which a detached engine's service
+        # follows for every job already.
+        if not ours and not getattr(self.service, "follows_database", False):
             self.reload()
 
     def report_read_error(self, exc: BaseException) -> None:
@@ -488,15 +492,40 @@ class CerttuiApp(App[None]):
         await self.action_quit_certtui()
 
     async def action_quit_certtui(self) -> None:
-        """Quit; a running job is paused (after asking) so it can be resumed later."""
+        """Quit; a running job is paused (after asking) so it can be resumed later, or, when it
+        runs in its own process, left to finish there."""
         if self.service is None or not self.service.running:
             self.exit()
             return
+        count = len(self.service.running)
+        jobs = f"{count} job{'s' if count > 1 else ''}"
+        if getattr(self.service, "can_leave_running", False):
+            from certtui.tui.screens.dialogs import ChoiceScreen
+
+            async def choose(choice: str | None) -> None:
+                if choice == "pause":
+                    self.notify("pausing running jobs…")
+                    await self.service.pause_all_and_wait()
+                    self.exit()
+                elif choice == "leave":
+                    self.exit()
+
+            them = "it" if count == 1 else "them"
+            title = (
+                f"{jobs} running. Quit and pause {them} (resume later from the Jobs screen or "
+                f"`certtui jobs resume`), or leave {them} running to the end?"
+            )
+            options = [
+                ("pause", f"Pause {'the job' if count == 1 else 'the jobs'} and quit"),
+                ("leave", f"Leave {them} running and quit"),
+                ("stay", "Stay"),
+            ]
+            self.push_screen(ChoiceScreen(title, options), choose)
+            return
         from certtui.tui.screens.dialogs import ConfirmScreen
 
-        count = len(self.service.running)
         question = (
-            f"{count} job{'s' if count > 1 else ''} running. Pause and quit? "
+            f"{jobs} running. Pause and quit? "
             "Resume later with `certtui jobs resume` or from the Jobs screen."
         )
 
@@ -507,6 +536,14 @@ class CerttuiApp(App[None]):
                 self.exit()
 
         self.push_screen(ConfirmScreen(question, yes="Pause and quit"), answer)
+
+    @property
+    def on_disconnect(self) -> str:
+        """What SIGHUP / SIGTERM do to running jobs: "pause", or "leave" them to their process."""
+        choice = getattr(getattr(self.service, "settings", None), "on_disconnect", "pause")
+        if choice == "leave" and getattr(self.service, "can_leave_running", False):
+            return "leave"
+        return "pause"  # an inline job cannot outlive this process
 
     # Signals ------------------------------------------------------------------------------
 
@@ -534,7 +571,8 @@ class CerttuiApp(App[None]):
                 return
 
     def stop_on_signal(self, signum: int) -> None:
-        """SIGHUP (an SSH drop) or SIGTERM: pause the running jobs, then leave (exit 3)."""
+        """SIGHUP (an SSH drop) or SIGTERM: pause the running jobs (or leave them running, as
+        ``on_disconnect`` says), then leave (exit 3)."""
         if self.stopped_by is None:
             self.stopped_by = signal.Signals(signum).name
             self._pause_and_leave()
@@ -542,8 +580,11 @@ class CerttuiApp(App[None]):
     @work(group="stop-signal")
     async def _pause_and_leave(self) -> None:
         if self.service is not None and self.service.running:
-            # The terminal may be gone: the database comes first, the screen after.
-            await self.service.pause_all_and_wait()
+            if self.on_disconnect == "leave":
+                self.left_running = list(self.service.running)
+            else:
+                # The terminal may be gone: the database comes first, the screen after.
+                await self.service.pause_all_and_wait()
         self.exit()  # Textual leaves the alternate screen and turns mouse tracking off
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
