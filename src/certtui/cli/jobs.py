@@ -46,6 +46,7 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
                     "succeeded": job.succeeded,
                     "failed": job.failed,
                     "live": job.live,
+                    "pausing": job.pausing,
                     "createdBy": job.created_by,
                     "createdAt": job.created_at.isoformat(timespec="seconds"),
                 }
@@ -65,10 +66,13 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
     table = Table(box=None)
     for column in ("id", "type", "status", "progress", "passed", "by", "created"):
         table.add_column(column)
+    from certtui.domain.job_display import shown_status
     from certtui.domain.text import safe_text
 
     for row in rows:
-        status = row["status"] + (" (live)" if row["live"] else "")
+        # PAUSED with units still running reads PAUSING (domain.job_display).
+        status = shown_status(row["status"], pausing=row["pausing"])
+        status += " (live)" if row["live"] else ""
         cells = (
             row["id"][:8], row["type"], status, f"{row['processed']}/{row['total']}",
             str(row["succeeded"]), row["createdBy"] or "", row["createdAt"],
@@ -101,7 +105,7 @@ def show(ctx: Context, job_id: str, as_json: bool) -> None:
 @click.argument("job_id")
 @pass_context
 def pause(ctx: Context, job_id: str) -> None:
-    """Pause a job (a running engine stops dispatching; in-flight units finish)."""
+    """Pause a job: its engine starts no new call; calls in flight finish (it reads PAUSING)."""
     from certtui.engine.control import pause_job
     from certtui.store.opening import open_database
 
@@ -110,8 +114,12 @@ def pause(ctx: Context, job_id: str) -> None:
             return await pause_job(database.sessions, job_id)
 
     result = run_async(go())
-    where = "its engine will stop dispatching" if result.live else "no engine was running it"
-    click.echo(f"job {result.job_id} PAUSED ({where}); resume with `certtui jobs resume`")
+    where = (
+        "PAUSING: its engine starts no new call within a heartbeat, calls in flight finish"
+        if result.live
+        else "PAUSED: no engine was running it"
+    )
+    click.echo(f"job {result.job_id} {where}; resume with `certtui jobs resume`")
 
 
 @jobs.command(writes=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 
@@ -95,13 +96,24 @@ class AdaptiveLimit:
 
 
 class CallLimiter:
-    """The three limits of SPEC §4, taken in a fixed order so waits never deadlock."""
+    """The three limits of SPEC §4, taken in a fixed order so waits never deadlock.
+
+    A hold (a pause) stops every new call at the door: a call that has not started waits
+    until the hold is lifted, calls in flight finish, and ``on_drained`` is told when the
+    last of them has (what an honest pause waits for before it says PAUSED).
+    """
 
     def __init__(self, global_limit: int, region_limit: int) -> None:
         self.global_gate = Gate(global_limit)
         self.region_limit = region_limit
         self.regions: dict[str, Gate] = {}
         self.models: dict[tuple[str, str], AdaptiveLimit] = {}
+        self.calls_in_flight = 0
+        self.calls_started = 0
+        self.last_call_started: float | None = None  # time.monotonic() of the last call let in
+        self.on_drained: Callable[[], None] | None = None
+        self._open = asyncio.Event()
+        self._open.set()
 
     def region(self, region: str) -> Gate:
         """The gate of one region."""
@@ -123,6 +135,25 @@ class CallLimiter:
         """Calls in flight now."""
         return self.global_gate.in_use
 
+    @property
+    def held(self) -> bool:
+        """Whether new calls wait (a pause holds them)."""
+        return not self._open.is_set()
+
+    def hold(self) -> None:
+        """From now on no call starts; the calls in flight go on to their end."""
+        self._open.clear()
+        if self.calls_in_flight == 0:
+            self._drained()
+
+    def release_hold(self) -> None:
+        """Let calls start again."""
+        self._open.set()
+
+    def _drained(self) -> None:
+        if self.on_drained is not None:
+            self.on_drained()
+
     @asynccontextmanager
     async def slot(
         self, region: str, model: str, *, urgent: bool = False
@@ -131,11 +162,28 @@ class CallLimiter:
         adaptive = self.model(region, model)
         gates = (adaptive.gate, self.region(region), self.global_gate)
         taken: list[Gate] = []
+        started = False
         try:
-            for gate in gates:
-                await gate.acquire(urgent=urgent)
-                taken.append(gate)
+            while True:
+                await self._open.wait()
+                for gate in gates:
+                    await gate.acquire(urgent=urgent)
+                    taken.append(gate)
+                if not self.held:
+                    break
+                # Held while this call waited for its slots: give them back, wait again.
+                for gate in reversed(taken):
+                    gate.release()
+                taken.clear()
+            started = True
+            self.calls_in_flight += 1
+            self.calls_started += 1
+            self.last_call_started = time.monotonic()
             yield adaptive
         finally:
             for gate in reversed(taken):
                 gate.release()
+            if started:
+                self.calls_in_flight -= 1
+                if self.held and self.calls_in_flight == 0:
+                    self._drained()

@@ -141,12 +141,19 @@ class CertificationService:
             self.bus.publish(LogLine(job_id, "error", f"job stopped: {task.exception()}"))
 
     async def toggle_pause(self, job_id: str) -> JobStatus:
-        """Pause a running job or resume a paused one, here or in another process."""
+        """Pause a running job or resume a paused one, here or in another process.
+
+        Pressed again while this session's job is pausing (calls in flight finishing), the
+        pause happens now: those calls are cancelled and their units requeued.
+        """
         from certtui.engine import leases
         from certtui.engine.control import find_job, pause_job, resume_request
 
         runner = self.runners.get(job_id)
         if runner is not None:
+            if runner.pausing:
+                runner.pause_now()
+                return JobStatus.PAUSED
             if runner.paused:
                 runner.resume()
                 return JobStatus.PROCESSING
@@ -162,6 +169,11 @@ class CertificationService:
             return JobStatus.PROCESSING
         await pause_job(self.sessions, job_id, bus=self.bus)
         return JobStatus.PAUSED
+
+    def pausing(self, job_id: str) -> bool:
+        """Whether this session's job is pausing: calls in flight finish, none starts."""
+        runner = self.runners.get(job_id)
+        return runner is not None and runner.pausing
 
     async def pause(self, job_id: str) -> None:
         """Pause a job (ours, or another process's through the database)."""
