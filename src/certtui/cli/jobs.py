@@ -139,7 +139,7 @@ def cancel(ctx: Context, job_id: str) -> None:
     click.echo(f"job {result.job_id} CANCELLED ({where})")
 
 
-@jobs.command(writes=True)
+@jobs.command(writes=True, bedrock="catalog")
 @click.argument("job_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
 @click.option(

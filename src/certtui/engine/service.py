@@ -82,11 +82,28 @@ class CertificationService:
         """Ids of the jobs this session is running now."""
         return [job_id for job_id, task in self._tasks.items() if not task.done()]
 
-    async def sync(self, regions: Sequence[str]) -> SyncOutcome:
-        """Discovery into the catalog."""
+    async def load_engine(self) -> None:
+        """Import the engine proper and the Bedrock client in a thread, off the event loop.
+
+        An interactive session calls this once it has painted, so its first job or sync
+        does not stop the screen for the imports.
+        """
+        import importlib
+
+        def load() -> None:
+            for module in ("certtui.bedrock.clients", "certtui.engine.discovery",
+                           "certtui.engine.job", "certtui.engine.planning"):  # fmt: skip
+                importlib.import_module(module)
+
+        await asyncio.to_thread(load)
+
+    async def sync(
+        self, regions: Sequence[str], *, on_region: Callable[[str, bool], None] | None = None
+    ) -> SyncOutcome:
+        """Discovery into the catalog (``on_region`` hears each region as it finishes)."""
         from certtui.engine.discovery import sync_catalog
 
-        outcome = await sync_catalog(self.sessions, await self.clients(), regions)
+        outcome = await sync_catalog(self.sessions, await self.clients(), regions, on_region)
         self._unreachable_in_discovery(outcome)
         return outcome
 

@@ -77,8 +77,13 @@ class CerttuiApp(App[None]):
         refresh_seconds: float = 2.0,
         simulated: bool = False,
         start_mode: str = "matrix",
+        catalog_sync: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
+        # --demo: waits (blocking, so in a thread) until the stand-in serves; then the catalog
+        # is synced in the background, after the first paint.
+        self.catalog_sync = catalog_sync
+        self.sync_progress: str | None = None
         self.database = database
         self.service = None if read_only else service
         self.read_only = read_only or service is None
@@ -123,6 +128,8 @@ class CerttuiApp(App[None]):
         parts.append("[reverse] READ-ONLY [/]" if self.read_only else "read-write")
         if self.simulated:
             parts.append("[reverse] SIMULATED [/]")
+        if self.sync_progress:
+            parts.append(self.sync_progress)
         if self.read_only:
             shown = self.last_refreshed.strftime("%H:%M:%S") if self.last_refreshed else "—"
             parts.append(f"refreshed {shown}" + (" (paused)" if self.refresh_paused else ""))
@@ -205,6 +212,40 @@ class CerttuiApp(App[None]):
             self.call_after_refresh(quiet_collector)
             if self.service is not None:
                 self.call_after_refresh(self.recover)
+                if self.catalog_sync is not None:
+                    self.call_after_refresh(self.sync_catalog)
+
+    @work(exclusive=True, group="sync")
+    async def sync_catalog(self) -> None:
+        """Sync the catalog from --demo's stand-in once it is up, showing how far it got."""
+        if self.catalog_sync is None or self.service is None:
+            return
+        regions = list(self.service.settings.regions)
+        done: list[str] = []
+
+        def show(text: str | None) -> None:
+            self.sync_progress = text
+            self._update_top_bar()
+
+        def on_region(region: str, answered: bool) -> None:
+            done.append(region)
+            show(f"syncing catalog {len(done)}/{len(regions)} regions")
+
+        show("starting the stand-in…")
+        try:
+            await asyncio.to_thread(self.catalog_sync)
+            await self.service.load_engine()
+            show(f"syncing catalog 0/{len(regions)} regions")
+            outcome = await self.service.sync(regions, on_region=on_region)
+        except Exception as exc:
+            show(None)
+            self.notify(safe_text(f"catalog sync failed: {exc}"), severity="error",
+                        timeout=8, markup=False)  # fmt: skip
+            return
+        show(None)
+        self.notify(f"catalog synced: {outcome.models_seen} models in "
+                    f"{len(outcome.regions_synced)} regions")  # fmt: skip
+        self.reload()
 
     @work(exclusive=True, group="regressed")
     async def mark_regressions(self) -> None:
