@@ -253,6 +253,8 @@ async def test_a_resumed_job_shows_as_running_again(sqlite_url: str, tui_engine:
         await h.wait_for(lambda: job_id in jobs.table.rows, "the job is listed")
         await h.press("p")
         await h.wait_for(lambda: status_is("PAUSED"), "the job is PAUSED in the database")
+        # Once paused (not pausing: a second p then would stop the calls in flight), p resumes.
+        await h.wait_for(lambda: h.cell(jobs.table, job_id, "status") == "‖ paused", "paused")
         await h.press("p")
         await h.wait_for(lambda: status_is("PROCESSING"), "the job runs again")
         before = h.app.progress[job_id]

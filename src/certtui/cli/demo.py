@@ -41,6 +41,7 @@ class DemoStandin:
         self._socket.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
         self._lock = threading.Lock()
+        self._listening = False
         self._starter: threading.Thread | None = None
         self._ready = threading.Event()
         self._handle: ThreadedStandin | None = None
@@ -51,11 +52,18 @@ class DemoStandin:
         """Whether the server was asked to start (by a command that calls Bedrock)."""
         return self._starter is not None
 
+    def listen(self) -> None:
+        """Accept connections from now on: they wait in the backlog until the server is up."""
+        with self._lock:
+            if not self._listening:
+                self._socket.listen(128)
+                self._listening = True
+
     def start(self) -> None:
         """Start the server in the background (again is harmless); ``wait`` waits for it."""
+        self.listen()
         with self._lock:
             if self._starter is None:
-                self._socket.listen(128)  # calls made before the server is up wait here
                 self._starter = threading.Thread(
                     target=self._start, name="certtui-demo-standin-start", daemon=True
                 )

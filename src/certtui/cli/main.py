@@ -157,7 +157,9 @@ def cli(ctx: click.Context, demo: bool, **flags: Any) -> None:
         from certtui.cli.tui import open_tui
 
         if standin is not None:
-            standin.start()  # the TUI paints at once and syncs the catalog when it is up
+            # The server starts once the TUI has painted (its imports would slow the paint);
+            # a call made before that waits in the socket's backlog.
+            standin.listen()
         # `certtui --demo serve` runs one stand-in; each browser session says SIMULATED too.
         simulated = demo or os.environ.get("CERTTUI_SERVE_SIMULATED") == "1"
         open_tui(settings, read_only=settings.read_only, simulated=simulated, standin=standin)

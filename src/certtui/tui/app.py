@@ -210,10 +210,26 @@ class CerttuiApp(App[None]):
             # Hundreds of thousands of long-lived objects now exist (tables, caches): move them
             # out of the collector's way so full collections stop pausing the interface.
             self.call_after_refresh(quiet_collector)
+            self.call_after_refresh(self.build_screens_ahead)
             if self.service is not None:
                 self.call_after_refresh(self.recover)
                 if self.catalog_sync is not None:
                     self.call_after_refresh(self.sync_catalog)
+
+    def build_screens_ahead(self) -> None:
+        """Build and fill the other main screens once the first is up, so no key waits for it.
+
+        Each is switched to and back within one batch: nothing of it is drawn, the terminal
+        keeps showing the first screen, and its table is filled from the data read already.
+        """
+        current = self.current_mode
+        if not self.is_running or current not in self.MODES or len(self.screen_stack) > 1:
+            return  # a dialog or detail is open: building now would disturb it
+        with self.batch_update():
+            for mode in self.MODES:
+                if mode != current:
+                    self.switch_mode(mode)
+            self.switch_mode(current)
 
     @work(exclusive=True, group="sync")
     async def sync_catalog(self) -> None:
