@@ -165,3 +165,32 @@ async def test_a_pause_from_another_process_starts_no_call_after_the_engine_read
     state = await job_state(sessions, runner.job_id)
     assert state.status == "PAUSED" and "PROCESSING" not in state.units
     assert_consistent(state)
+
+
+async def test_a_second_pause_from_another_process_cancels_the_calls_in_flight(
+    sessions: async_sessionmaker,
+) -> None:
+    # Calls slow enough that none can finish before the second request is read.
+    async with serve(healthy_scenario(6, first_token_ms=20000), latency_ms=20000) as server:
+        await sync_catalog(sessions, server.url)
+        async with clients_for(server.url) as clients:
+            runner, task, _ = await _start(sessions, server.url, clients)
+            await _until(lambda: runner.limiter.calls_in_flight >= 6)
+            await runner.writer.flush()
+            first = await pause_job(sessions, runner.job_id)
+            assert first.live and not first.now
+            await _until(lambda: runner.pausing)  # read at the next heartbeat
+            again = await pause_job(sessions, runner.job_id)
+            assert again.live and again.now
+            await _until(lambda: not runner.pausing, timeout=10)
+            assert runner.limiter.calls_in_flight == 0
+            assert runner.limiter.last_call_started <= runner.pause_requested_at  # type: ignore[operator]
+            paused = await _paused_state(sessions, runner.job_id)
+            assert paused.units == {"QUEUED": 18} and paused.processed == 0
+            assert_consistent(paused)
+            async with sessions() as session:
+                from certtui.store.views import job_config
+
+                assert "pauseNow" not in await job_config(session, runner.job_id)  # consumed
+            runner.cancel()
+            await asyncio.wait_for(task, 30)

@@ -115,7 +115,11 @@ def pause(ctx: Context, job_id: str) -> None:
 
     result = run_async(go())
     where = (
-        "PAUSING: its engine starts no new call within a heartbeat, calls in flight finish"
+        "PAUSED now: its engine cancels its calls in flight within a heartbeat and requeues "
+        "their units"
+        if result.now
+        else "PAUSING: its engine starts no new call within a heartbeat, calls in flight finish"
+        " (pause it again to cancel them)"
         if result.live
         else "PAUSED: no engine was running it"
     )

@@ -22,7 +22,7 @@ from certtui.domain.events import (
 )
 from certtui.engine import leases
 from certtui.engine.breaker import RegionBreaker
-from certtui.engine.control import running_elsewhere
+from certtui.engine.control import PAUSE_NOW, running_elsewhere
 from certtui.engine.events import EventBus
 from certtui.engine.leases import new_lease, new_owner
 from certtui.engine.limits import CallLimiter
@@ -559,8 +559,12 @@ class JobRunner:
 
             async def beat(
                 session: Session, desired: JobStatus | None = desired
-            ) -> tuple[JobStatus | None, JobStateChanged | None]:
+            ) -> tuple[JobStatus | None, JobStateChanged | None, bool]:
                 await self.writer.fence(session)
+                # Asked to pause now by another process (engine/control.py); consumed here, as
+                # the config written below does not carry it.
+                locked = await jobs.lock_job(session, self.job_id)
+                pause_now = bool(locked and (locked[1] or {}).get(PAUSE_NOW))
                 change = None
                 if desired is not None:
                     change = await jobs.set_job_status(
@@ -570,12 +574,12 @@ class JobRunner:
                 self._job_config["lease"] = self._lease()
                 status = await jobs.job_status(session, self.job_id)
                 await jobs.write_config(session, self.job_id, self._job_config)
-                return status, change
+                return status, change, pause_now
 
             try:
                 # One attempt, bounded: the writer reports an outage, and the next beat retries.
                 # Not under the writer's lock: a stuck batch must not let the lease expire.
-                status, change = await self.writer.attempt(beat, exclusive=False)
+                status, change, pause_now = await self.writer.attempt(beat, exclusive=False)
             except LeaseLost as exc:
                 self._lease_lost = exc
                 self._wake.set()
@@ -590,6 +594,9 @@ class JobRunner:
             # A read that raced with a local pause / resume is stale: the next beat rereads.
             if version == self._control_version:
                 self._apply_external(status)
+            if pause_now and self._paused and not self._pause_now:
+                self.bus.publish(LogLine(self.job_id, "info", "paused now from another process"))
+                self.pause_now()
 
     def _apply_external(self, status: JobStatus | None) -> None:
         """Obey a status another process wrote (certtui jobs pause / resume / cancel)."""

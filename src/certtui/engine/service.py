@@ -165,6 +165,7 @@ class CertificationService:
         """
         from certtui.engine import leases
         from certtui.engine.control import find_job, pause_job, resume_request
+        from certtui.store.views import load_job
 
         runner = self.runners.get(job_id)
         if runner is not None:
@@ -179,6 +180,10 @@ class CertificationService:
         async with self.sessions() as session:
             job = await find_job(session, job_id)
             status, live = job.status, leases.running(job.config)
+            view = await load_job(session, job.id)
+        if status is JobStatus.PAUSED and live and view is not None and view.pausing:
+            await pause_job(self.sessions, job_id, bus=self.bus)  # again: pause now
+            return JobStatus.PAUSED
         if status is JobStatus.PAUSED or not live:
             result = await resume_request(self.sessions, job_id, bus=self.bus)
             if not result.live:
