@@ -522,6 +522,7 @@ class JobRunner:
                 raise JobBusy(f"job {self.job_id} changed while claiming it; try again")
             config["lease"] = self._lease()
             config.pop("interrupted", None)
+            config.pop(PAUSE_NOW, None)  # asked of an engine that is gone
             self._job_config = config
             # A job already PROCESSING (a dead owner's, its lease expired) just changes hands.
             if job.status is J.PROCESSING:
