@@ -6,6 +6,10 @@ certifications, starts the Bedrock stand-in in its own process (``certtui simula
 prints, with the targets beside them (never enforced):
 
 * cold start to first paint of the real ``certtui`` in a pseudo-terminal (median of runs);
+* in those runs, the first switch to each other screen (keys 1, 3, then 2 back), key to
+  the screen's title on the terminal (p95 over every switch of every run);
+* cold start to first paint of ``certtui --demo`` (a fresh demo, then one whose catalog is
+  synced), and when its background catalog sync has filled the matrix;
 * key-to-repaint latency p50 / p95 with the app headless, idle and while a job runs at
   concurrency 64 against the stand-in;
 * the peak RSS of the TUI process after loading the cells and running the job.
@@ -61,6 +65,9 @@ ERROR_CATEGORIES = (
 PAUSED_JOB_REGIONS = 5  # the last regions hold the QUEUED units of a paused job
 
 TARGET_FIRST_PAINT_S = 1.0
+TARGET_DEMO_FIRST_PAINT_S = 1.5
+TARGET_FIRST_SWITCH_P95_MS = 150.0
+SWITCHES = (("1", "Models · "), ("3", "Jobs · "), ("2", "Matrix · "))
 TARGET_KEY_P95_MS = 100.0
 TARGET_RSS_MB = 200.0
 STANDIN_START_TIMEOUT_S = 60.0
@@ -92,6 +99,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="stand-in latency of every call (default 200)")  # fmt: skip
     parser.add_argument("--size", default="120x40", type=_size,
                         help="terminal size COLUMNSxLINES (default 120x40)")  # fmt: skip
+    parser.add_argument("--switch-after", type=float, default=1.0, metavar="S",
+                        help="seconds after the first paint before the first screen switch "
+                        "(default 1.0)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=1, help="data and key-timing seed (default 1)")
     parser.add_argument("--history", type=int, default=0, metavar="N",
                         help="N earlier verdicts per certified cell in certification_results "
@@ -496,23 +506,66 @@ class ColdStart:
     first_output: float  # the process wrote its first byte to the terminal
     loading: float  # the "reading the database" screen reached the terminal
     first_paint: float  # the matrix with its 6,000 cells reached the terminal
-    peak_rss_mb: float  # the process's peak RSS (it quits right after the first paint)
+    peak_rss_mb: float  # the process's peak RSS (it quits after the screen switches)
     exit_status: int
+    switches_ms: tuple[tuple[str, float], ...] = ()  # (title, key to title on the terminal)
+    filled: float = float("nan")  # --demo: the catalog sync said it was done
 
 
-def cold_start(db: Path, standin_url: str, size: tuple[int, int], workdir: Path) -> ColdStart:
-    """Run ``certtui --db … --endpoint-url …`` in a pseudo-terminal until the matrix shows."""
+class Watch:
+    """Waits for a text to reach the terminal after a moment (a key press)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.text: str | None = None
+        self.buffer = ""
+        self.found = threading.Event()
+        self.at = 0.0
+
+    def expect(self, text: str) -> None:
+        with self.lock:
+            self.text, self.buffer = text, ""
+            self.found.clear()
+
+    def feed(self, chunk: str, now: float) -> None:
+        with self.lock:
+            if self.text is None:
+                return
+            self.buffer = (self.buffer + chunk)[-65536:]
+            if self.text in self.buffer:
+                self.text, self.at = None, now
+                self.found.set()
+
+
+def cold_start(
+    db: Path | None,
+    standin_url: str | None,
+    size: tuple[int, int],
+    workdir: Path,
+    *,
+    switch_after: float | None = None,
+) -> ColdStart:
+    """Run ``certtui --db … --endpoint-url …`` in a pseudo-terminal until the matrix shows.
+
+    ``db`` None: ``certtui --demo`` (its own stand-in and demo database under ``workdir``);
+    the run then also waits for the catalog sync. ``switch_after``: that long after the first
+    paint, switch to each other screen (SWITCHES) and time each key to its title.
+    """
     import fcntl
     import pty
     import struct
     import termios
 
-    marker = f"Matrix · {MODELS} of {MODELS} models × {REGIONS} regions"
+    demo = db is None
+    marker = "Matrix · " if demo else f"Matrix · {MODELS} of {MODELS} models × {REGIONS} regions"
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
-    command = [certtui_command(), "--db", f"sqlite:///{db}", "--endpoint-url", standin_url]
+    command = [certtui_command(), "--demo"] if demo else [
+        certtui_command(), "--db", f"sqlite:///{db}", "--endpoint-url", str(standin_url)
+    ]  # fmt: skip
     seen: dict[str, float] = {}
     done = threading.Event()
+    watch = Watch()
 
     def read_terminal() -> None:
         import codecs
@@ -528,7 +581,9 @@ def cold_start(db: Path, standin_url: str, size: tuple[int, int], workdir: Path)
                 break
             now = time.monotonic()
             seen.setdefault("output", now)
-            tail = (tail + decoder.decode(chunk))[-(len(marker) * 4 + 65536) :]
+            text = decoder.decode(chunk)
+            watch.feed(text, now)
+            tail = (tail + text)[-(len(marker) * 4 + 65536) :]
             if "loading" not in seen and "reading the database" in tail:
                 seen["loading"] = now
             if "paint" not in seen and marker in tail:
@@ -543,6 +598,22 @@ def cold_start(db: Path, standin_url: str, size: tuple[int, int], workdir: Path)
     reader = threading.Thread(target=read_terminal, daemon=True)
     reader.start()
     done.wait(FIRST_PAINT_TIMEOUT_S)
+    filled = float("nan")
+    switches: list[tuple[str, float]] = []
+    if "paint" in seen and demo:
+        watch.expect("catalog synced")
+        if watch.found.wait(FIRST_PAINT_TIMEOUT_S):
+            filled = watch.at - start
+    if "paint" in seen and switch_after is not None:
+        time.sleep(switch_after)
+        for key, title in SWITCHES:
+            watch.expect(title)
+            pressed = time.monotonic()
+            os.write(master, key.encode())
+            if not watch.found.wait(KEY_TIMEOUT_S):
+                switches.append((title, float("nan")))
+                break
+            switches.append((title, (watch.at - pressed) * 1000))
     # The process's own high-water mark, read before it quits: its ru_maxrss would not do, as
     # Linux carries the RSS of the process that forked it (this one, holding the database it
     # built) over the exec into it.
@@ -561,6 +632,8 @@ def cold_start(db: Path, standin_url: str, size: tuple[int, int], workdir: Path)
         first_paint=seen["paint"] - start,
         peak_rss_mb=high_water,
         exit_status=status,
+        switches_ms=tuple(switches),
+        filled=filled,
     )
 
 
@@ -969,12 +1042,55 @@ def verdict(met: bool) -> str:
     return "met" if met else "MISSED"
 
 
+def switch_times(starts: Sequence[ColdStart]) -> list[float]:
+    """Every first switch of every run, ms (a switch that never showed counts as infinite)."""
+    return [
+        ms if ms == ms else float("inf")  # NaN: the title never reached the terminal
+        for run in starts
+        for _, ms in run.switches_ms
+    ]
+
+
+def print_switches(args: argparse.Namespace, starts: Sequence[ColdStart]) -> float:
+    """The first switch to each screen in each cold start; returns their p95 in ms."""
+    print()
+    print(f"first switch  in each cold start above, {args.switch_after:g} s after the first "
+          "paint: key to the screen's title on the terminal, ms")  # fmt: skip
+    titles = [title.split(" ·")[0] for _, title in SWITCHES]
+    print(f"{'run':>6}  " + "  ".join(f"{'→ ' + t:>10}" for t in titles))
+    for index, run in enumerate(starts, 1):
+        print(f"{index:>6}  " + "  ".join(f"{ms:>10.1f}" for _, ms in run.switches_ms))
+    times = switch_times(starts)
+    p95 = _percentile(times, 95)
+    print(f"{'p50':>6}  {_percentile(times, 50):>10.1f}   p95 {p95:.1f}  max {max(times):.1f} "
+          f"({len(times)} switches)")  # fmt: skip
+    return p95
+
+
+def print_demo(args: argparse.Namespace, demos: Sequence[ColdStart]) -> float:
+    """The `certtui --demo` cold starts; returns their median first paint in s."""
+    print()
+    print(f"demo start    {len(demos)} run(s) of `certtui --demo` in a {args.size[0]}x"
+          f"{args.size[1]} pseudo-terminal: run 1 on a fresh demo (empty catalog), the others on "
+          "the demo database it synced")  # fmt: skip
+    print(f"{'run':>6}  {'first byte s':>12}  {'first paint s':>13}  {'catalog synced s':>16}  "
+          f"{'peak RSS MB':>11}  exit")  # fmt: skip
+    for index, run in enumerate(demos, 1):
+        print(f"{index:>6}  {run.first_output:>12.3f}  {run.first_paint:>13.3f}  "
+              f"{run.filled:>16.3f}  {run.peak_rss_mb:>11.1f}  {run.exit_status}")  # fmt: skip
+    paint = statistics.median(run.first_paint for run in demos)
+    print(f"{'median':>6}  {statistics.median(r.first_output for r in demos):>12.3f}  "
+          f"{paint:>13.3f}  {statistics.median(r.filled for r in demos):>16.3f}")  # fmt: skip
+    return paint
+
+
 def print_report(
     args: argparse.Namespace,
     data: dict[str, Any],
     starts: list[ColdStart],
     keys: dict[str, Any],
     engine: str = "inline",
+    demos: Sequence[ColdStart] = (),
 ) -> None:
     """Every figure, with the targets beside the three that have one."""
     print()
@@ -999,6 +1115,8 @@ def print_report(
     print(f"{'median':>6}  {statistics.median(r.first_output for r in starts):>12.3f}  "
           f"{statistics.median(r.loading for r in starts):>9.3f}  {paint:>13.3f}  "
           f"{statistics.median(r.peak_rss_mb for r in starts):>11.1f}")  # fmt: skip
+    switch_p95 = print_switches(args, starts)
+    demo_paint = print_demo(args, demos) if demos else float("nan")
 
     print()
     print(
@@ -1071,6 +1189,21 @@ def print_report(
     rss = peak_rss(keys)
     print(f"  peak RSS of the TUI process     {rss:7.1f} MB   target ≤ {TARGET_RSS_MB:.0f} MB"
           f"    {verdict(rss <= TARGET_RSS_MB)}")  # fmt: skip
+    if demos:
+        met = verdict(demo_paint <= TARGET_DEMO_FIRST_PAINT_S)
+        print(
+            f"  demo first paint (median)       {demo_paint:7.3f} s    target ≤ "
+            f"{TARGET_DEMO_FIRST_PAINT_S:.1f} s     {met}"
+            f"  ({demo_paint / TARGET_DEMO_FIRST_PAINT_S:.2f}× the target)"
+        )
+    met = verdict(switch_p95 <= TARGET_FIRST_SWITCH_P95_MS)
+    print(
+        f"  first switch to a screen p95    {switch_p95:7.1f} ms   target ≤ "
+        f"{TARGET_FIRST_SWITCH_P95_MS:.0f} ms    {met}"
+        f"  ({switch_p95 / TARGET_FIRST_SWITCH_P95_MS:.2f}× the target)"
+    )
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"  load average at the end         {load}")
     if not keys["load_window"]["job_running"]:
         print("  note: the job finished before the last key; raise --job-regions")
 
@@ -1124,9 +1257,19 @@ def main(args: argparse.Namespace) -> None:
                   f"{args.latency_ms:g} ms per call", flush=True)  # fmt: skip
             starts = []
             for _ in range(args.repeat):
-                starts.append(cold_start(db, standin.url, args.size, workdir))
+                starts.append(cold_start(db, standin.url, args.size, workdir,
+                                         switch_after=args.switch_after))  # fmt: skip
                 print(f"              cold start {len(starts)}: first paint "
                       f"{starts[-1].first_paint:.3f} s", flush=True)  # fmt: skip
+            demos = []
+            demo_db = workdir / "xdg" / "data" / "certtui" / "demo.db"
+            for stale in demo_db.parent.glob(demo_db.name + "*"):
+                stale.unlink()  # run 1 is a fresh demo
+            for _ in range(args.repeat):
+                demos.append(cold_start(None, None, args.size, workdir))
+                print(f"              demo start {len(demos)}: first paint "
+                      f"{demos[-1].first_paint:.3f} s, catalog synced "
+                      f"{demos[-1].filled:.3f} s", flush=True)  # fmt: skip
             engines = ("process", "inline") if args.engine == "both" else (args.engine,)
             keys = {}
             pristine = workdir / "bench-tui.pristine"
@@ -1141,7 +1284,9 @@ def main(args: argparse.Namespace) -> None:
         finally:
             standin.stop()
         for engine in engines:
-            print_report(args, data, starts, keys[engine], engine)
+            print_report(
+                args, data, starts, keys[engine], engine, demos if engine == engines[0] else ()
+            )
         if len(engines) > 1:
             print()
             print("engine modes side by side (key-to-repaint under load, units/s, peak TUI RSS)")

@@ -386,3 +386,66 @@ def test_sighup_with_on_disconnect_leave_lets_the_job_finish_in_its_engine(
     assert done == "COMPLETED"
     log = tmp_path / "data" / "certtui" / "jobs"
     assert [path.suffix for path in log.iterdir()] == [".log"]
+
+
+CALLS = re.compile(r"\b(\d+)/(\d+)\b")
+
+
+def test_p_shows_pausing_then_paused_and_no_call_starts_after_it(
+    tmp_path: Path, terminal: Terminal
+) -> None:
+    """`p` on a running job: PAUSING while its calls in flight finish, then PAUSED; the stand-in
+    (in this process, so its arrival times share the terminal's clock) sees no new call."""
+    from certtui.standin.server import start_in_thread
+
+    database = tmp_path / "certtui.db"
+    url = f"sqlite:///{database}"
+    with start_in_thread(latency_ms=1500) as standin:  # calls take a while
+        synced = run_certtui(
+            "--db", url, "--endpoint-url", standin.url, "models", "sync", "--region", REGION,
+            env={"XDG_DATA_HOME": str(tmp_path / "data"), "AWS_ACCESS_KEY_ID": "AKIDE2E",
+                 "AWS_SECRET_ACCESS_KEY": "e2e", "AWS_EC2_METADATA_DISABLED": "true"},
+        )  # fmt: skip
+        assert synced.returncode == 0, synced.stderr
+        exit_file = start_certtui(terminal, tmp_path, "--db", url, "--endpoint-url", standin.url)
+        terminal.wait_for(lambda s: line_with(s, "Matrix · ") and line_with(s, " of "), "matrix")
+        terminal.keys(f"/{FILTER}", "Enter")
+        terminal.wait_for(lambda s: line_with(s, f"filter '{FILTER}'"), "the filter")
+        terminal.keys("Right", "c")
+        terminal.wait_for(lambda s: line_with(s, "started"), "the job to start")
+        terminal.keys("3")
+
+        def calls_in_flight(screen: str) -> int | None:
+            row = line_with(screen, "⟳ running")
+            counts = CALLS.findall(row or "")
+            return int(counts[1][0]) if len(counts) >= 2 and int(counts[1][0]) > 0 else None
+
+        terminal.wait_for(calls_in_flight, "the job running with calls in flight")
+        terminal.keys("p")
+        pausing = terminal.wait_for(lambda s: line_with(s, "‖… pausing"), "PAUSING")
+        seen_pausing = time.monotonic()
+        # Shown in the same row: the calls in flight when the pause was taken, or fewer since.
+        in_flight = int(CALLS.findall(pausing)[1][0])
+        title = terminal.wait_for(lambda s: line_with(s, "Jobs · "), "the title")
+        assert "0 running · 1 pausing · 0 paused" in title, title
+        terminal.wait_for(lambda s: line_with(s, "‖ paused"), "PAUSED")
+        paused_title = terminal.wait_for(lambda s: line_with(s, "1 paused"), "the title counts")
+        assert "0 running · 1 paused" in paused_title, paused_title
+        # Only calls already on their way when the pause was shown reached the stand-in after.
+        arrived_after = [t for t in standin.stats.call_starts if t > seen_pausing]
+        assert len(arrived_after) <= in_flight, (arrived_after, in_flight)
+        assert sum(standin.stats.in_flight_now.values()) == 0
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+            (status,) = connection.execute("SELECT status FROM certification_jobs").fetchone()
+            rows = connection.execute("SELECT status FROM model_certifications")
+            units = [row[0] for row in rows]
+        assert status == "PAUSED" and units == ["QUEUED"], (status, units)
+
+        terminal.keys("q")
+        terminal.wait_for(lambda s: line_with(s, "Pause and quit") or exit_file.exists() or None,
+                          "the quit")  # fmt: skip
+        if not exit_file.exists():
+            terminal.keys("Tab", "Enter")
+        assert terminal.wait_for(
+            lambda _: exit_file.read_text().strip() if exit_file.exists() else None, "the exit"
+        ) == "0"  # fmt: skip

@@ -165,7 +165,7 @@ async def test_mark_models_pick_regions_and_watch_the_job(sqlite_url: str, tui_e
         assert (
             h.cell(jobs.table, job.id, "ok") == "4" and h.cell(jobs.table, job.id, "failed") == "0"
         )
-        await h.wait_for(lambda: h.text("#jobs-title") == "Jobs · 1 recent · 0 active",
+        await h.wait_for(lambda: h.text("#jobs-title") == "Jobs · 1 recent · 0 running · 0 paused",
                          "the title counts no active job")  # fmt: skip
         certs = await h.certifications()
         assert sorted(certs) == sorted(
@@ -206,7 +206,7 @@ async def test_pause_resume_and_cancel_a_running_job(sqlite_url: str, tui_engine
         jobs = h.app.screen
         await h.wait_for(lambda: job_id in jobs.table.rows, "the job is listed")
         await h.wait_for(lambda: h.cell(jobs.table, job_id, "status") == "⟳ running", "running")
-        assert h.text("#jobs-title") == "Jobs · 1 recent · 1 active"
+        assert h.text("#jobs-title") == "Jobs · 1 recent · 1 running · 0 paused"
         await h.wait_for(lambda: h.cell(jobs.table, job_id, "calls") != "–", "live calls")
         assert h.cell(jobs.table, job_id, "calls").endswith("/4")  # in flight / global limit
 
@@ -255,6 +255,8 @@ async def test_a_resumed_job_shows_as_running_again(sqlite_url: str, tui_engine:
         await h.wait_for(lambda: job_id in jobs.table.rows, "the job is listed")
         await h.press("p")
         await h.wait_for(lambda: status_is("PAUSED"), "the job is PAUSED in the database")
+        # Once paused (not pausing: a second p then would stop the calls in flight), p resumes.
+        await h.wait_for(lambda: h.cell(jobs.table, job_id, "status") == "‖ paused", "paused")
         await h.press("p")
         await h.wait_for(lambda: status_is("PROCESSING"), "the job runs again")
         before = h.app.progress[job_id]

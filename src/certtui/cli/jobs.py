@@ -48,6 +48,7 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
                     "succeeded": job.succeeded,
                     "failed": job.failed,
                     "live": job.live,
+                    "pausing": job.pausing,
                     "createdBy": job.created_by,
                     "createdAt": job.created_at.isoformat(timespec="seconds"),
                 }
@@ -71,10 +72,12 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
         table.add_column(column, no_wrap=True)
     table.add_column("by", overflow="ellipsis", no_wrap=True, min_width=6)
     table.add_column("created", no_wrap=True)
-    from certtui.domain.text import safe_text
+    from certtui.domain.job_display import shown_status
 
     for row in rows:
-        status = row["status"] + (" (live)" if row["live"] else "")
+        # PAUSED with units still running reads PAUSING (domain.job_display).
+        status = shown_status(row["status"], pausing=row["pausing"])
+        status += " (live)" if row["live"] else ""
         created = row["createdAt"].replace("T", " ")[:16]  # to the minute
         cells = (
             row["id"][:8], row["type"], status, f"{row['processed']}/{row['total']}",
@@ -108,7 +111,7 @@ def show(ctx: Context, job_id: str, as_json: bool) -> None:
 @click.argument("job_id")
 @pass_context
 def pause(ctx: Context, job_id: str) -> None:
-    """Pause a job (a running engine stops dispatching; in-flight units finish)."""
+    """Pause a job: its engine starts no new call; calls in flight finish (it reads PAUSING)."""
     from certtui.engine.control import pause_job
     from certtui.store.opening import open_database
 
@@ -117,10 +120,16 @@ def pause(ctx: Context, job_id: str) -> None:
             return await pause_job(database.sessions, job_id)
 
     result = run_async(go())
-    where = "its engine will stop dispatching" if result.live else "no engine was running it"
-    click.echo(
-        safe_text(f"job {result.job_id} PAUSED ({where}); resume with `certtui jobs resume`")
+    where = (
+        "PAUSED now: its engine cancels its calls in flight within a heartbeat and requeues "
+        "their units"
+        if result.now
+        else "PAUSING: its engine starts no new call within a heartbeat, calls in flight finish"
+        " (pause it again to cancel them)"
+        if result.live
+        else "PAUSED: no engine was running it"
     )
+    click.echo(safe_text(f"job {result.job_id} {where}; resume with `certtui jobs resume`"))
 
 
 @jobs.command(writes=True)
@@ -140,7 +149,7 @@ def cancel(ctx: Context, job_id: str) -> None:
     click.echo(safe_text(f"job {result.job_id} CANCELLED ({where})"))
 
 
-@jobs.command(writes=True)
+@jobs.command(writes=True, bedrock="catalog")
 @click.argument("job_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
 @click.option(

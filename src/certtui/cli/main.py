@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from certtui import __version__
-from certtui.cli.context import READ_ONLY_SOURCES, Context, run_async
+from certtui.cli.context import READ_ONLY_SOURCES, Context
 from certtui.cli.encoding import choose_glyphs, configure_streams
 from certtui.errors import EXIT_CANNOT_RUN, EXIT_USAGE, CerttuiError, UsageError
 
@@ -154,24 +154,31 @@ def cli(ctx: click.Context, demo: bool, **flags: Any) -> None:
             f"--demo writes its demo database and this invocation is read-only "
             f"({READ_ONLY_SOURCES}): drop one of them"
         )
+    standin = None
     if demo:
-        from certtui.cli.tui import start_demo, sync_demo_catalog
+        from certtui.cli.demo import DemoStandin, demo_settings
 
-        settings, handle = start_demo(settings)
-        ctx.call_on_close(handle.stop)  # type: ignore[attr-defined]
+        # Only the port is taken now: the stand-in starts for what calls Bedrock (see
+        # cli/demo.py), in the background, so nothing waits for it that does not need it.
+        standin = DemoStandin()
+        ctx.call_on_close(standin.stop)
+        settings = demo_settings(settings, standin.url)
         click.echo(
             f"certtui --demo: SIMULATED Bedrock stand-in on {settings.endpoint_url}, demo "
             f"database {settings.database_url}",
             err=True,
         )
-        run_async(sync_demo_catalog(settings))
-    ctx.obj = Context(settings, demo=demo)
+    ctx.obj = Context(settings, demo=demo, standin=standin)
     if ctx.invoked_subcommand is None:
         from certtui.cli.tui import open_tui
 
+        if standin is not None:
+            # The server starts once the TUI has painted (its imports would slow the paint);
+            # a call made before that waits in the socket's backlog.
+            standin.listen()
         # `certtui --demo serve` runs one stand-in; each browser session says SIMULATED too.
         simulated = demo or os.environ.get("CERTTUI_SERVE_SIMULATED") == "1"
-        open_tui(settings, read_only=settings.read_only, simulated=simulated)
+        open_tui(settings, read_only=settings.read_only, simulated=simulated, standin=standin)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,7 +23,7 @@ def models() -> None:
     """The model catalog."""
 
 
-@models.command(writes=True)
+@models.command(writes=True, bedrock="endpoint")
 @click.option(
     "--region",
     "regions",

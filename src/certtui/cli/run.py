@@ -67,7 +67,7 @@ def parse_regions(repeated: tuple[str, ...], joined: str | None, settings: Setti
         raise UsageError(str(exc)) from None
 
 
-@click.command(cls=Command, writes=True)
+@click.command(cls=Command, writes=True, bedrock="catalog")
 @click.option("--model", "models", multiple=True, metavar="ID", help="Model id (repeatable).")
 @click.option("--all", "all_models", is_flag=True, help="Every active chat model in the catalog.")
 @click.option("--region", "regions", multiple=True, metavar="REGION", help="Region (repeatable).")

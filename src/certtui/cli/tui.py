@@ -1,4 +1,4 @@
-"""Opening the TUI (``certtui``, ``certtui monitor``), and ``--demo``'s stand-in."""
+"""Opening the TUI (``certtui``, ``certtui monitor``)."""
 
 from __future__ import annotations
 
@@ -16,46 +16,10 @@ from certtui.domain import glyphs
 from certtui.errors import CannotRunError, UsageError
 
 if TYPE_CHECKING:
+    from certtui.cli.demo import DemoStandin
     from certtui.store.opening import Database
 
 MIN_COLUMNS, MIN_LINES = 60, 16
-
-
-def start_demo(settings: Settings) -> tuple[Settings, object]:
-    """Start the stand-in on loopback in its own thread; point a separate demo database at it."""
-    from certtui.standin.scenario import default_scenario
-    from certtui.standin.server import start_in_thread
-
-    # The stand-in checks no signature, but the SDK needs something to sign with, and must
-    # never look for the instance-metadata service.
-    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
-    if not settings.profile:
-        os.environ["AWS_ACCESS_KEY_ID"] = "AKIDCERTTUIDEMO"
-        os.environ["AWS_SECRET_ACCESS_KEY"] = "certtui-demo-not-a-secret"
-        os.environ.pop("AWS_SESSION_TOKEN", None)
-    handle = start_in_thread(seed=0)
-    demo = replace(
-        settings,
-        endpoint_url=handle.url,
-        database_url=f"sqlite:///{settings.data_dir / 'demo.db'}",
-        regions=tuple(region.name for region in default_scenario().regions),
-        retry_base=min(settings.retry_base, 0.25),
-    )
-    return demo, handle
-
-
-async def sync_demo_catalog(settings: Settings) -> None:
-    """Discovery against the stand-in, into the demo database."""
-    from certtui.bedrock.clients import BedrockClients
-    from certtui.engine.access import bedrock_settings
-    from certtui.engine.discovery import sync_catalog
-    from certtui.store.opening import open_database
-
-    async with (
-        open_database(settings) as database,
-        BedrockClients(bedrock_settings(settings)) as clients,
-    ):
-        await sync_catalog(database.sessions, clients, list(settings.regions))
 
 
 def check_terminal() -> None:
@@ -77,13 +41,32 @@ def check_terminal() -> None:
 
 
 def open_tui(
-    settings: Settings, *, read_only: bool, simulated: bool = False, refresh_seconds: float = 2.0
+    settings: Settings,
+    *,
+    read_only: bool,
+    simulated: bool = False,
+    refresh_seconds: float = 2.0,
+    standin: DemoStandin | None = None,
 ) -> None:
-    """Run the TUI until the operator quits (database problems are reported before it opens)."""
-    run_async(_run(settings, read_only=read_only, simulated=simulated, refresh=refresh_seconds))
+    """Run the TUI until the operator quits (database problems are reported before it opens).
+
+    With ``standin`` (``--demo``) the TUI paints at once and syncs the demo catalog in the
+    background once the stand-in is up, showing its progress.
+    """
+    run_async(
+        _run(settings, read_only=read_only, simulated=simulated, refresh=refresh_seconds,
+             standin=standin)
+    )  # fmt: skip
 
 
-async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh: float) -> None:
+async def _run(
+    settings: Settings,
+    *,
+    read_only: bool,
+    simulated: bool,
+    refresh: float,
+    standin: DemoStandin | None = None,
+) -> None:
     from certtui.engine.live import live_events
     from certtui.store.opening import open_database
     from certtui.tui.app import CerttuiApp
@@ -101,7 +84,10 @@ async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh:
                 await app.run_async()
             else:
                 async with engine_service(settings, database) as service:
-                    app = CerttuiApp(database, service=service, simulated=simulated, live=live)
+                    app = CerttuiApp(
+                        database, service=service, simulated=simulated, live=live,
+                        catalog_sync=None if standin is None else standin.wait,
+                    )  # fmt: skip
                     await app.run_async()
     if app.stopped_by is not None and app.left_running:
         ids = ", ".join(job_id[:8] for job_id in app.left_running)

@@ -12,6 +12,7 @@ import asyncio
 import heapq
 import itertools
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
@@ -134,6 +135,10 @@ class CallLimiter:
 
     ``cluster`` makes the global and region limits cluster-wide (see the module's docstring);
     whoever made the limiter closes it (``aclose``), which gives every cluster slot back.
+
+    A hold (a pause) stops every new call at the door: a call that has not started waits
+    until the hold is lifted, calls in flight finish, and ``on_drained`` is told when the
+    last of them has (what an honest pause waits for before it says PAUSED).
     """
 
     def __init__(
@@ -181,6 +186,12 @@ class CallLimiter:
     def _heard_throttle(self, region: str, model: str, limit: int) -> None:
         if self.model(region, model).adopt(limit):
             self.shared_throttles += 1
+        self.calls_in_flight = 0
+        self.calls_started = 0
+        self.last_call_started: float | None = None  # time.monotonic() of the last call let in
+        self.on_drained: Callable[[], None] | None = None
+        self._open = asyncio.Event()
+        self._open.set()
 
     def region(self, region: str) -> Gate:
         """The gate of one region."""
@@ -204,6 +215,25 @@ class CallLimiter:
         """Calls in flight now."""
         return self.global_gate.in_use
 
+    @property
+    def held(self) -> bool:
+        """Whether new calls wait (a pause holds them)."""
+        return not self._open.is_set()
+
+    def hold(self) -> None:
+        """From now on no call starts; the calls in flight go on to their end."""
+        self._open.clear()
+        if self.calls_in_flight == 0:
+            self._drained()
+
+    def release_hold(self) -> None:
+        """Let calls start again."""
+        self._open.set()
+
+    def _drained(self) -> None:
+        if self.on_drained is not None:
+            self.on_drained()
+
     @asynccontextmanager
     async def slot(
         self, region: str, model: str, *, urgent: bool = False
@@ -213,18 +243,38 @@ class CallLimiter:
         gates = (adaptive.gate, self.region(region), self.global_gate)
         taken: list[Gate] = []
         held: list[Any] = []
+        started = False
         try:
-            for gate in gates:
-                await gate.acquire(urgent=urgent)
-                taken.append(gate)
-            if self.cluster is not None:
-                await self._take_cluster_slots(region, held)
+            while True:
+                await self._open.wait()
+                for gate in gates:
+                    await gate.acquire(urgent=urgent)
+                    taken.append(gate)
+                if self.cluster is not None:
+                    await self._take_cluster_slots(region, held)
+                if not self.held:
+                    break
+                # Held while this call waited for its slots: give them back, wait again.
+                if held:
+                    await asyncio.shield(self._give(held))
+                    held.clear()
+                for gate in reversed(taken):
+                    gate.release()
+                taken.clear()
+            started = True
+            self.calls_in_flight += 1
+            self.calls_started += 1
+            self.last_call_started = time.monotonic()
             yield adaptive
         finally:
             if held:
                 await asyncio.shield(self._give(held))
             for gate in reversed(taken):
                 gate.release()
+            if started:
+                self.calls_in_flight -= 1
+                if self.held and self.calls_in_flight == 0:
+                    self._drained()
 
     async def _take_cluster_slots(self, region: str, held: list[Any]) -> None:
         assert self.cluster is not None

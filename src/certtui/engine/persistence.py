@@ -130,6 +130,22 @@ class JobWriter:
         self._finished.append(Finished(certification_id, result))
         self._pending.set()
 
+    async def requeue(self, certification_ids: list[str]) -> list[Any]:
+        """Put units held back by a pause to QUEUED (their pending starts are dropped).
+
+        Runs under the lock, so no batch is writing their start meanwhile; raises
+        DatabaseOutage when the database is away (the units stay as they are).
+        """
+
+        async def work(session: Session) -> list[Any]:
+            for certification_id in certification_ids:
+                self._started.pop(certification_id, None)
+            events = await certifications.requeue_units(session, self.job_id, certification_ids)
+            await self.fence(session)
+            return events
+
+        return await self.attempt(work)
+
     @property
     def task(self) -> asyncio.Task[None] | None:
         """The flush loop while it runs; it ends early only on an error that is not an outage."""
@@ -139,6 +155,11 @@ class JobWriter:
     def queued(self) -> int:
         """How many unit updates wait to be written."""
         return len(self._started) + len(self._finished)
+
+    @property
+    def results_held(self) -> int:
+        """How many unit verdicts wait to be written."""
+        return len(self._finished)
 
     @property
     def units_held(self) -> int:

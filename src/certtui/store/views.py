@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from certtui.domain.applicability import not_applicable_reason
-from certtui.domain.enums import CertificationStatus
+from certtui.domain.enums import CertificationStatus, JobStatus
 from certtui.domain.leases import HolderGone, job_is_live
 from certtui.store import history
 from certtui.store.models import (
@@ -273,16 +273,38 @@ class JobView:
     started_at: datetime | None
     live: bool  # a process holds it now (``job_is_live``)
     duration_ms: int | None = None
+    pausing: bool = False  # PAUSED, units still PROCESSING (domain.job_display)
 
 
-def _job_view(job: CertificationJob, gone: HolderGone | None = None) -> JobView:
+def _job_view(
+    job: CertificationJob,
+    gone: HolderGone | None = None,
+    pausing: frozenset[str] = frozenset(),
+) -> JobView:
     return JobView(
         job_id=job.id, type=job.type.value, status=job.status.value, total=job.total_models,
         processed=job.processed_models, succeeded=job.success_count,
         failed=job.failure_count, regions=tuple(job.regions or ()),
         created_by=job.created_by, created_at=job.created_at, started_at=job.started_at,
         live=job_is_live(job.status, job.config, gone=gone), duration_ms=job.duration,
+        pausing=job.id in pausing,
     )  # fmt: skip
+
+
+async def _pausing(session: AsyncSession, jobs: Sequence[CertificationJob]) -> frozenset[str]:
+    """The PAUSED jobs among ``jobs`` that still have units PROCESSING (they read PAUSING)."""
+    paused = [job.id for job in jobs if job.status is JobStatus.PAUSED]
+    if not paused:
+        return frozenset()
+    rows = await session.scalars(
+        sa.select(ModelCertification.job_id)
+        .where(
+            ModelCertification.job_id.in_(paused),
+            ModelCertification.status == CertificationStatus.PROCESSING,
+        )
+        .distinct()
+    )
+    return frozenset(rows)
 
 
 async def load_jobs(
@@ -298,7 +320,9 @@ async def load_jobs(
         .order_by(CertificationJob.created_at.desc(), CertificationJob.id)
         .limit(limit)
     )
-    return [_job_view(job, gone) for job in rows]
+    jobs = list(rows)
+    pausing = await _pausing(session, jobs)
+    return [_job_view(job, gone, pausing) for job in jobs]
 
 
 async def load_job(
@@ -306,7 +330,7 @@ async def load_job(
 ) -> JobView | None:
     """One job by its full id, or None."""
     job = await session.get(CertificationJob, job_id)
-    return None if job is None else _job_view(job, gone)
+    return None if job is None else _job_view(job, gone, await _pausing(session, [job]))
 
 
 async def job_exists(session: AsyncSession, job_id: str) -> bool:

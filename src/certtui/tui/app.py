@@ -81,8 +81,13 @@ class CerttuiApp(App[None]):
         simulated: bool = False,
         start_mode: str = "matrix",
         live: Any = None,
+        catalog_sync: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
+        # --demo: waits (blocking, so in a thread) until the stand-in serves; then the catalog
+        # is synced in the background, after the first paint.
+        self.catalog_sync = catalog_sync
+        self.sync_progress: str | None = None
         self.database = database
         # Other processes' transitions as events (engine.live.LiveEvents, PostgreSQL only):
         # while it is connected nothing polls the database.
@@ -179,6 +184,8 @@ class CerttuiApp(App[None]):
         badges = ["[reverse] READ-ONLY [/]" if self.read_only else "read-write"]
         if self.simulated:
             badges.append("[reverse] SIMULATED [/]")
+        if self.sync_progress:
+            badges.append(self.sync_progress)
         if self.read_only:
             none = glyphs.current().none
             shown = self.last_refreshed.strftime("%H:%M:%S") if self.last_refreshed else none
@@ -262,8 +269,58 @@ class CerttuiApp(App[None]):
             # Hundreds of thousands of long-lived objects now exist (tables, caches): move them
             # out of the collector's way so full collections stop pausing the interface.
             self.call_after_refresh(quiet_collector)
+            self.call_after_refresh(self.build_screens_ahead)
             if self.service is not None:
                 self.call_after_refresh(self.recover)
+                if self.catalog_sync is not None:
+                    self.call_after_refresh(self.sync_catalog)
+
+    def build_screens_ahead(self) -> None:
+        """Build and fill the other main screens once the first is up, so no key waits for it.
+
+        Each is switched to and back within one batch: nothing of it is drawn, the terminal
+        keeps showing the first screen, and its table is filled from the data read already.
+        """
+        current = self.current_mode
+        if not self.is_running or current not in self.MODES or len(self.screen_stack) > 1:
+            return  # a dialog or detail is open: building now would disturb it
+        with self.batch_update():
+            for mode in self.MODES:
+                if mode != current:
+                    self.switch_mode(mode)
+            self.switch_mode(current)
+
+    @work(exclusive=True, group="sync")
+    async def sync_catalog(self) -> None:
+        """Sync the catalog from --demo's stand-in once it is up, showing how far it got."""
+        if self.catalog_sync is None or self.service is None:
+            return
+        regions = list(self.service.settings.regions)
+        done: list[str] = []
+
+        def show(text: str | None) -> None:
+            self.sync_progress = text
+            self._update_top_bar()
+
+        def on_region(region: str, answered: bool) -> None:
+            done.append(region)
+            show(f"syncing catalog {len(done)}/{len(regions)} regions")
+
+        show("starting the stand-in…")
+        try:
+            await asyncio.to_thread(self.catalog_sync)
+            await self.service.load_engine()
+            show(f"syncing catalog 0/{len(regions)} regions")
+            outcome = await self.service.sync(regions, on_region=on_region)
+        except Exception as exc:
+            show(None)
+            self.notify(safe_text(f"catalog sync failed: {exc}"), severity="error",
+                        timeout=8, markup=False)  # fmt: skip
+            return
+        show(None)
+        self.notify(f"catalog synced: {outcome.models_seen} models in "
+                    f"{len(outcome.regions_synced)} regions")  # fmt: skip
+        self.reload()
 
     @work(exclusive=True, group="regressed")
     async def mark_regressions(self) -> None:

@@ -132,10 +132,17 @@ def apply_job_event(jobs: list[JobView], event: JobStateChanged | JobProgress) -
     """Bring the job's view up to date with ``event``; False when the job is not in ``jobs``."""
     for index, job in enumerate(jobs):
         if job.job_id == event.job_id:
+            # A progress event says whether calls are still finishing; a status change to
+            # PAUSED leaves that as the last progress (or the database) said.
+            pausing = (
+                event.pausing
+                if isinstance(event, JobProgress)
+                else job.pausing and event.status.value == "PAUSED"
+            )
             jobs[index] = replace(
                 job, status=event.status.value, total=event.total, processed=event.processed,
                 succeeded=event.succeeded, failed=event.failed,
-                live=job.live and not event.status.is_terminal,
+                live=job.live and not event.status.is_terminal, pausing=pausing,
             )  # fmt: skip
             return True
     return False

@@ -8,7 +8,9 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist
 
 from certtui.domain import glyphs
+from certtui.domain.enums import JobStatus
 from certtui.domain.events import JobProgress
+from certtui.domain.job_display import job_counts, shown_status
 from certtui.domain.text import safe_text
 from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
@@ -41,6 +43,7 @@ def status_label(status: str) -> str:
         "PENDING": f"{g.pending} pending",
         "QUEUED": f"{g.queued} queued",
         "PROCESSING": f"{g.running} running",
+        "PAUSING": f"{g.paused}{g.ellipsis} pausing",
         "PAUSED": f"{g.paused} paused",
         "COMPLETED": f"{g.passed} done",
         "FAILED": f"{g.failed} failed",
@@ -56,6 +59,26 @@ def progress_bar(done: int, total: int, width: int = 12) -> str:
     return f"{g.bar_full * filled}{g.bar_empty * (width - filled)} {done}/{total}"
 
 
+def job_status(job: JobView, live: JobProgress | None) -> str:
+    """The status a job reads as (PAUSING derived); live engine progress wins."""
+    if live is not None:
+        return shown_status(live.status.value, pausing=live.pausing)
+    return shown_status(job.status, pausing=job.pausing)
+
+
+def jobs_title(views: list[JobView], progress: dict[str, JobProgress]) -> str:
+    """The Jobs title: how many jobs are shown, running, pausing and paused."""
+    dot = f" {glyphs.current().dot} "
+    if not views:
+        return f"Jobs{dot}none yet: certify from the Models or Matrix screen (c)"
+    counts = job_counts(job_status(job, progress.get(job.job_id)) for job in views)
+    parts = [f"Jobs{dot}{len(views)} recent", f"{counts['running']} running"]
+    if counts["pausing"]:
+        parts.append(f"{counts['pausing']} pausing")
+    parts.append(f"{counts['paused']} paused")
+    return dot.join(parts)
+
+
 def job_cells(job: JobView, live: JobProgress | None) -> dict[str, str | Text]:
     """The text of each column for one job; live engine progress wins over the database row."""
     processed, succeeded, failed = job.processed, job.succeeded, job.failed
@@ -64,11 +87,11 @@ def job_cells(job: JobView, live: JobProgress | None) -> dict[str, str | Text]:
     rate = eta = calls = retries = none
     if live is not None:
         processed, succeeded, failed = live.processed, live.succeeded, live.failed
-        status = live.status.value
         rate = f"{live.units_per_minute:.1f}"
         eta = none if live.eta_seconds is None else f"{live.eta_seconds:.0f}s"
         calls = f"{live.in_flight_calls}/{live.call_limit}"
         retries = f"{live.retries}/{live.throttles}"
+    status = job_status(job, live)
     label = status_label(status)
     if job.live and live is None:
         label += f" {glyphs.current().remote}"  # run by another process
@@ -140,11 +163,7 @@ class JobsScreen(CerttuiScreen):
         if self._pending_cursor in self._shown:
             table.move_cursor(row=table.get_row_index(self._pending_cursor))
         self._pending_cursor = None
-        running = sum(1 for j in views if j.status in ("PROCESSING", "QUEUED", "PENDING"))
-        dot = glyphs.current().dot
-        title = f"Jobs {dot} {len(views)} recent {dot} {running} active"
-        if not views:
-            title = f"Jobs {dot} none yet: certify from the Models or Matrix screen (c)"
+        title = jobs_title(views, self.certtui.progress)
         self.query_one("#jobs-title", Static).update(title)
         if cells is None:  # a full read (not an event): the schedules too
             self.run_worker(self._show_schedules(), exclusive=True, group="schedules")
@@ -186,12 +205,18 @@ class JobsScreen(CerttuiScreen):
             self.notify(f"job {job.job_id[:8]} is {job.status}", severity="warning")
             return
         ours = job.job_id in service.running
+        was_pausing = service.pausing(job.job_id)
         try:
             status = await service.toggle_pause(job.job_id)
         except Exception as exc:
             self.notify(safe_text(str(exc)), severity="error", markup=False)
             return
-        self.notify(f"job {job.job_id[:8]}: {status.value}")
+        shown = status.value
+        if status is JobStatus.PAUSED and was_pausing:
+            shown = "paused now: calls in flight cancelled, their units requeued"
+        elif status is JobStatus.PAUSED and service.pausing(job.job_id):
+            shown = "pausing: no new call starts, calls in flight finish (p again: stop them)"
+        self.notify(f"job {job.job_id[:8]}: {shown}")
         self.certtui.catch_up_after_control(job.job_id, ours=ours)
 
     def action_cancel_job(self) -> None:
