@@ -198,7 +198,7 @@ async def test_a_monitor_session_leaves_the_sqlite_file_untouched(
     async with tui_monitor(sqlite_url, refresh_seconds=0.2) as h:
         await h.press("right", "enter")  # matrix → detail
         assert isinstance(h.app.screen, DetailScreen)
-        await h.press("j", "y", "escape")  # raw JSON, copy summary, back
+        await h.press("J", "y", "escape")  # raw JSON, copy summary, back
         await h.press("ctrl+p", "escape")
         for key in ("1", "2", "3"):
             await h.press(key, "f1", "escape")

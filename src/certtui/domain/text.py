@@ -101,3 +101,8 @@ def _json_escape(match: re.Match[str]) -> str:
         return f"\\u{point:04x}"
     point -= 0x10000  # a surrogate pair, as JSON writes characters beyond the BMP
     return f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}"
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 unit``, ``2 units``: the count and the noun that agrees with it."""
+    return f"{count} {noun if count == 1 else (many or noun + 's')}"

@@ -49,10 +49,21 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec("jobs.pause", "p", "toggle_pause", "Pause/resume", mutating=True),
         ActionSpec("jobs.cancel", "x", "cancel_job", "Cancel job", mutating=True),
         ActionSpec("jobs.open", "enter", "open_units", "Units", show=False),
+        ActionSpec("units.back", "escape", "back", "Back"),
+        ActionSpec("units.open", "enter", "open_detail", "Detail", show=False),
         ActionSpec("detail.recertify", "r", "recertify", "Re-certify", mutating=True),
         ActionSpec("detail.copy", "y", "copy_summary", "Copy summary"),
-        ActionSpec("detail.raw", "j", "toggle_raw", "Raw JSON"),
+        ActionSpec("detail.raw", "J", "toggle_raw", "Raw JSON"),
         ActionSpec("detail.back", "escape", "back", "Back"),
+        # Every table (tui/tables.py): bound on the table, so they work wherever one has focus.
+        ActionSpec("table.down", "j", "cursor_down", "Down", show=False),
+        ActionSpec("table.up", "k", "cursor_up", "Up", show=False),
+        ActionSpec("table.first", "g,home", "first_row", "First row", show=False),
+        ActionSpec("table.last", "G,end", "last_row", "Last row", show=False),
+        ActionSpec("table.sort", "s", "sort_next", "Sort by next column", show=False),
+        ActionSpec("table.sort_reverse", "S", "sort_reverse", "Reverse sort", show=False),
+        ActionSpec("table.next_match", "n", "match(True)", "Next match", show=False),
+        ActionSpec("table.previous_match", "N", "match(False)", "Previous match", show=False),
     )
 }
 

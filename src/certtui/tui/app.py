@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from certtui.domain.events import (
@@ -409,14 +410,32 @@ class CerttuiApp(App[None]):
         """Show the bindings that apply on the current screen."""
         from certtui.tui.screens.help import HelpScreen
 
-        # certtui's own keys only (the registry's), each once; moving around is one line.
+        # certtui's own keys only (the registry's), each action once with all its keys.
         shown = [("↑↓←→ pgup pgdn", "Move")]
-        seen: set[str] = set()
+        keys: dict[str, list[str]] = {}
+        described: dict[str, str] = {}
         for active in self.screen.active_bindings.values():
             binding = active.binding
-            if active.enabled and binding.id in ACTIONS and binding.id not in seen:
-                seen.add(binding.id)
-                shown.append((self.get_key_display(binding), binding.description))
+            if active.enabled and binding.id in ACTIONS:
+                keys.setdefault(binding.id, []).append(help_key(self, binding))
+                described[binding.id] = binding.description
+        # A screen's own key that a table's unnamed one shadows (enter: the table selects,
+        # and the screen acts on the selection) still does what the screen says.
+        for binding in getattr(type(self.screen), "BINDINGS", ()):
+            if (
+                isinstance(binding, Binding) and binding.id in ACTIONS
+                and binding.id not in keys and self.screen.check_action(binding.action, ())
+            ):  # fmt: skip
+                keys[binding.id] = [help_key(self, binding)]
+                described[binding.id] = binding.description
+
+        # This screen's keys first, then the table's, then the global ones.
+        def group(spec_id: str) -> int:
+            return (
+                2 if spec_id.startswith(("app.", "screen.")) else int(spec_id.startswith("table."))
+            )
+
+        shown += [(" ".join(dict.fromkeys(keys[i])), described[i]) for i in sorted(keys, key=group)]
         self.push_screen(HelpScreen(shown))
 
     async def action_quit(self) -> None:
@@ -502,6 +521,11 @@ class CerttuiApp(App[None]):
                 f"key {binding.key}",
                 lambda a=action, s=screen: s.run_action(a),
             )
+
+
+def help_key(app: App[Any], binding: Binding) -> str:
+    """How help writes a key: as the footer does, but ``enter`` in words."""
+    return "enter" if binding.key == "enter" else app.get_key_display(binding)
 
 
 # Garbage-collector settings while the interface runs (the engine shares its process then), and

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
-from textual.widgets.data_table import CellDoesNotExist
+from textual.widgets import Footer, Input, Static
 
 from certtui.tui.actions import MUTATING_ACTIONS
 from certtui.tui.data import ModelRow
+from certtui.tui.tables import NavigableTable
 
 if TYPE_CHECKING:
     from certtui.tui.app import CerttuiApp
@@ -78,6 +78,18 @@ class CerttuiScreen(Screen[None]):
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         """Bring the screen up to date; ``cells`` None means anything may have changed."""
 
+    def on_navigable_table_sort_changed(self, message: NavigableTable.SortChanged) -> None:
+        """A table was sorted: the title says by what."""
+        self.retitle()
+
+    def retitle(self) -> None:
+        """Write the screen's title again (its sort or filter changed)."""
+
+    def sort_note(self, table: NavigableTable) -> str:
+        """`` · sorted by best ↑`` for a title, or nothing."""
+        words = table.sort_words()
+        return f" · {words}" if words else ""
+
 
 class FilteredModelsScreen(CerttuiScreen):
     """A screen of models with a `/` filter box (#filter) over its table (`self.table`)."""
@@ -101,24 +113,13 @@ class FilteredModelsScreen(CerttuiScreen):
         return super().check_action(action, parameters)
 
     def put_rows_in_order(self, wanted: list[str]) -> None:
-        """Show the rows (keyed by model id) in ``wanted``'s order, the cursor on its row.
+        """Show the rows (keyed by model id) in ``wanted``'s order, sorted as the operator chose.
 
-        Rows are added where they are missing, at the bottom: without this, clearing a filter
-        would leave the rows it matched at the top. The model column holds the api model id.
+        Rows missing from the table go where ``wanted`` puts them: without this, clearing a
+        filter would leave the rows it matched at the top. The cursor stays on its row.
         """
-        table: DataTable[Any] = self.table  # type: ignore[attr-defined]
-        if [row.key.value for row in table.ordered_rows] == wanted:
-            return
-        place = {key: index for index, key in enumerate(wanted)}
-        by_api_id = {m.api_model_id: place.get(m.model_id, 0) for m in self.certtui.snapshot.models}
-        cursor = table.cursor_coordinate
-        try:
-            cursor_row = table.coordinate_to_cell_key(cursor).row_key
-        except CellDoesNotExist:
-            cursor_row = None
-        table.sort("model", key=lambda cell: by_api_id.get(str(getattr(cell, "plain", cell)), 0))
-        if cursor_row is not None:
-            table.move_cursor(row=table.get_row_index(cursor_row), column=cursor.column)
+        table: NavigableTable = self.table  # type: ignore[attr-defined]
+        table.show_order(wanted)
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -128,6 +129,15 @@ class FilteredModelsScreen(CerttuiScreen):
         # arrived with this one (a paste, fast typing, SSH lag) as soon as this returns (the
         # binding is a priority one), and they must reach the box, or a `c` certifies.
         self.set_focus(box)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """The filter applies as it is typed."""
+        if event.input.id != "filter" or not event.input.has_class("visible"):
+            return
+        text = event.value.strip()
+        if text != self.filter_text:
+            self.filter_text = text
+            self.show_data(None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.filter_text = event.value.strip()

@@ -12,6 +12,7 @@ from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import cell_look
 from certtui.tui.data import READ_ERRORS, CellChange, CellState, Verdict, load_changes
 from certtui.tui.styling import role_styles, styled
+from certtui.tui.tables import NavigableTable
 
 LABELS = {
     "regression": "↓ regressed",
@@ -40,7 +41,7 @@ class ChangesScreen(CerttuiScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Changes · reading the history…", classes="screen-title", id="changes-title")
-        table: DataTable = DataTable(cursor_type="row", id="changes")
+        table = NavigableTable(cursor_type="row", id="changes")
         for key, label, width in (("change", "change", 12), ("model", "model", 34),
                                   ("region", "region", 14), ("before", "before", 8),
                                   ("after", "after", 8), ("when", "when", 16)):  # fmt: skip
@@ -71,6 +72,7 @@ class ChangesScreen(CerttuiScreen):
                 styled(cell_look(verdict_cell(after)), styles), when,
                 key=after.result_id,
             )  # fmt: skip
+        table.show_order()  # the operator's sort, if any
         counts = {kind: sum(c.change.value == kind for c in changes) for kind in LABELS}
         self.query_one("#changes-title", Static).update(
             f"Changes since each cell's verdict before · {counts['regression']} regressed · "

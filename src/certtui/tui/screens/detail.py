@@ -15,6 +15,7 @@ from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import as_label
 from certtui.tui.data import READ_ERRORS, DetailView, Verdict, cell_history, load_detail
 from certtui.tui.summary import detail_summary, remediation, sparkline
+from certtui.tui.tables import NavigableTable
 
 TEST_GLYPHS = {"passed": "✓ pass", "failed": "✗ fail", "skipped": "– skip"}
 
@@ -47,7 +48,7 @@ class DetailScreen(CerttuiScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("loading…", id="detail-header", markup=True)
-        tests: DataTable[str] = DataTable(cursor_type="row", id="detail-tests")
+        tests = NavigableTable(cursor_type="row", id="detail-tests")
         for key, label, width in (
             ("test", "test", 14), ("result", "result", 7), ("latency", "ms", 6),
             ("ttft", "ttft", 5), ("tokens", "in/out", 9), ("stop", "stop", 11),
@@ -57,7 +58,7 @@ class DetailScreen(CerttuiScreen):
         yield tests
         with VerticalScroll(id="detail-body"):
             yield Static("", id="detail-trend")
-            verdicts: DataTable[str] = DataTable(cursor_type="row", id="detail-history")
+            verdicts = NavigableTable(cursor_type="row", id="detail-history")
             for key, label, width in (
                 ("when", "when", 16), ("verdict", "verdict", 10), ("score", "score", 5),
                 ("ms", "ms", 7), ("job", "job", 8), ("category", "category", 22),
@@ -96,7 +97,7 @@ class DetailScreen(CerttuiScreen):
 
     def _show_history(self, verdicts: list[Verdict]) -> None:
         """The cell's verdicts, newest first, with score and latency trends (oldest → newest)."""
-        table = self.query_one("#detail-history", DataTable)
+        table = self.query_one("#detail-history", NavigableTable)
         table.clear()
         for v in verdicts:
             when = v.completed_at.strftime("%Y-%m-%d %H:%M") if v.completed_at else ""
@@ -110,6 +111,7 @@ class DetailScreen(CerttuiScreen):
                 _ms(v.duration_ms), (v.job_id or "legacy")[:8], v.error_category or "",
                 key=v.result_id,
             )  # fmt: skip
+        table.show_order()  # the operator's sort, if any
         shown = [v for v in reversed(verdicts) if v.status != "CANCELLED"]
         trend = (
             f"history: {len(verdicts)} verdicts · score {sparkline([v.score for v in shown])} · "
@@ -159,7 +161,7 @@ class DetailScreen(CerttuiScreen):
             if hint:
                 lines.append(as_label(f"→ {hint}"))
         self.query_one("#detail-header", Static).update(Text("\n").join(lines))
-        table = self.query_one("#detail-tests", DataTable)
+        table = self.query_one("#detail-tests", NavigableTable)
         table.clear()
         excerpts = []
         for test in results.get("tests", ()):
@@ -178,6 +180,7 @@ class DetailScreen(CerttuiScreen):
                         as_label(str(test["answerExcerpt"]), keep="\n"),
                     )
                 )  # fmt: skip
+        table.show_order()
         shown = Text("\n").join(excerpts) if excerpts else "no answers recorded"
         self.query_one("#excerpts", Static).update(shown)
         self.query_one("#raw-json", Static).update(json.dumps(results, indent=2, default=str))

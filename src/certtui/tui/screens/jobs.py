@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
@@ -13,6 +15,7 @@ from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import as_label
 from certtui.tui.data import JobView
+from certtui.tui.tables import NavigableTable
 
 COLUMNS = (
     ("id", "job", 8),
@@ -20,13 +23,22 @@ COLUMNS = (
     ("progress", "progress", 22),
     ("ok", "✓ ok", 5),
     ("failed", "✗ not", 5),
-    ("rate", "/min", 6),
-    ("eta", "eta", 7),
+    ("rate", "/min", 5),
+    ("eta", "eta", 6),
+    ("started", "start", 5),
+    ("took", "took", 7),
     ("calls", "calls", 7),
     ("retries", "retry/thr", 9),
-    ("type", "type", 15),
-    ("by", "by", 18),
-)
+    ("type", "type", 9),
+    ("by", "by", 14),
+    ("created", "created", 11),
+)  # 140 columns show everything but the creation time, which mostly is the start's
+TYPE_LABELS = {
+    "SINGLE_MODEL": "single",
+    "MULTIPLE_MODELS": "multiple",
+    "ALL_MODELS": "all",
+    "RECERTIFY": "recertify",
+}
 STATUS_GLYPHS = {
     "PENDING": "· pending",
     "QUEUED": "… queued",
@@ -44,7 +56,30 @@ def progress_bar(done: int, total: int, width: int = 12) -> str:
     return f"{'█' * filled}{'░' * (width - filled)} {done}/{total}"
 
 
-def job_cells(job: JobView, live: JobProgress | None) -> dict[str, str | Text]:
+def short_duration(seconds: float) -> str:
+    """``45s``, ``12m05s``, ``3h07m``: a duration in at most seven characters (sorts by value)."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def job_took(job: JobView, now: datetime) -> str:
+    """How long the job ran: its recorded duration, or so far while it runs."""
+    if job.duration_ms is not None:
+        return short_duration(job.duration_ms / 1000)
+    if job.started_at is not None and job.status in ("PROCESSING", "PAUSED", "QUEUED"):
+        return short_duration((now - job.started_at).total_seconds())
+    return "–"
+
+
+def job_cells(
+    job: JobView, live: JobProgress | None, now: datetime | None = None
+) -> dict[str, str | Text]:
     """The text of each column for one job; live engine progress wins over the database row."""
     processed, succeeded, failed = job.processed, job.succeeded, job.failed
     status = job.status
@@ -67,9 +102,12 @@ def job_cells(job: JobView, live: JobProgress | None) -> dict[str, str | Text]:
         "failed": str(failed),
         "rate": rate,
         "eta": eta,
+        "created": job.created_at.strftime("%m-%d %H:%M"),
+        "started": job.started_at.strftime("%H:%M") if job.started_at else "–",
+        "took": job_took(job, now or datetime.now(UTC).replace(tzinfo=None)),
         "calls": calls,
         "retries": retries,
-        "type": as_label(job.type),
+        "type": as_label(TYPE_LABELS.get(job.type, job.type)),
         "by": as_label(job.created_by or ""),
     }
 
@@ -86,14 +124,14 @@ class JobsScreen(CerttuiScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", classes="screen-title", id="jobs-title")
-        table: DataTable[str] = DataTable(cursor_type="row", id="jobs")
+        table = NavigableTable(cursor_type="row", id="jobs")
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         yield table
 
     @property
-    def table(self) -> DataTable[str]:
-        return self.query_one("#jobs", DataTable)
+    def table(self) -> NavigableTable:
+        return self.query_one("#jobs", NavigableTable)
 
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         if not jobs and cells is not None:
@@ -120,14 +158,18 @@ class JobsScreen(CerttuiScreen):
                     if before.get(key) != value:
                         table.update_cell(job.job_id, key, value)
             self._shown[job.job_id] = texts
+        table.show_order(wanted)
         if self._pending_cursor in self._shown:
             table.move_cursor(row=table.get_row_index(self._pending_cursor))
         self._pending_cursor = None
         running = sum(1 for j in views if j.status in ("PROCESSING", "QUEUED", "PENDING"))
-        title = f"Jobs · {len(views)} recent · {running} active"
+        title = f"Jobs · {len(views)} recent · {running} active{self.sort_note(table)}"
         if not views:
             title = "Jobs · none yet: certify from the Models or Matrix screen (c)"
         self.query_one("#jobs-title", Static).update(title)
+
+    def retitle(self) -> None:
+        self.show_data(None)
 
     def current(self) -> JobView | None:
         table = self.table

@@ -13,6 +13,7 @@ from certtui.tui.actions import bindings
 from certtui.tui.base import FilteredModelsScreen
 from certtui.tui.cells import as_label
 from certtui.tui.data import ModelRow
+from certtui.tui.tables import NavigableTable
 
 COLUMNS = (
     ("mark", " ", 1),
@@ -73,14 +74,14 @@ class ModelsScreen(FilteredModelsScreen):
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="filter models (enter to apply, esc to clear)", id="filter")
         yield Static("", classes="screen-title", id="models-title")
-        table: DataTable[str] = DataTable(cursor_type="row", id="models")
+        table = NavigableTable(cursor_type="row", id="models")
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         yield table
 
     @property
-    def table(self) -> DataTable[str]:
-        return self.query_one("#models", DataTable)
+    def table(self) -> NavigableTable:
+        return self.query_one("#models", NavigableTable)
 
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         table = self.table
@@ -106,7 +107,8 @@ class ModelsScreen(FilteredModelsScreen):
         inactive = " · ⊘ no longer listed" if any(not r.active for r in rows) else ""
         eol = (" · ⚠ end of life within 30 days"
                if any(r.end_of_life_within(EOL_WARNING_DAYS) for r in rows) else "")  # fmt: skip
-        self._title = f"Models · {len(rows)} of {total}{where}{marks}{inactive}{eol}"
+        sort = self.sort_note(table)
+        self._title = f"Models · {len(rows)} of {total}{where}{sort}{marks}{inactive}{eol}"
         if not total:
             self._title = "Models · the catalog is empty: run `certtui models sync` (or --demo)"
         self._show_title()
@@ -118,6 +120,9 @@ class ModelsScreen(FilteredModelsScreen):
         self.query_one("#models-title", Static).update(
             as_label(f"{title}\n{note}" if note else title)
         )
+
+    def retitle(self) -> None:
+        self.show_data(None)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if getattr(self, "_title", None) is not None:

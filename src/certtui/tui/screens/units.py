@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist
 
+from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import as_label, cell_look
 from certtui.tui.data import READ_ERRORS, CellState, load_job_units
 from certtui.tui.styling import role_styles, styled
+from certtui.tui.tables import NavigableTable
 
 
 class JobUnitsScreen(CerttuiScreen):
     """The (model, region) units of one job."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("escape", "back", "Back", id="units.back"),
-        Binding("enter", "open_detail", "Detail", show=False, id="units.open"),
-    ]
+    BINDINGS = bindings("units.back", "units.open")
 
     def __init__(self, job_id: str) -> None:
         super().__init__()
@@ -29,7 +27,7 @@ class JobUnitsScreen(CerttuiScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(f"Job {self.job_id[:8]} · units", classes="screen-title", id="units-title")
-        table: DataTable = DataTable(cursor_type="row", id="units")
+        table = NavigableTable(cursor_type="row", id="units")
         for key, label, width in (("model", "model", 40), ("region", "region", 14),
                                   ("state", "state", 8), ("score", "score", 6),
                                   ("error", "error", 60)):  # fmt: skip
