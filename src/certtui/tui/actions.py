@@ -38,6 +38,9 @@ ACTIONS: dict[str, ActionSpec] = {
         # before `c` is routed, or `c` certifies (#12 item 1).
         ActionSpec("list.filter", "slash", "filter", "Filter", priority=True),
         ActionSpec("models.mark", "space", "mark", "Mark"),
+        ActionSpec("models.mark_all", "a", "mark_all", "Mark all shown (again: none)", show=False),
+        ActionSpec("models.invert", "i", "invert_marks", "Invert marks", show=False),
+        ActionSpec("models.mark_range", "v", "mark_range", "Mark last mark…here", show=False),
         ActionSpec("models.certify", "c", "certify", "Certify", mutating=True),
         ActionSpec("models.open", "enter", "open_in_matrix", "Matrix row", show=False),
         ActionSpec("matrix.certify", "c", "certify", "Certify cell", mutating=True),

@@ -64,11 +64,15 @@ def row_cells(row: ModelRow, marked: bool) -> dict[str, str | Text]:
 class ModelsScreen(FilteredModelsScreen):
     """The model list of SPEC §6.1."""
 
-    BINDINGS = bindings("list.filter", "models.mark", "models.certify", "models.open")
+    BINDINGS = bindings(
+        "list.filter", "models.mark", "models.mark_all", "models.invert", "models.mark_range",
+        "models.certify", "models.open",
+    )  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__()
         self.marked: set[str] = set()
+        self.last_marked: str | None = None  # where `v` marks from
         self._shown: dict[str, dict[str, str | Text]] = {}
 
     def compose_body(self) -> ComposeResult:
@@ -142,8 +146,40 @@ class ModelsScreen(FilteredModelsScreen):
         if row is None:
             return
         self.marked ^= {row.model_id}
+        self.last_marked = row.model_id if row.model_id in self.marked else self.last_marked
         self.show_data(None)
         self.table.action_cursor_down()
+
+    def _shown_keys(self) -> list[str]:
+        return [str(row.key.value) for row in self.table.ordered_rows]
+
+    def action_mark_all(self) -> None:
+        """Mark every model shown (the filter's); when all are marked already, none."""
+        shown = set(self._shown_keys())
+        if shown and shown <= self.marked:
+            self.marked -= shown
+        else:
+            self.marked |= shown
+        self.show_data(None)
+
+    def action_invert_marks(self) -> None:
+        """Mark the shown models that are not marked, and unmark the others."""
+        self.marked ^= set(self._shown_keys())
+        self.show_data(None)
+
+    def action_mark_range(self) -> None:
+        """Mark every row from the last one marked to the cursor (as shown, sorted or not)."""
+        keys = self._shown_keys()
+        here = self.table.cursor_row_key()
+        if here is None:
+            return
+        if self.last_marked not in keys:
+            self.notify("mark a first row with space, then v marks up to the cursor")
+            return
+        start, end = sorted((keys.index(self.last_marked), keys.index(here)))
+        self.marked |= set(keys[start : end + 1])
+        self.last_marked = here
+        self.show_data(None)
 
     def action_certify(self) -> None:
         from certtui.tui.screens.dialogs import ChoiceScreen, RegionPicker
