@@ -96,9 +96,9 @@ LEGACY_ROWS_QUERY = (
 
 async def test_upgrade_of_empty_postgres_then_current(pg_url: str) -> None:
     out = _cli(pg_url, "db", "upgrade").stdout
-    assert "upgraded base -> 0005" in out
-    assert _cli(pg_url, "db", "current").stdout.strip() == "0005 (head)"
-    assert "already at 0005" in _cli(pg_url, "db", "upgrade").stdout
+    assert "upgraded base -> 0006" in out
+    assert _cli(pg_url, "db", "current").stdout.strip() == "0006 (head)"
+    assert "already at 0006" in _cli(pg_url, "db", "upgrade").stdout
 
 
 async def test_legacy_table_is_renamed_and_every_row_kept(pg_url: str) -> None:
@@ -144,7 +144,7 @@ async def test_downgrade_is_the_seed_rollback_and_round_trips(pg_url: str) -> No
     _cli(pg_url, "db", "upgrade")
     rows = await _fetch(pg_url, LEGACY_ROWS_QUERY.format(table="model_certifications_legacy"))
     assert sorted(tuple(r) for r in rows) == sorted(expected)
-    assert _cli(pg_url, "db", "current").stdout.startswith("0005")
+    assert _cli(pg_url, "db", "current").stdout.startswith("0006")
 
 
 async def test_sqlite_round_trip(sqlite_url: str) -> None:
@@ -152,7 +152,7 @@ async def test_sqlite_round_trip(sqlite_url: str) -> None:
     _cli(sqlite_url, "db", "downgrade", "0001")
     assert _cli(sqlite_url, "db", "current").stdout.startswith("0001")
     _cli(sqlite_url, "db", "upgrade")
-    assert _cli(sqlite_url, "db", "current").stdout.strip() == "0005 (head)"
+    assert _cli(sqlite_url, "db", "current").stdout.strip() == "0006 (head)"
 
 
 def test_unknown_revision_is_refused(sqlite_url: str) -> None:
@@ -160,7 +160,8 @@ def test_unknown_revision_is_refused(sqlite_url: str) -> None:
     result = run_certtui("--db", sqlite_url, "db", "downgrade", "nope")
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "certtui: error: unknown revision 'nope': choose one of base, 0001, 0002, 0003, 0004, 0005"
+        "certtui: error: unknown revision 'nope': choose one of base, 0001, 0002, 0003, 0004, "
+        "0005, 0006"
     )
 
 
