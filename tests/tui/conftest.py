@@ -248,8 +248,9 @@ async def monitor_app(
     config = make_settings(url, "http://127.0.0.1:9", tmp_path / "data", read_only=True)
     async with open_database(config, read_only=True) as database:
         app = CerttuiApp(
-            database, read_only=True, refresh_seconds=refresh_seconds, start_mode=start_mode
-        )
+            database, read_only=True, refresh_seconds=refresh_seconds, start_mode=start_mode,
+            settings=config,
+        )  # fmt: skip
         async with app.run_test(size=size) as pilot:
             await wait_loaded(pilot)
             yield Harness(app, pilot, database, model_ids=await _model_ids(database))

@@ -74,3 +74,32 @@ def test_next_match_wraps_and_finds_the_start_row_last() -> None:
     assert next_match(rows, 1, "BETA") == 1  # only the row itself matches
     assert next_match(rows, 0, "delta") is None
     assert next_match(rows, 0, "") is None
+
+
+def test_an_export_scope_keeps_the_rows_of_its_view() -> None:
+    from datetime import datetime
+    from pathlib import Path
+
+    from certtui.domain.enums import CertificationStatus
+    from certtui.export import ExportRow
+    from certtui.tui.exporting import ExportScope, default_export_path, with_format
+
+    def row(model: str, region: str, job: str | None) -> ExportRow:
+        return ExportRow(
+            model, model, "Acme", region, CertificationStatus.COMPLETED, True, 90.0, "A", None,
+            None, "", None, 10, None, None, job,
+        )  # fmt: skip
+
+    rows = [row("m1", "us-east-1", "j1"), row("m2", "us-east-1", "j1")]
+    rows.append(row("m1", "eu-west-1", None))
+    assert [r for r in rows if ExportScope("all").keep(r)] == rows
+    assert [r for r in rows if ExportScope("j", job_id="j1").keep(r)] == rows[:2]
+    assert [r for r in rows if ExportScope("m", model_ids=frozenset({"m1"})).keep(r)] == [
+        rows[0], rows[2],
+    ]  # fmt: skip
+    cells = frozenset({("m1", "eu-west-1")})
+    assert [r for r in rows if ExportScope("c", cells=cells).keep(r)] == [rows[2]]
+    path = default_export_path(Path("/d"), ExportScope("matrix"), "junit", datetime(2026, 1, 2, 3))
+    assert path == Path("/d/exports/certtui-matrix-20260102-030000.xml")
+    assert with_format(str(path), "markdown").endswith("030000.md")
+    assert with_format("/tmp/results.txt", "json") == "/tmp/results.txt"  # the operator's own

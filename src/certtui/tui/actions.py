@@ -37,6 +37,9 @@ ACTIONS: dict[str, ActionSpec] = {
         # `/claude` in one read (a paste, fast typing, SSH lag): the box must have the focus
         # before `c` is routed, or `c` certifies (#12 item 1).
         ActionSpec("list.filter", "slash", "filter", "Filter", priority=True),
+        # Every main screen: export what it shows, copy the row (or cell) under the cursor.
+        ActionSpec("list.export", "e", "export_view", "Export…", show=False),
+        ActionSpec("list.copy", "y", "copy_row", "Copy", show=False),
         ActionSpec("models.mark", "space", "mark", "Mark"),
         ActionSpec("models.mark_all", "a", "mark_all", "Mark all shown (again: none)", show=False),
         ActionSpec("models.invert", "i", "invert_marks", "Invert marks", show=False),

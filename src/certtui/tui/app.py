@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
@@ -16,6 +17,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from certtui.config import Settings
 from certtui.domain.events import (
     EngineEvent,
     JobProgress,
@@ -23,7 +25,7 @@ from certtui.domain.events import (
     LogLine,
     UnitStateChanged,
 )
-from certtui.domain.text import safe_text
+from certtui.domain.text import plural, safe_text
 from certtui.errors import CerttuiError
 from certtui.paths import styles_dir
 from certtui.store.opening import Database, translate_error
@@ -42,6 +44,7 @@ from certtui.tui.data import (
     mark_regressed,
     regressed_cells,
 )
+from certtui.tui.exporting import COPIED_FILE, ExportScope
 from certtui.tui.screens.jobs import JobsScreen
 from certtui.tui.screens.loading import LoadingScreen
 from certtui.tui.screens.matrix import MatrixScreen
@@ -78,8 +81,10 @@ class CerttuiApp(App[None]):
         refresh_seconds: float = 2.0,
         simulated: bool = False,
         start_mode: str = "matrix",
+        settings: Settings | None = None,
     ) -> None:
         super().__init__()
+        self.settings = settings or getattr(service, "settings", None) or Settings()
         self.database = database
         self.service = None if read_only else service
         self.read_only = read_only or service is None
@@ -342,6 +347,54 @@ class CerttuiApp(App[None]):
             return
         add_job(self.jobs, job)
         self._broadcast(set(), jobs=True)
+
+    # Export and copy ----------------------------------------------------------------------
+
+    @work(group="export")
+    async def export_view(self, scope: ExportScope, format_name: str, path: Path) -> None:
+        """Write the certifications of a view to ``path`` in a format; say how it went."""
+        from certtui.export import FORMATTERS, export_rows
+        from certtui.export.files import check_output_path, write_atomically
+
+        try:
+            rows = await self.read(lambda s: export_rows(s, job_id=scope.job_id))
+        except READ_ERRORS as exc:
+            self.report_read_error(exc)
+            return
+        rows = [row for row in rows if scope.keep(row)]
+        text = FORMATTERS[format_name](rows)
+        try:
+            if path.parent == self.settings.data_dir / "exports":
+                await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+            check_output_path(path)
+            await asyncio.to_thread(write_atomically, path, text)
+        except (CerttuiError, OSError) as exc:
+            self.notify(safe_text(str(exc)), severity="error", timeout=8, markup=False)
+            return
+        self.notify(
+            safe_text(f"exported {plural(len(rows), 'certification')} to {path}"),
+            timeout=8, markup=False,
+        )  # fmt: skip
+
+    def copy_out(self, text: str, what: str) -> Path | None:
+        """Copy ``text`` (OSC 52) and, since no terminal confirms that, write it to a file too."""
+        self.copy_to_clipboard(text)
+        path = self.settings.data_dir / COPIED_FILE
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            self.notify(
+                safe_text(f"copied {what} (OSC 52); could not write {path}: {exc.strerror}"),
+                severity="warning", markup=False,
+            )  # fmt: skip
+            return None
+        self.notify(
+            safe_text(f"copied {what} to the clipboard (OSC 52, if the terminal allows) "
+                      f"and to {path}"),
+            markup=False, timeout=8,
+        )  # fmt: skip
+        return path
 
     # Certifying ---------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -10,9 +12,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from certtui.tui.actions import MUTATING_ACTIONS
+from certtui.tui.actions import MUTATING_ACTIONS, bindings
 from certtui.tui.data import ModelRow
-from certtui.tui.tables import NavigableTable
+from certtui.tui.exporting import ExportScope, default_export_path
+from certtui.tui.tables import NavigableTable, plain
 
 if TYPE_CHECKING:
     from certtui.tui.app import CerttuiApp
@@ -40,6 +43,7 @@ class CerttuiScreen(Screen[None]):
     """A main screen: top bar, body, footer; redraws from the app's data."""
 
     AUTO_FOCUS = "DataTable"
+    BINDINGS = bindings("list.export", "list.copy")
     _drawn_version = -1  # the app's data version this screen shows
 
     @property
@@ -78,6 +82,49 @@ class CerttuiScreen(Screen[None]):
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         """Bring the screen up to date; ``cells`` None means anything may have changed."""
 
+    # Export and copy ----------------------------------------------------------------------
+
+    def export_scope(self) -> ExportScope:
+        """The certifications this screen shows (export writes these)."""
+        return ExportScope("all")
+
+    def export_title(self) -> str:
+        """The export dialog's title."""
+        return "Export every certification"
+
+    def action_export_view(self) -> None:
+        """Ask for a format and a file, then export what this screen shows."""
+        from certtui.tui.screens.export import ExportScreen
+
+        scope = self.export_scope()
+        path = default_export_path(
+            self.certtui.settings.data_dir, scope, "csv", datetime.now(UTC).replace(tzinfo=None)
+        )
+
+        def chosen(answer: tuple[str, Path] | None) -> None:
+            if answer is not None:
+                self.certtui.export_view(scope, *answer)
+
+        self.app.push_screen(ExportScreen(self.export_title(), path), chosen)
+
+    def copy_text(self) -> tuple[str, str] | None:
+        """(text, what it is) for `y`: by default the row under the cursor, its cells as shown."""
+        table = (
+            self.query(NavigableTable).first(NavigableTable) if self.query(NavigableTable) else None
+        )
+        if table is None or table.cursor_row_key() is None:
+            return None
+        row = table.get_row_at(table.cursor_coordinate.row)
+        return "  ".join(plain(cell).strip() for cell in row if plain(cell).strip()), "the row"
+
+    def action_copy_row(self) -> None:
+        """Copy the id or summary under the cursor (OSC 52, and to a file)."""
+        copied = self.copy_text()
+        if copied is None:
+            self.notify("nothing under the cursor to copy", severity="warning")
+            return
+        self.certtui.copy_out(*copied)
+
     def on_navigable_table_sort_changed(self, message: NavigableTable.SortChanged) -> None:
         """A table was sorted: the title says by what."""
         self.retitle()
@@ -105,6 +152,18 @@ class FilteredModelsScreen(CerttuiScreen):
             m for m in self.certtui.snapshot.models
             if not needle or needle in f"{m.api_model_id} {m.name} {m.vendor}".lower()
         ]  # fmt: skip
+
+    def export_scope(self) -> ExportScope:
+        """The models shown (all of them, or the filter's), in every region."""
+        if not self.filter_text:
+            return ExportScope(type(self).__name__.removesuffix("Screen").lower())
+        ids = frozenset(m.api_model_id for m in self.visible_models())
+        return ExportScope(type(self).__name__.removesuffix("Screen").lower(), model_ids=ids)
+
+    def export_title(self) -> str:
+        if not self.filter_text:
+            return "Export every certification"
+        return f"Export the certifications of the {len(self.visible_models())} models shown"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`/` opens the filter, and is typed as itself once the filter box has the focus."""

@@ -14,6 +14,7 @@ from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import as_label
 from certtui.tui.data import READ_ERRORS, DetailView, Verdict, cell_history, load_detail
+from certtui.tui.exporting import ExportScope
 from certtui.tui.summary import detail_summary, remediation, sparkline
 from certtui.tui.tables import NavigableTable
 
@@ -194,8 +195,19 @@ class DetailScreen(CerttuiScreen):
     def action_copy_summary(self) -> None:
         if self.detail is None:
             return
-        self.app.copy_to_clipboard(detail_summary(self.detail))
-        self.notify("summary copied to the clipboard (OSC 52)")
+        self.certtui.copy_out(detail_summary(self.detail), "the summary")
+
+    def export_scope(self) -> ExportScope:
+        if self.detail is None:
+            return ExportScope("all")
+        d = self.detail
+        return ExportScope("cell", cells=frozenset({(d.api_model_id, d.region)}))
+
+    def export_title(self) -> str:
+        d = self.detail
+        return "Export every certification" if d is None else (
+            f"Export the certification of {d.api_model_id} in {d.region}"
+        )  # fmt: skip
 
     def action_recertify(self) -> None:
         if self.detail is None:

@@ -14,6 +14,7 @@ from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import as_label
 from certtui.tui.data import READ_ERRORS, load_job_log
+from certtui.tui.exporting import ExportScope
 from certtui.tui.tables import NavigableTable
 
 COLUMNS = (
@@ -77,6 +78,12 @@ class JobLogScreen(CerttuiScreen):
         self.query_one("#log-title", Static).update(
             f"Job {self.job_id[:8]} · log · {summary}{self.sort_note(self.table)}"
         )
+
+    def export_scope(self) -> ExportScope:
+        return ExportScope(f"job-{self.job_id[:8]}", job_id=self.job_id)
+
+    def export_title(self) -> str:
+        return f"Export the certifications of job {self.job_id[:8]}"
 
     def action_back(self) -> None:
         self.app.pop_screen()

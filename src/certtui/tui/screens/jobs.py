@@ -15,6 +15,7 @@ from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import as_label
 from certtui.tui.data import JobView
+from certtui.tui.exporting import ExportScope
 from certtui.tui.tables import NavigableTable
 
 COLUMNS = (
@@ -170,6 +171,22 @@ class JobsScreen(CerttuiScreen):
 
     def retitle(self) -> None:
         self.show_data(None)
+
+    def export_scope(self) -> ExportScope:
+        job = self.current()
+        if job is None:
+            return ExportScope("all")
+        return ExportScope(f"job-{job.job_id[:8]}", job_id=job.job_id)
+
+    def export_title(self) -> str:
+        job = self.current()
+        return "Export every certification" if job is None else (
+            f"Export the certifications of job {job.job_id[:8]}"
+        )  # fmt: skip
+
+    def copy_text(self) -> tuple[str, str] | None:
+        job = self.current()
+        return None if job is None else (job.job_id, "the job id")
 
     def current(self) -> JobView | None:
         table = self.table

@@ -192,6 +192,22 @@ class MatrixScreen(FilteredModelsScreen):
             return None
         return keys
 
+    def copy_text(self) -> tuple[str, str] | None:
+        """The cell's summary (model, region, verdict, error), or the model id on its name."""
+        keys = self._cursor_keys()
+        if keys is None:
+            return None
+        if keys[1] == MODEL_COLUMN:
+            return self._api_id(keys[0]), "the model id"
+        cell = self.certtui.snapshot.cell(*keys)
+        look = cell_look(cell).text
+        parts = [self._api_id(keys[0]), keys[1], look]
+        if cell.score is not None:
+            parts.append(f"score {cell.score:.1f}")
+        if cell.error_category:
+            parts.append(cell.error_category)
+        return " · ".join(parts), "the cell's summary"
+
     def _api_id(self, model_id: str) -> str:
         return next(m.api_model_id for m in self.certtui.snapshot.models if m.model_id == model_id)
 

@@ -141,6 +141,10 @@ class ModelsScreen(FilteredModelsScreen):
             return None
         return next((m for m in self.certtui.snapshot.models if m.model_id == key.value), None)
 
+    def copy_text(self) -> tuple[str, str] | None:
+        row = self.current()
+        return None if row is None else (row.api_model_id, "the model id")
+
     def action_mark(self) -> None:
         row = self.current()
         if row is None:

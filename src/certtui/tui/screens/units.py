@@ -13,6 +13,7 @@ from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import ERROR_TAGS, as_label, cell_look
 from certtui.tui.data import READ_ERRORS, JobUnit, job_units
+from certtui.tui.exporting import ExportScope
 from certtui.tui.styling import role_styles, styled
 from certtui.tui.tables import NavigableTable
 
@@ -133,6 +134,28 @@ class JobUnitsScreen(CerttuiScreen):
             else "no failures (l: the job's log)"
         )  # fmt: skip
         self.query_one("#units-groups", Static).update(as_label(text))
+
+    def export_scope(self) -> ExportScope:
+        """The job's certifications; only the units shown when failures or a tag are."""
+        view = f"job-{self.job_id[:8]}"
+        if not self.failures_only and self.tag is None:
+            return ExportScope(view, job_id=self.job_id)
+        cells = frozenset((u.api_model_id, u.region) for u in self.shown_units())
+        return ExportScope(view, job_id=self.job_id, cells=cells)
+
+    def export_title(self) -> str:
+        shown = "" if not (self.failures_only or self.tag) else " shown"
+        return f"Export the units{shown} of job {self.job_id[:8]}"
+
+    def copy_text(self) -> tuple[str, str] | None:
+        key = self.table.cursor_row_key()
+        unit = next((u for u in self.units if u.certification_id == key), None)
+        if unit is None:
+            return None
+        parts = [unit.api_model_id, unit.region, cell_look(unit.cell).text]
+        if unit.error_category or unit.error_message:
+            parts.append(f"{unit.error_category or ''}: {unit.error_message or ''}".strip(": "))
+        return " · ".join(parts), "the unit's summary"
 
     def action_back(self) -> None:
         self.app.pop_screen()
