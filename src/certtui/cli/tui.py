@@ -74,10 +74,19 @@ def open_tui(
     settings: Settings, *, read_only: bool, simulated: bool = False, refresh_seconds: float = 2.0
 ) -> None:
     """Run the TUI until the operator quits (database problems are reported before it opens)."""
-    run_async(_run(settings, read_only=read_only, simulated=simulated, refresh=refresh_seconds))
+    from certtui.tui.keymap import keymap_path, load_keymap
+
+    keymap = load_keymap(keymap_path(settings.config_path))  # a mistake stops here, exit 2
+    run_async(
+        _run(settings, read_only=read_only, simulated=simulated, refresh=refresh_seconds,
+             keymap=keymap)
+    )  # fmt: skip
 
 
-async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh: float) -> None:
+async def _run(
+    settings: Settings, *, read_only: bool, simulated: bool, refresh: float,
+    keymap: dict[str, str],
+) -> None:  # fmt: skip
     from certtui.store.opening import open_database
     from certtui.tui.app import CerttuiApp
 
@@ -85,13 +94,19 @@ async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh:
         check_terminal()
         # The TUI's mode follows the driver's: a read-only TUI never holds a writable database.
         if database.read_only:
-            app = CerttuiApp(database, read_only=True, simulated=simulated, refresh_seconds=refresh)
+            app = CerttuiApp(
+                database, read_only=True, simulated=simulated, refresh_seconds=refresh,
+                settings=settings, keymap=keymap,
+            )  # fmt: skip
             await app.run_async()
         else:
             from certtui.engine.service import CertificationService
 
             async with CertificationService(settings, database.sessions) as service:
-                app = CerttuiApp(database, service=service, simulated=simulated)
+                app = CerttuiApp(
+                    database, service=service, simulated=simulated, settings=settings,
+                    keymap=keymap,
+                )  # fmt: skip
                 await app.run_async()
     if app.stopped_by is not None:
         raise CannotRunError(

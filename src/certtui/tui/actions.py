@@ -32,7 +32,9 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec("screen.jobs", "3", "app.switch_mode('jobs')", "Jobs", show=False),
         ActionSpec("app.help", "question_mark,f1", "app.help", "Help"),
         ActionSpec("app.quit", "q", "app.quit_certtui", "Quit"),
+        # One of the two is bound at a time, so the footer says what f does now.
         ActionSpec("app.freeze", "f", "app.toggle_refresh", "Pause refresh"),
+        ActionSpec("app.unfreeze", "f", "app.resume_refresh", "Resume refresh (paused)"),
         ActionSpec("app.reload", "ctrl+r", "app.reload", "Reload", show=False),
         # `/claude` in one read (a paste, fast typing, SSH lag): the box must have the focus
         # before `c` is routed, or `c` certifies (#12 item 1).

@@ -69,6 +69,7 @@ class CerttuiApp(App[None]):
     CSS_PATH = styles_dir() / "certtui.tcss"
     BINDINGS = bindings(
         "screen.models", "screen.matrix", "screen.jobs", "app.help", "app.quit", "app.freeze",
+        "app.unfreeze",
         "app.reload",
     )  # fmt: skip
 
@@ -82,8 +83,11 @@ class CerttuiApp(App[None]):
         simulated: bool = False,
         start_mode: str = "matrix",
         settings: Settings | None = None,
+        keymap: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
+        if keymap:
+            self.set_keymap(keymap)  # the operator's keymap.toml (tui/keymap.py)
         self.settings = settings or getattr(service, "settings", None) or Settings()
         self.database = database
         self.service = None if read_only else service
@@ -445,7 +449,9 @@ class CerttuiApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Read-only mode removes every mutating action (footer, palette, help and keys)."""
         if action == "toggle_refresh":
-            return self.read_only  # only a monitor refreshes on a timer
+            return self.read_only and not self.refresh_paused  # only a monitor polls
+        if action == "resume_refresh":
+            return self.read_only and self.refresh_paused
         return not (self.read_only and action in MUTATING_ACTIONS)
 
     def action_toggle_refresh(self) -> None:
@@ -454,6 +460,12 @@ class CerttuiApp(App[None]):
         if not self.refresh_paused:
             self.reload()
         self._update_top_bar()
+        self.refresh_bindings()  # the footer's f says what it does now
+
+    def action_resume_refresh(self) -> None:
+        """Resume the periodic refresh of a monitor."""
+        if self.refresh_paused:
+            self.action_toggle_refresh()
 
     def action_reload(self) -> None:
         """Read everything from the database again."""
