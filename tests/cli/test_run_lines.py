@@ -121,3 +121,18 @@ def test_run_into_a_log_writes_lines_then_what_did_not_pass(standin: str, tmp_pa
     for unit in failed:
         line = next(x for x in listed if x.startswith(f"  {unit['model']} in {unit['region']}: "))
         assert f": {unit['errorCategory'] or 'QUALITY_ISSUE'}: " in line
+
+
+def test_the_live_display_writes_notes_without_certtuis_file_and_line() -> None:
+    from rich.console import Console
+
+    from certtui.cli.progress import ProgressDisplay
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=120, color_system=None)
+    with ProgressDisplay(console, total=2) as display:
+        display(progress(1, 2))
+        display(LogLine("j", "warning", "heartbeat failed: database is locked"))
+    text = out.getvalue()
+    assert "warning: heartbeat failed: database is locked" in text
+    assert ".py:" not in text  # no `progress.py:51` (#12 item 11)

@@ -44,6 +44,7 @@ def export(
     job_id: str | None,
 ) -> None:
     """Export certification results to standard output or a file (read-only friendly)."""
+    from certtui.domain.text import plural
     from certtui.export import FORMATTERS, export_rows, job_exists
     from certtui.export.files import check_output_path, write_atomically
     from certtui.store.opening import NoDatabaseYet, open_database
@@ -56,16 +57,27 @@ def export(
         check_output_path(output)
 
     async def go():  # type: ignore[no-untyped-def]
+        from certtui.store.jobs import find_job
+
         async with (
             open_database(ctx.settings, create=False) as database,
             database.reads() as session,
         ):
-            if job_id is not None and not await job_exists(session, job_id):
-                raise UsageError(f"no certification job {job_id!r} in {database.target.describe()}")
-            return await export_rows(session, regions=chosen or None, job_id=job_id)
+            job = job_id
+            if job is not None and not await job_exists(session, job):
+                # The same id prefixes `certtui jobs` takes (at least 4 characters, unique).
+                try:
+                    job = (await find_job(session, job)).id
+                except UsageError as exc:
+                    if "ambiguous" in str(exc) or "too short" in str(exc):
+                        raise
+                    raise UsageError(
+                        f"no certification job {job_id!r} in {database.target.describe()}"
+                    ) from None
+            return await export_rows(session, regions=chosen or None, job_id=job), job
 
     try:
-        rows = run_async(go())
+        rows, job_id = run_async(go())
     except NoDatabaseYet:
         if job_id is not None:
             raise
@@ -77,7 +89,7 @@ def export(
         click.echo(text, nl=False)
         return
     write_atomically(output, text)
-    click.echo(f"certtui: wrote {len(rows)} certifications to {output}", err=True)
+    click.echo(f"certtui: wrote {plural(len(rows), 'certification')} to {output}", err=True)
 
 
 def _filters(regions: list[str], job_id: str | None) -> str:

@@ -55,10 +55,14 @@ class ProgressDisplay:
                 self.task, completed=event.processed, total=event.total, detail=detail
             )
         elif isinstance(event, LogLine) and event.level != "debug":
-            self.console.log(plain(f"{event.level}: {event.message}"))
+            self._note(f"{event.level}: {event.message}")
         elif isinstance(event, UnitStateChanged) and event.error_category == "AUTHENTICATION_ERROR":
-            where = f"{event.api_model_id} in {event.region}"
-            self.console.log(plain(f"{where}: {event.error_message}"))
+            self._note(f"{event.api_model_id} in {event.region}: {event.error_message}")
+
+    def _note(self, text: str) -> None:
+        # Not Console.log: it ends each line with certtui's own file and line (`progress.py:51`).
+        stamp = datetime.now().strftime("%H:%M:%S")
+        self.console.print(Text(f"[{stamp}] ", style="dim") + plain(text), soft_wrap=True)
 
 
 class LineProgress:

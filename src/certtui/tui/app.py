@@ -243,7 +243,7 @@ class CerttuiApp(App[None]):
         if recovered:
             count = len(recovered)
             self.notify(
-                f"{count} job{'s' if count > 1 else ''} left running by a process that stopped "
+                f"{plural(count, 'job')} left running by a process that stopped "
                 "now paused: resume it from the Jobs screen (3, then p)",
                 timeout=8,
             )
@@ -412,7 +412,7 @@ class CerttuiApp(App[None]):
         except CerttuiError as exc:
             self.notify(safe_text(str(exc)), severity="error", timeout=8, markup=False)
             return
-        self.notify(f"job {planned.job_id[:8]} started: {planned.total} units")
+        self.notify(f"job {planned.job_id[:8]} started: {plural(planned.total, 'unit')}")
         self.fetch_job(planned.job_id)
 
     def certify(
@@ -516,7 +516,7 @@ class CerttuiApp(App[None]):
 
         count = len(self.service.running)
         question = (
-            f"{count} job{'s' if count > 1 else ''} running. Pause and quit? "
+            f"{plural(count, 'job')} running. Pause and quit? "
             "Resume later with `certtui jobs resume` or from the Jobs screen."
         )
 

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from certtui.domain.text import plural
 from certtui.tui.actions import MUTATING_ACTIONS, bindings
 from certtui.tui.data import ModelRow
 from certtui.tui.exporting import ExportScope, default_export_path
@@ -163,7 +164,8 @@ class FilteredModelsScreen(CerttuiScreen):
     def export_title(self) -> str:
         if not self.filter_text:
             return "Export every certification"
-        return f"Export the certifications of the {len(self.visible_models())} models shown"
+        shown = plural(len(self.visible_models()), "model")
+        return f"Export the certifications of the {shown} shown"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`/` opens the filter, and is typed as itself once the filter box has the focus."""

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
+from certtui.domain.text import plural
 from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import as_label
@@ -115,7 +116,8 @@ class DetailScreen(CerttuiScreen):
         table.show_order()  # the operator's sort, if any
         shown = [v for v in reversed(verdicts) if v.status != "CANCELLED"]
         trend = (
-            f"history: {len(verdicts)} verdicts · score {sparkline([v.score for v in shown])} · "
+            f"history: {plural(len(verdicts), 'verdict')} · "
+            f"score {sparkline([v.score for v in shown])} · "
             f"latency {sparkline([float(v.duration_ms) if v.duration_ms else None for v in shown])}"
             " · enter: that verdict"
             if shown
