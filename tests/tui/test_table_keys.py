@@ -119,3 +119,27 @@ async def test_the_filter_applies_as_it_is_typed_and_n_finds_matches(
         assert order(h) == CATALOG
         assert h.text("#models-title").startswith("Models · 6 of 6")
         assert "filter" not in h.text("#models-title")
+
+
+async def test_the_matrix_sorts_by_a_region_column_and_keeps_its_cell(
+    sqlite_url: str, tui_engine: Any
+) -> None:
+    from certtui.tui.screens.matrix import MatrixScreen
+
+    async with tui_engine(sqlite_url) as h:
+        screen = h.app.screen
+        assert isinstance(screen, MatrixScreen)
+        h.app.certify([CATALOG[4]], ["eu-west-1"])
+        row4 = h.model_ids[CATALOG[4]]
+        await h.wait_for(
+            lambda: h.cell(screen.table, row4, "eu-west-1").startswith("✓"), "model-04 passed"
+        )
+        await h.press("down", "right")  # model-01 in eu-west-1
+        await h.press("s", "s")  # model, then eu-west-1
+        assert screen.table.sort_state.column == "eu-west-1"
+        assert order(h)[-1] == CATALOG[4]  # "○" untested sorts before "✓ A"
+        assert screen.current() == (h.model_ids[CATALOG[1]], "eu-west-1")
+        assert "sorted by eu-west-1 ↑" in h.text("#matrix-title")
+        await h.press("S")
+        assert order(h)[0] == CATALOG[4]
+        assert screen.current() == (h.model_ids[CATALOG[1]], "eu-west-1")

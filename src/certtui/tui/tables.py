@@ -45,6 +45,7 @@ class NavigableTable(DataTable[Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sort_state = SortState()
+        self.label_by_key = False  # name a sorted column by its key (headers that change)
         self._natural: list[str] | None = None  # the screen's own order of the row keys
 
     # Order --------------------------------------------------------------------------------
@@ -86,6 +87,8 @@ class NavigableTable(DataTable[Any]):
 
     def column_label(self, column: str) -> str:
         """The header text of a column, by key."""
+        if self.label_by_key:
+            return column
         for key, value in self.columns.items():
             if key.value == column:
                 return value.label.plain.strip() or column

@@ -42,6 +42,7 @@ class MatrixScreen(FilteredModelsScreen):
         yield Static("", classes="screen-title", id="matrix-title")
         table = LiveTable(cursor_type="cell", zebra_stripes=False, id="matrix")
         table.fixed_columns = 1
+        table.label_by_key = True  # a region's header carries its share passed
         yield table
 
     @property
@@ -179,9 +180,13 @@ class MatrixScreen(FilteredModelsScreen):
         shown = len(self._rows)
         where = f" · filter {self.filter_text!r}" if self.filter_text else ""
         summary = f"Matrix · {shown} of {total} models × {len(self._columns)} regions{where}"
+        summary += self.sort_note(self.table)
         if not total:
             summary = "Matrix · the catalog is empty: run `certtui models sync` (or --demo)"
         self.query_one("#matrix-title", Static).update(summary)
+
+    def retitle(self) -> None:
+        self._update_title()
 
     # Actions ------------------------------------------------------------------------------
 
