@@ -260,6 +260,7 @@ async def monitor_app(
         app = CerttuiApp(
             database, read_only=True, refresh_seconds=refresh_seconds, start_mode=start_mode,
             live=live,
+            settings=config,
         )  # fmt: skip
         async with app.run_test(size=size) as pilot:
             await wait_loaded(pilot)

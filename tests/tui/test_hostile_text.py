@@ -67,7 +67,7 @@ async def test_every_screen_shows_hostile_text_as_data(
             await h.wait_for(lambda d=detail: d.detail is not None, "the detail loaded")
             await h.pilot.pause()
             check_screen(h, f"detail {region}")
-            await h.press("j")  # the raw JSON too
+            await h.press("J")  # the raw JSON too
             check_screen(h, f"raw JSON {region}")
             summary = detail_summary(detail.detail)  # what `y` copies
             assert unsafe_characters(summary) == [], summary

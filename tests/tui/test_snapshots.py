@@ -101,6 +101,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setattr("certtui.tui.app.datetime", FrozenClock)
+    monkeypatch.setattr("certtui.tui.screens.jobs.datetime", FrozenClock)
     return tmp_path
 
 

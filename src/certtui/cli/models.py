@@ -45,12 +45,14 @@ def sync(ctx: Context, regions: tuple[str, ...]) -> None:
     except UnknownRegion as exc:
         raise UsageError(str(exc)) from None
 
+    from certtui.domain.text import plural
+
     done: list[str] = []
     interactive = click.get_text_stream("stderr").isatty()
 
     def progress(region: str, answered: bool) -> None:
         done.append(region)
-        line = f"discovering {len(chosen)} regions: {len(done)} done (last {region}"
+        line = f"discovering {plural(len(chosen), 'region')}: {len(done)} done (last {region}"
         line += ")" if answered else ", failed)"
         if interactive:
             click.echo(f"\r{line}\x1b[K", err=True, nl=len(done) == len(chosen))
@@ -68,8 +70,9 @@ def sync(ctx: Context, regions: tuple[str, ...]) -> None:
     outcome = run_async(go())
     report = outcome.report
     click.echo(
-        f"synced {len(outcome.regions_synced)}/{len(chosen)} regions: {outcome.models_seen} "
-        f"models seen, {len(report.models_added)} added, {len(report.models_updated)} updated, "
+        f"synced {len(outcome.regions_synced)}/{plural(len(chosen), 'region')}: "
+        f"{plural(outcome.models_seen, 'model')} seen, {len(report.models_added)} added, "
+        f"{len(report.models_updated)} updated, "
         f"{len(report.models_deactivated)} deactivated, {len(report.models_reactivated)} "
         f"reactivated, {report.availability_changed} availability changes"
     )

@@ -148,6 +148,7 @@ def run(
 
 async def _plan_and_run(settings, request, suite, limits, as_json) -> RunReport:  # type: ignore[no-untyped-def]
     from certtui.cli.progress import plain
+    from certtui.domain.text import plural
     from certtui.engine.control import recover_interrupted
     from certtui.engine.planning import plan_job
     from certtui.store.opening import open_database
@@ -159,7 +160,7 @@ async def _plan_and_run(settings, request, suite, limits, as_json) -> RunReport:
         err = Console(stderr=True)
         for model_id, reason in planned.not_applicable_reasons.items():
             err.print(plain(f"not applicable: {model_id}: {reason}"))
-        err.print(f"job {planned.job_id}: {planned.total} units", highlight=False)
+        err.print(f"job {planned.job_id}: {plural(planned.total, 'unit')}", highlight=False)
         if planned.held_note:
             err.print(planned.held_note, highlight=False, markup=False)
         return await run_job(database, settings, planned.job_id, suite, limits)
@@ -229,7 +230,7 @@ async def _follow(database, job_id: str) -> RunReport:  # type: ignore[no-untype
 async def run_job(database, settings, job_id, suite, limits) -> RunReport:  # type: ignore[no-untyped-def]
     """Run a planned or resumed job here with progress on stderr; signals pause it."""
     from certtui.bedrock.clients import BedrockClients
-    from certtui.cli.progress import ProgressDisplay
+    from certtui.cli.progress import LineProgress, ProgressDisplay
     from certtui.engine.access import bedrock_settings, engine_config
     from certtui.engine.job import JobBusy, JobNotRunnable, JobRunner
 
@@ -241,8 +242,12 @@ async def run_job(database, settings, job_id, suite, limits) -> RunReport:  # ty
         for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             loop.add_signal_handler(signum, runner.interrupt)
         err = Console(stderr=True)
+        # A terminal gets a live bar; a log (cron, CI) gets lines it can keep.
+        display: Any = (
+            ProgressDisplay(err, total=0) if err.is_terminal else LineProgress(sys.stderr)
+        )
         try:
-            with ProgressDisplay(err, total=0) as display:
+            with display:
                 runner.bus.subscribe(display)
                 outcome = await runner.run()
         except (JobBusy, JobNotRunnable) as exc:
@@ -302,7 +307,7 @@ async def job_report(sessions, job_id: str) -> RunReport:  # type: ignore[no-unt
 
 def emit_report(report: RunReport, as_json: bool) -> None:
     """The summary: JSON on stdout, or a table on stdout; notes on stderr."""
-    from certtui.cli.progress import plain, summary_table
+    from certtui.cli.progress import not_passed_lines, plain, summary_table
     from certtui.domain.text import safe_text
 
     if as_json:
@@ -317,6 +322,11 @@ def emit_report(report: RunReport, as_json: bool) -> None:
                 f"{job['failureCount']} did not, of {job['totalModels']}"
             )
         )
+        not_passed = not_passed_lines(report.units)
+        if not_passed:
+            out.print(plain(f"did not pass ({len(not_passed)}):"))
+            for line in not_passed:
+                out.print(plain(f"  {line}"), soft_wrap=True)  # one line each, for grep
         simulated = sum(1 for unit in report.units if unit.get("simulated"))
         if simulated:
             out.print(

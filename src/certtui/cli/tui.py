@@ -53,9 +53,12 @@ def open_tui(
     With ``standin`` (``--demo``) the TUI paints at once and syncs the demo catalog in the
     background once the stand-in is up, showing its progress.
     """
+    from certtui.tui.keymap import keymap_path, load_keymap
+
+    keymap = load_keymap(keymap_path(settings.config_path))  # a mistake stops here, exit 2
     run_async(
         _run(settings, read_only=read_only, simulated=simulated, refresh=refresh_seconds,
-             standin=standin)
+             standin=standin, keymap=keymap)
     )  # fmt: skip
 
 
@@ -65,6 +68,7 @@ async def _run(
     read_only: bool,
     simulated: bool,
     refresh: float,
+    keymap: dict[str, str],
     standin: DemoStandin | None = None,
 ) -> None:
     from certtui.engine.live import live_events
@@ -79,7 +83,7 @@ async def _run(
             if database.read_only:
                 app = CerttuiApp(
                     database, read_only=True, simulated=simulated, refresh_seconds=refresh,
-                    live=live,
+                    live=live, settings=settings, keymap=keymap,
                 )  # fmt: skip
                 await app.run_async()
             else:
@@ -87,6 +91,7 @@ async def _run(
                     app = CerttuiApp(
                         database, service=service, simulated=simulated, live=live,
                         catalog_sync=None if standin is None else standin.wait,
+                        settings=settings, keymap=keymap,
                     )  # fmt: skip
                     await app.run_async()
     if app.stopped_by is not None and app.left_running:

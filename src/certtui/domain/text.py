@@ -168,3 +168,8 @@ def _common_prefix(a: str, b: str) -> int:
 
 def _common_suffix(a: str, b: str) -> int:
     return _common_prefix(a[::-1], b[::-1])
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 unit``, ``2 units``: the count and the noun that agrees with it."""
+    return f"{count} {noun if count == 1 else (many or noun + 's')}"

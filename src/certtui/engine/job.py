@@ -7,7 +7,7 @@ import contextlib
 import math
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from certtui.domain.events import (
     LogLine,
     UnitStateChanged,
 )
+from certtui.domain.joblog import log_entry
 from certtui.engine import leases
 from certtui.engine.breaker import RegionBreaker
 from certtui.engine.control import PAUSE_NOW, running_elsewhere
@@ -165,6 +166,14 @@ class JobRunner:
         self._lease_lost: LeaseLost | None = None
         self._disk_full = False
         self.limiter.on_drained = self._wake.set
+        self._stop_logging: Callable[[], None] = lambda: None
+
+    def _keep_in_log(self, event: EngineEvent) -> None:
+        """Retries, throttles and log lines of this job go into its log (job_log)."""
+        if getattr(event, "job_id", None) == self.job_id:
+            entry = log_entry(event, utcnow())
+            if entry is not None:
+                self.writer.log(entry)
 
     # Control, from this process (TUI keys, signals) ------------------------------------
 
@@ -237,6 +246,7 @@ class JobRunner:
         finally:
             if self._owns_limiter:
                 await asyncio.shield(self.limiter.aclose())
+            self._stop_logging()
             # Transactions abandoned on a timeout still hold connections: let them end before
             # the caller disposes of the engine (bounded: a dead connection ends by timeout).
             await asyncio.shield(self.writer.settle())
@@ -249,6 +259,7 @@ class JobRunner:
         for plan in plans:
             queues.setdefault(plan.region, deque()).append(plan)
         self.writer.start()
+        self._stop_logging = self.bus.subscribe(self._keep_in_log)
         background = [
             asyncio.create_task(self._heartbeat(), name=f"job-heartbeat-{self.job_id}"),
             asyncio.create_task(self._report(), name=f"job-progress-{self.job_id}"),

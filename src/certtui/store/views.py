@@ -20,12 +20,14 @@ from sqlalchemy.orm import selectinload
 
 from certtui.domain.applicability import not_applicable_reason
 from certtui.domain.enums import CertificationStatus, JobStatus
+from certtui.domain.joblog import LogEntry
 from certtui.domain.leases import HolderGone, job_is_live
 from certtui.store import history
 from certtui.store.models import (
     AIModel,
     CertificationJob,
     CertificationResult,
+    JobLogEntry,
     ModelCertification,
     ModelRegionAvailability,
 )
@@ -347,6 +349,21 @@ async def job_config(session: AsyncSession, job_id: str) -> dict[str, Any]:
         sa.select(CertificationJob.config).where(CertificationJob.id == job_id)
     )
     return dict(config or {})
+
+
+async def load_job_log(session: AsyncSession, job_id: str, limit: int = 2000) -> list[LogEntry]:
+    """A job's log (retries, throttles, warnings), oldest first; the newest ``limit`` lines."""
+    newest = (
+        sa.select(JobLogEntry)
+        .where(JobLogEntry.job_id == job_id)
+        .order_by(JobLogEntry.at.desc(), JobLogEntry.id)
+        .limit(limit)
+    )
+    rows = list(await session.scalars(newest))
+    return [
+        LogEntry(row.at, row.level, row.kind, row.message, row.api_model_id, row.region)
+        for row in reversed(rows)
+    ]
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,16 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 
+from certtui.config import Settings
 from certtui.domain import glyphs
 from certtui.domain.events import (
     EngineEvent,
@@ -24,7 +27,7 @@ from certtui.domain.events import (
     LogLine,
     UnitStateChanged,
 )
-from certtui.domain.text import safe_text
+from certtui.domain.text import plural, safe_text
 from certtui.errors import CerttuiError
 from certtui.paths import styles_dir
 from certtui.store.opening import Database, translate_error
@@ -43,6 +46,7 @@ from certtui.tui.data import (
     mark_regressed,
     regressed_cells,
 )
+from certtui.tui.exporting import COPIED_FILE, ExportScope
 from certtui.tui.screens.jobs import JobsScreen
 from certtui.tui.screens.loading import LoadingScreen
 from certtui.tui.screens.matrix import MatrixScreen
@@ -68,6 +72,7 @@ class CerttuiApp(App[None]):
     CSS_PATH = styles_dir() / "certtui.tcss"
     BINDINGS = bindings(
         "screen.models", "screen.matrix", "screen.jobs", "app.help", "app.quit", "app.freeze",
+        "app.unfreeze",
         "app.reload",
     )  # fmt: skip
 
@@ -82,8 +87,13 @@ class CerttuiApp(App[None]):
         start_mode: str = "matrix",
         live: Any = None,
         catalog_sync: Callable[[], None] | None = None,
+        settings: Settings | None = None,
+        keymap: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
+        if keymap:
+            self.set_keymap(keymap)  # the operator's keymap.toml (tui/keymap.py)
+        self.settings = settings or getattr(service, "settings", None) or Settings()
         # --demo: waits (blocking, so in a thread) until the stand-in serves; then the catalog
         # is synced in the background, after the first paint.
         self.catalog_sync = catalog_sync
@@ -349,7 +359,7 @@ class CerttuiApp(App[None]):
         if recovered:
             count = len(recovered)
             self.notify(
-                f"{count} job{'s' if count > 1 else ''} left running by a process that stopped "
+                f"{plural(count, 'job')} left running by a process that stopped "
                 "now paused: resume it from the Jobs screen (3, then p)",
                 timeout=8,
             )
@@ -467,6 +477,54 @@ class CerttuiApp(App[None]):
         add_job(self.jobs, job)
         self._broadcast(set(), jobs=True)
 
+    # Export and copy ----------------------------------------------------------------------
+
+    @work(group="export")
+    async def export_view(self, scope: ExportScope, format_name: str, path: Path) -> None:
+        """Write the certifications of a view to ``path`` in a format; say how it went."""
+        from certtui.export import FORMATTERS, export_rows
+        from certtui.export.files import check_output_path, write_atomically
+
+        try:
+            rows = await self.read(lambda s: export_rows(s, job_id=scope.job_id))
+        except READ_ERRORS as exc:
+            self.report_read_error(exc)
+            return
+        rows = [row for row in rows if scope.keep(row)]
+        text = FORMATTERS[format_name](rows)
+        try:
+            if path.parent == self.settings.data_dir / "exports":
+                await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+            check_output_path(path)
+            await asyncio.to_thread(write_atomically, path, text)
+        except (CerttuiError, OSError) as exc:
+            self.notify(safe_text(str(exc)), severity="error", timeout=8, markup=False)
+            return
+        self.notify(
+            safe_text(f"exported {plural(len(rows), 'certification')} to {path}"),
+            timeout=8, markup=False,
+        )  # fmt: skip
+
+    def copy_out(self, text: str, what: str) -> Path | None:
+        """Copy ``text`` (OSC 52) and, since no terminal confirms that, write it to a file too."""
+        self.copy_to_clipboard(text)
+        path = self.settings.data_dir / COPIED_FILE
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            self.notify(
+                safe_text(f"copied {what} (OSC 52); could not write {path}: {exc.strerror}"),
+                severity="warning", markup=False,
+            )  # fmt: skip
+            return None
+        self.notify(
+            safe_text(f"copied {what} to the clipboard (OSC 52, if the terminal allows) "
+                      f"and to {path}"),
+            markup=False, timeout=8,
+        )  # fmt: skip
+        return path
+
     # Certifying ---------------------------------------------------------------------------
 
     @work(group="certify")
@@ -479,7 +537,7 @@ class CerttuiApp(App[None]):
         except CerttuiError as exc:
             self.notify(safe_text(str(exc)), severity="error", timeout=8, markup=False)
             return
-        self.notify(f"job {planned.job_id[:8]} started: {planned.total} units")
+        self.notify(f"job {planned.job_id[:8]} started: {plural(planned.total, 'unit')}")
         self.fetch_job(planned.job_id)
 
     def certify(
@@ -516,7 +574,9 @@ class CerttuiApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Read-only mode removes every mutating action (footer, palette, help and keys)."""
         if action == "toggle_refresh":
-            return self.read_only  # only a monitor refreshes on a timer
+            return self.read_only and not self.refresh_paused  # only a monitor polls
+        if action == "resume_refresh":
+            return self.read_only and self.refresh_paused
         return not (self.read_only and action in MUTATING_ACTIONS)
 
     def action_toggle_refresh(self) -> None:
@@ -525,6 +585,12 @@ class CerttuiApp(App[None]):
         if not self.refresh_paused:
             self.reload()
         self._update_top_bar()
+        self.refresh_bindings()  # the footer's f says what it does now
+
+    def action_resume_refresh(self) -> None:
+        """Resume the periodic refresh of a monitor."""
+        if self.refresh_paused:
+            self.action_toggle_refresh()
 
     def action_reload(self) -> None:
         """Read everything from the database again."""
@@ -534,14 +600,32 @@ class CerttuiApp(App[None]):
         """Show the bindings that apply on the current screen."""
         from certtui.tui.screens.help import HelpScreen
 
-        # certtui's own keys only (the registry's), each once; moving around is one line.
+        # certtui's own keys only (the registry's), each action once with all its keys.
         shown = [(f"{glyphs.current().arrow_keys} pgup pgdn", "Move")]
-        seen: set[str] = set()
+        keys: dict[str, list[str]] = {}
+        described: dict[str, str] = {}
         for active in self.screen.active_bindings.values():
             binding = active.binding
-            if active.enabled and binding.id in ACTIONS and binding.id not in seen:
-                seen.add(binding.id)
-                shown.append((self.get_key_display(binding), binding.description))
+            if active.enabled and binding.id in ACTIONS:
+                keys.setdefault(binding.id, []).append(help_key(self, binding))
+                described[binding.id] = binding.description
+        # A screen's own key that a table's unnamed one shadows (enter: the table selects,
+        # and the screen acts on the selection) still does what the screen says.
+        for binding in getattr(type(self.screen), "BINDINGS", ()):
+            if (
+                isinstance(binding, Binding) and binding.id in ACTIONS
+                and binding.id not in keys and self.screen.check_action(binding.action, ())
+            ):  # fmt: skip
+                keys[binding.id] = [help_key(self, binding)]
+                described[binding.id] = binding.description
+
+        # This screen's keys first, then the table's, then the global ones.
+        def group(spec_id: str) -> int:
+            return (
+                2 if spec_id.startswith(("app.", "screen.")) else int(spec_id.startswith("table."))
+            )
+
+        shown += [(" ".join(dict.fromkeys(keys[i])), described[i]) for i in sorted(keys, key=group)]
         self.push_screen(HelpScreen(shown))
 
     async def action_quit(self) -> None:
@@ -555,7 +639,7 @@ class CerttuiApp(App[None]):
             self.exit()
             return
         count = len(self.service.running)
-        jobs = f"{count} job{'s' if count > 1 else ''}"
+        jobs = plural(count, "job")
         if getattr(self.service, "can_leave_running", False):
             from certtui.tui.screens.dialogs import ChoiceScreen
 
@@ -582,7 +666,7 @@ class CerttuiApp(App[None]):
         from certtui.tui.screens.dialogs import ConfirmScreen
 
         question = (
-            f"{jobs} running. Pause and quit? "
+            f"{plural(count, 'job')} running. Pause and quit? "
             "Resume later with `certtui jobs resume` or from the Jobs screen."
         )
 
@@ -664,6 +748,11 @@ class CerttuiApp(App[None]):
                 f"key {binding.key}",
                 lambda a=action, s=screen: s.run_action(a),
             )
+
+
+def help_key(app: App[Any], binding: Binding) -> str:
+    """How help writes a key: as the footer does, but ``enter`` in words."""
+    return "enter" if binding.key == "enter" else app.get_key_display(binding)
 
 
 # Garbage-collector settings while the interface runs (the engine shares its process then), and

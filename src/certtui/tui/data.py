@@ -10,22 +10,26 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from certtui.domain.changes import CellChange, compare
 from certtui.domain.enums import CertificationStatus
 from certtui.domain.events import JobProgress, JobStateChanged, UnitStateChanged
 from certtui.store.history import Verdict, cell_history, last_two_verdicts, regressed_cells
+from certtui.store.types import utcnow
 from certtui.store.views import (
     READ_ERRORS,
     CellState,
     DetailView,
+    JobUnit,
     JobView,
     ModelRow,
     Snapshot,
     cell_from_unit,
     job_units,
     load_detail,
+    load_job_log,
     load_snapshot,
 )
 from certtui.store.views import load_job as _load_job
@@ -39,6 +43,7 @@ __all__ = [
     "CellChange",
     "CellState",
     "DetailView",
+    "JobUnit",
     "JobView",
     "ModelRow",
     "Snapshot",
@@ -48,9 +53,11 @@ __all__ = [
     "apply_unit_events",
     "cell_from_unit",
     "cell_history",
+    "job_units",
     "load_changes",
     "load_detail",
     "load_job",
+    "load_job_log",
     "load_job_units",
     "load_jobs",
     "load_snapshot",
@@ -128,10 +135,23 @@ def apply_unit_events(
     return changed, new_region
 
 
-def apply_job_event(jobs: list[JobView], event: JobStateChanged | JobProgress) -> bool:
-    """Bring the job's view up to date with ``event``; False when the job is not in ``jobs``."""
+def apply_job_event(
+    jobs: list[JobView], event: JobStateChanged | JobProgress, now: datetime | None = None
+) -> bool:
+    """Bring the job's view up to date with ``event``; False when the job is not in ``jobs``.
+
+    The start and the duration are the job row's; until the next read they are taken from
+    when the event was applied (``now``, UTC): a job seen starting has started by then, and a
+    job seen ending has run from its start until then.
+    """
+    now = now or utcnow()
     for index, job in enumerate(jobs):
         if job.job_id == event.job_id:
+            started_at, duration_ms = job.started_at, job.duration_ms
+            if started_at is None and event.status.value in ("PROCESSING", "PAUSED"):
+                started_at = now
+            if event.status.is_terminal and duration_ms is None and started_at is not None:
+                duration_ms = max(0, int((now - started_at).total_seconds() * 1000))
             # A progress event says whether calls are still finishing; a status change to
             # PAUSED leaves that as the last progress (or the database) said.
             pausing = (
@@ -143,6 +163,7 @@ def apply_job_event(jobs: list[JobView], event: JobStateChanged | JobProgress) -
                 job, status=event.status.value, total=event.total, processed=event.processed,
                 succeeded=event.succeeded, failed=event.failed,
                 live=job.live and not event.status.is_terminal, pausing=pausing,
+                started_at=started_at, duration_ms=duration_ms,
             )  # fmt: skip
             return True
     return False

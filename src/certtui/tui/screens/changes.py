@@ -18,6 +18,7 @@ from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import MATRIX_CELL_WIDTH, as_label, cell_look, fit_cell
 from certtui.tui.data import READ_ERRORS, CellChange, CellState, Verdict, load_changes
 from certtui.tui.styling import role_styles, styled
+from certtui.tui.tables import NavigableTable
 
 KINDS = ("regression", "recovery", "category", "new")
 
@@ -60,7 +61,7 @@ class ChangesScreen(CerttuiScreen):
             classes="screen-title",
             id="changes-title",
         )
-        yield DataTable(cursor_type="row", id="changes")
+        yield NavigableTable(cursor_type="row", id="changes")
 
     def _columns(self, table: DataTable, names: list[str]) -> tuple[bool, int]:
         """Lay the columns out for the screen's width: (narrow, model column width).
@@ -120,6 +121,7 @@ class ChangesScreen(CerttuiScreen):
                 look(verdict_cell(change.before)), look(verdict_cell(after)), when,
                 key=after.result_id,
             )  # fmt: skip
+        table.show_order()  # the operator's sort, if any
         counts = {kind: sum(c.change.value == kind for c in changes) for kind in KINDS}
         since, other = (
             ("Changes", "other")

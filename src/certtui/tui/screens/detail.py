@@ -11,11 +11,14 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from certtui.domain import glyphs
+from certtui.domain.text import plural
 from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import as_label
 from certtui.tui.data import READ_ERRORS, DetailView, Verdict, cell_history, load_detail
+from certtui.tui.exporting import ExportScope
 from certtui.tui.summary import detail_summary, remediation, sparkline
+from certtui.tui.tables import NavigableTable
 
 
 def result_label(status: str) -> str:
@@ -55,7 +58,7 @@ class DetailScreen(CerttuiScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(f"loading{glyphs.current().ellipsis}", id="detail-header", markup=True)
-        tests: DataTable[str] = DataTable(cursor_type="row", id="detail-tests")
+        tests = NavigableTable(cursor_type="row", id="detail-tests")
         for key, label, width in (
             ("test", "test", 14), ("result", "result", 7), ("latency", "ms", 6),
             ("ttft", "ttft", 5), ("tokens", "in/out", 9), ("stop", "stop", 11),
@@ -65,7 +68,7 @@ class DetailScreen(CerttuiScreen):
         yield tests
         with VerticalScroll(id="detail-body"):
             yield Static("", id="detail-trend")
-            verdicts: DataTable[str] = DataTable(cursor_type="row", id="detail-history")
+            verdicts = NavigableTable(cursor_type="row", id="detail-history")
             for key, label, width in (
                 ("when", "when", 16), ("verdict", "verdict", 10), ("score", "score", 5),
                 ("ms", "ms", 7), ("job", "job", 8), ("category", "category", 22),
@@ -104,7 +107,7 @@ class DetailScreen(CerttuiScreen):
 
     def _show_history(self, verdicts: list[Verdict]) -> None:
         """The cell's verdicts, newest first, with score and latency trends (oldest → newest)."""
-        table = self.query_one("#detail-history", DataTable)
+        table = self.query_one("#detail-history", NavigableTable)
         table.clear()
         g = glyphs.current()
         for v in verdicts:
@@ -120,10 +123,12 @@ class DetailScreen(CerttuiScreen):
                 as_label(v.error_category or ""),
                 key=v.result_id,
             )  # fmt: skip
+        table.show_order()  # the operator's sort, if any
         shown = [v for v in reversed(verdicts) if v.status != "CANCELLED"]
         dot = f" {g.dot} "
         trend = (
-            f"history: {len(verdicts)} verdicts{dot}score {sparkline([v.score for v in shown])}"
+            f"history: {plural(len(verdicts), 'verdict')}{dot}"
+            f"score {sparkline([v.score for v in shown])}"
             f"{dot}latency "
             f"{sparkline([float(v.duration_ms) if v.duration_ms else None for v in shown])}"
             f"{dot}enter: that verdict"
@@ -174,7 +179,7 @@ class DetailScreen(CerttuiScreen):
             if hint:
                 lines.append(as_label(f"{g.arrow} {hint}"))
         self.query_one("#detail-header", Static).update(Text("\n").join(lines))
-        table = self.query_one("#detail-tests", DataTable)
+        table = self.query_one("#detail-tests", NavigableTable)
         table.clear()
         excerpts = []
         for test in results.get("tests", ()):
@@ -193,6 +198,7 @@ class DetailScreen(CerttuiScreen):
                         as_label(str(test["answerExcerpt"]), keep="\n"),
                     )
                 )  # fmt: skip
+        table.show_order()
         shown = Text("\n").join(excerpts) if excerpts else "no answers recorded"
         self.query_one("#excerpts", Static).update(shown)
         self.query_one("#raw-json", Static).update(json.dumps(results, indent=2, default=str))
@@ -206,8 +212,19 @@ class DetailScreen(CerttuiScreen):
     def action_copy_summary(self) -> None:
         if self.detail is None:
             return
-        self.app.copy_to_clipboard(detail_summary(self.detail))
-        self.notify("summary copied to the clipboard (OSC 52)")
+        self.certtui.copy_out(detail_summary(self.detail), "the summary")
+
+    def export_scope(self) -> ExportScope:
+        if self.detail is None:
+            return ExportScope("all")
+        d = self.detail
+        return ExportScope("cell", cells=frozenset({(d.api_model_id, d.region)}))
+
+    def export_title(self) -> str:
+        d = self.detail
+        return "Export every certification" if d is None else (
+            f"Export the certification of {d.api_model_id} in {d.region}"
+        )  # fmt: skip
 
     def action_recertify(self) -> None:
         if self.detail is None:

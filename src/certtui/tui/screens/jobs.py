@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
@@ -16,10 +18,15 @@ from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import as_label
 from certtui.tui.data import JobView
+from certtui.tui.exporting import ExportScope
+from certtui.tui.tables import NavigableTable
 
 
 def columns() -> tuple[tuple[str, str, int], ...]:
-    """Key, label and width of each column (the labels carry the chosen glyphs)."""
+    """Key, label and width of each column (the labels carry the chosen glyphs).
+
+    140 columns show everything but the creation time, which mostly is the start's.
+    """
     g = glyphs.current()
     return (
         ("id", "job", 8),
@@ -27,13 +34,24 @@ def columns() -> tuple[tuple[str, str, int], ...]:
         ("progress", "progress", 22),
         ("ok", f"{g.passed} ok", 5),
         ("failed", f"{g.not_passed} not", 5),
-        ("rate", "/min", 6),
-        ("eta", "eta", 7),
+        ("rate", "/min", 5),
+        ("eta", "eta", 6),
+        ("started", "start", 5),
+        ("took", "took", 7),
         ("calls", "calls", 7),
         ("retries", "retry/thr", 9),
-        ("type", "type", 15),
-        ("by", "by", 18),
+        ("type", "type", 9),
+        ("by", "by", 14),
+        ("created", "created", 11),
     )
+
+
+TYPE_LABELS = {
+    "SINGLE_MODEL": "single",
+    "MULTIPLE_MODELS": "multiple",
+    "ALL_MODELS": "all",
+    "RECERTIFY": "recertify",
+}
 
 
 def status_label(status: str) -> str:
@@ -79,7 +97,30 @@ def jobs_title(views: list[JobView], progress: dict[str, JobProgress]) -> str:
     return dot.join(parts)
 
 
-def job_cells(job: JobView, live: JobProgress | None) -> dict[str, str | Text]:
+def short_duration(seconds: float) -> str:
+    """``45s``, ``12m05s``, ``3h07m``: a duration in at most seven characters (sorts by value)."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def job_took(job: JobView, now: datetime) -> str:
+    """How long the job ran: its recorded duration, or so far while it runs."""
+    if job.duration_ms is not None:
+        return short_duration(job.duration_ms / 1000)
+    if job.started_at is not None and job.status in ("PROCESSING", "PAUSED", "QUEUED"):
+        return short_duration((now - job.started_at).total_seconds())
+    return "–"
+
+
+def job_cells(
+    job: JobView, live: JobProgress | None, now: datetime | None = None
+) -> dict[str, str | Text]:
     """The text of each column for one job; live engine progress wins over the database row."""
     processed, succeeded, failed = job.processed, job.succeeded, job.failed
     status = job.status
@@ -103,9 +144,12 @@ def job_cells(job: JobView, live: JobProgress | None) -> dict[str, str | Text]:
         "failed": str(failed),
         "rate": rate,
         "eta": eta,
+        "created": job.created_at.strftime("%m-%d %H:%M"),
+        "started": job.started_at.strftime("%H:%M") if job.started_at else "–",
+        "took": job_took(job, now or datetime.now(UTC).replace(tzinfo=None)),
         "calls": calls,
         "retries": retries,
-        "type": as_label(job.type),
+        "type": as_label(TYPE_LABELS.get(job.type, job.type)),
         "by": as_label(job.created_by or ""),
     }
 
@@ -126,14 +170,14 @@ class JobsScreen(CerttuiScreen):
         schedules = Static("", id="jobs-schedules")
         schedules.display = False
         yield schedules
-        table: DataTable[str] = DataTable(cursor_type="row", id="jobs")
+        table = NavigableTable(cursor_type="row", id="jobs")
         for key, label, width in columns():
             table.add_column(label, key=key, width=width)
         yield table
 
     @property
-    def table(self) -> DataTable[str]:
-        return self.query_one("#jobs", DataTable)
+    def table(self) -> NavigableTable:
+        return self.query_one("#jobs", NavigableTable)
 
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         if not jobs and cells is not None:
@@ -160,10 +204,11 @@ class JobsScreen(CerttuiScreen):
                     if before.get(key) != value:
                         table.update_cell(job.job_id, key, value)
             self._shown[job.job_id] = texts
+        table.show_order(wanted)
         if self._pending_cursor in self._shown:
             table.move_cursor(row=table.get_row_index(self._pending_cursor))
         self._pending_cursor = None
-        title = jobs_title(views, self.certtui.progress)
+        title = jobs_title(views, self.certtui.progress) + self.sort_note(table)
         self.query_one("#jobs-title", Static).update(title)
         if cells is None:  # a full read (not an event): the schedules too
             self.run_worker(self._show_schedules(), exclusive=True, group="schedules")
@@ -187,6 +232,25 @@ class JobsScreen(CerttuiScreen):
                 )
             )
         )
+
+    def retitle(self) -> None:
+        self.show_data(None)
+
+    def export_scope(self) -> ExportScope:
+        job = self.current()
+        if job is None:
+            return ExportScope("all")
+        return ExportScope(f"job-{job.job_id[:8]}", job_id=job.job_id)
+
+    def export_title(self) -> str:
+        job = self.current()
+        return "Export every certification" if job is None else (
+            f"Export the certifications of job {job.job_id[:8]}"
+        )  # fmt: skip
+
+    def copy_text(self) -> tuple[str, str] | None:
+        job = self.current()
+        return None if job is None else (job.job_id, "the job id")
 
     def current(self) -> JobView | None:
         table = self.table

@@ -104,6 +104,7 @@ class MatrixScreen(FilteredModelsScreen):
             cursor_type="cell", zebra_stripes=False, id="matrix", cell_padding=0, header_height=2
         )
         table.fixed_columns = 1
+        table.label_by_key = True  # a region's header carries its share passed
         yield table
         yield Static("", id="matrix-summary")
         yield Static("", id="matrix-status")
@@ -317,6 +318,7 @@ class MatrixScreen(FilteredModelsScreen):
         summary = (
             f"Matrix{dot}{shown} of {total} models {g.times} {len(self._columns)} regions{where}"
         )
+        summary += self.sort_note(self.table)
         if not total:
             summary = f"Matrix{dot}the catalog is empty: run `certtui models sync` (or --demo)"
         self.query_one("#matrix-title", Static).update(as_label(summary))
@@ -372,6 +374,9 @@ class MatrixScreen(FilteredModelsScreen):
         lines.append(summary_line(f"{len(shown)} models shown", counts, room))
         self.query_one("#matrix-summary", Static).update(as_label("\n".join(lines), keep="\n"))
 
+    def retitle(self) -> None:
+        self._update_title()
+
     # Actions ------------------------------------------------------------------------------
 
     def current(self) -> tuple[str, str] | None:
@@ -380,6 +385,22 @@ class MatrixScreen(FilteredModelsScreen):
         if keys is None or keys[1] == MODEL_COLUMN or keys[0].startswith(GROUP_PREFIX):
             return None
         return keys
+
+    def copy_text(self) -> tuple[str, str] | None:
+        """The cell's summary (model, region, verdict, error), or the model id on its name."""
+        keys = self._cursor_keys()
+        if keys is None:
+            return None
+        if keys[1] == MODEL_COLUMN:
+            return self._api_id(keys[0]), "the model id"
+        cell = self.certtui.snapshot.cell(*keys)
+        look = cell_look(cell).text
+        parts = [self._api_id(keys[0]), keys[1], look]
+        if cell.score is not None:
+            parts.append(f"score {cell.score:.1f}")
+        if cell.error_category:
+            parts.append(cell.error_category)
+        return " · ".join(parts), "the cell's summary"
 
     def _api_id(self, model_id: str) -> str:
         return next(m.api_model_id for m in self.certtui.snapshot.models if m.model_id == model_id)

@@ -14,6 +14,7 @@ from certtui.tui.actions import bindings
 from certtui.tui.base import FilteredModelsScreen
 from certtui.tui.cells import as_label
 from certtui.tui.data import ModelRow
+from certtui.tui.tables import NavigableTable
 
 
 def columns() -> tuple[tuple[str, str, int], ...]:
@@ -73,24 +74,28 @@ def row_cells(row: ModelRow, marked: bool) -> dict[str, str | Text]:
 class ModelsScreen(FilteredModelsScreen):
     """The model list of SPEC §6.1."""
 
-    BINDINGS = bindings("list.filter", "models.mark", "models.certify", "models.open")
+    BINDINGS = bindings(
+        "list.filter", "models.mark", "models.mark_all", "models.invert", "models.mark_range",
+        "models.certify", "models.open",
+    )  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__()
         self.marked: set[str] = set()
+        self.last_marked: str | None = None  # where `v` marks from
         self._shown: dict[str, dict[str, str | Text]] = {}
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="filter models (enter to apply, esc to clear)", id="filter")
         yield Static("", classes="screen-title", id="models-title")
-        table: DataTable[str] = DataTable(cursor_type="row", id="models")
+        table = NavigableTable(cursor_type="row", id="models")
         for key, label, width in columns():
             table.add_column(label, key=key, width=width)
         yield table
 
     @property
-    def table(self) -> DataTable[str]:
-        return self.query_one("#models", DataTable)
+    def table(self) -> NavigableTable:
+        return self.query_one("#models", NavigableTable)
 
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         table = self.table
@@ -118,7 +123,8 @@ class ModelsScreen(FilteredModelsScreen):
         inactive = f"{dot}{g.cancelled} no longer listed" if any(not r.active for r in rows) else ""
         eol = (f"{dot}{g.warning} end of life within 30 days"
                if any(r.end_of_life_within(EOL_WARNING_DAYS) for r in rows) else "")  # fmt: skip
-        self._title = f"Models{dot}{len(rows)} of {total}{where}{marks}{inactive}{eol}"
+        sort = self.sort_note(table)
+        self._title = f"Models{dot}{len(rows)} of {total}{where}{sort}{marks}{inactive}{eol}"
         if not total:
             self._title = f"Models{dot}the catalog is empty: run `certtui models sync` (or --demo)"
         self._show_title()
@@ -130,6 +136,9 @@ class ModelsScreen(FilteredModelsScreen):
         self.query_one("#models-title", Static).update(
             as_label(f"{title}\n{note}" if note else title)
         )
+
+    def retitle(self) -> None:
+        self.show_data(None)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if getattr(self, "_title", None) is not None:
@@ -144,13 +153,49 @@ class ModelsScreen(FilteredModelsScreen):
             return None
         return next((m for m in self.certtui.snapshot.models if m.model_id == key.value), None)
 
+    def copy_text(self) -> tuple[str, str] | None:
+        row = self.current()
+        return None if row is None else (row.api_model_id, "the model id")
+
     def action_mark(self) -> None:
         row = self.current()
         if row is None:
             return
         self.marked ^= {row.model_id}
+        self.last_marked = row.model_id if row.model_id in self.marked else self.last_marked
         self.show_data(None)
         self.table.action_cursor_down()
+
+    def _shown_keys(self) -> list[str]:
+        return [str(row.key.value) for row in self.table.ordered_rows]
+
+    def action_mark_all(self) -> None:
+        """Mark every model shown (the filter's); when all are marked already, none."""
+        shown = set(self._shown_keys())
+        if shown and shown <= self.marked:
+            self.marked -= shown
+        else:
+            self.marked |= shown
+        self.show_data(None)
+
+    def action_invert_marks(self) -> None:
+        """Mark the shown models that are not marked, and unmark the others."""
+        self.marked ^= set(self._shown_keys())
+        self.show_data(None)
+
+    def action_mark_range(self) -> None:
+        """Mark every row from the last one marked to the cursor (as shown, sorted or not)."""
+        keys = self._shown_keys()
+        here = self.table.cursor_row_key()
+        if here is None:
+            return
+        if self.last_marked not in keys:
+            self.notify("mark a first row with space, then v marks up to the cursor")
+            return
+        start, end = sorted((keys.index(self.last_marked), keys.index(here)))
+        self.marked |= set(keys[start : end + 1])
+        self.last_marked = here
+        self.show_data(None)
 
     def action_certify(self) -> None:
         from certtui.tui.screens.dialogs import ChoiceScreen, RegionPicker
