@@ -40,12 +40,12 @@ ACTIONS: dict[str, ActionSpec] = {
         # before `c` is routed, or `c` certifies (#12 item 1).
         ActionSpec("list.filter", "slash", "filter", "Filter", priority=True),
         # Every main screen: export what it shows, copy the row (or cell) under the cursor.
-        ActionSpec("list.export", "e", "export_view", "Export…", show=False),
+        ActionSpec("list.export", "e", "export_view", "Export", show=False),
         ActionSpec("list.copy", "y", "copy_row", "Copy", show=False),
         ActionSpec("models.mark", "space", "mark", "Mark"),
         ActionSpec("models.mark_all", "a", "mark_all", "Mark all shown (again: none)", show=False),
         ActionSpec("models.invert", "i", "invert_marks", "Invert marks", show=False),
-        ActionSpec("models.mark_range", "v", "mark_range", "Mark last mark…here", show=False),
+        ActionSpec("models.mark_range", "v", "mark_range", "Mark last mark to here", show=False),
         ActionSpec("models.certify", "c", "certify", "Certify", mutating=True),
         ActionSpec("models.open", "enter", "open_in_matrix", "Matrix row", show=False),
         ActionSpec("matrix.certify", "c", "certify", "Certify cell", mutating=True),

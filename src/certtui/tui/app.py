@@ -316,7 +316,7 @@ class CerttuiApp(App[None]):
             done.append(region)
             show(f"syncing catalog {len(done)}/{len(regions)} regions")
 
-        show("starting the stand-in…")
+        show(f"starting the stand-in{glyphs.current().ellipsis}")
         try:
             await asyncio.to_thread(self.catalog_sync)
             await self.service.load_engine()
@@ -645,7 +645,7 @@ class CerttuiApp(App[None]):
 
             async def choose(choice: str | None) -> None:
                 if choice == "pause":
-                    self.notify("pausing running jobs…")
+                    self.notify(f"pausing running jobs{glyphs.current().ellipsis}")
                     await self.service.pause_all_and_wait()
                     self.exit()
                 elif choice == "leave":

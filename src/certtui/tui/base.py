@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from certtui.domain import glyphs
 from certtui.domain.text import plural
 from certtui.tui.actions import MUTATING_ACTIONS, bindings
 from certtui.tui.data import ModelRow
@@ -142,7 +143,7 @@ class CerttuiScreen(Screen[None]):
     def sort_note(self, table: NavigableTable) -> str:
         """`` · sorted by best ↑`` for a title, or nothing."""
         words = table.sort_words()
-        return f" · {words}" if words else ""
+        return f" {glyphs.current().dot} {words}" if words else ""
 
 
 class FilteredModelsScreen(CerttuiScreen):

@@ -7,9 +7,14 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from certtui.domain import glyphs
+from certtui.domain.glyphs import ASCII, UNICODE
+
 K = TypeVar("K", bound=Hashable)
 
-BLANKS = frozenset({"", "–", "-", "—", "?", "n/a"})  # cells that say "nothing here"
+# Cells that say "nothing here", in either glyph set.
+BLANKS = frozenset({"", "?", "n/a", *(g.none for g in (UNICODE, ASCII)),
+                    *(g.dash for g in (UNICODE, ASCII))})  # fmt: skip
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|h|m|s)\s*)+$")
 _NUMBER = re.compile(r"^[^\w+-]*([-+]?\d+(?:\.\d+)?)")  # after glyphs or a bar only
@@ -95,7 +100,8 @@ def describe(state: SortState, label: Callable[[str], str]) -> str:
     """A title's words for the sort: ``sorted by best ↓`` (empty when unsorted)."""
     if state.column is None:
         return ""
-    return f"sorted by {label(state.column)} {'↓' if state.reverse else '↑'}"
+    g = glyphs.current()
+    return f"sorted by {label(state.column)} {g.regressed if state.reverse else g.recovered}"
 
 
 def matches(text: str, needle: str) -> bool:

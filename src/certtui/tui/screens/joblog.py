@@ -8,6 +8,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from certtui.domain import glyphs
 from certtui.domain.joblog import LogEntry
 from certtui.domain.text import plural
 from certtui.tui.actions import bindings
@@ -42,7 +43,11 @@ class JobLogScreen(CerttuiScreen):
         self.entries: list[LogEntry] = []
 
     def compose_body(self) -> ComposeResult:
-        yield Static(f"Job {self.job_id[:8]} · log", classes="screen-title", id="log-title")
+        yield Static(
+            f"Job {self.job_id[:8]} {glyphs.current().dot} log",
+            classes="screen-title",
+            id="log-title",
+        )
         table = NavigableTable(cursor_type="row", id="log")
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
@@ -72,11 +77,12 @@ class JobLogScreen(CerttuiScreen):
 
     def retitle(self) -> None:
         kinds = Counter(entry.kind for entry in self.entries)
-        summary = " · ".join(plural(n, kind) for kind, n in sorted(kinds.items()))
+        dot = f" {glyphs.current().dot} "
+        summary = dot.join(plural(n, kind) for kind, n in sorted(kinds.items()))
         if not self.entries:
             summary = "nothing recorded: no retry, throttle or warning"
         self.query_one("#log-title", Static).update(
-            f"Job {self.job_id[:8]} · log · {summary}{self.sort_note(self.table)}"
+            f"Job {self.job_id[:8]}{dot}log{dot}{summary}{self.sort_note(self.table)}"
         )
 
     def export_scope(self) -> ExportScope:

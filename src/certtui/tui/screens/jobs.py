@@ -115,7 +115,7 @@ def job_took(job: JobView, now: datetime) -> str:
         return short_duration(job.duration_ms / 1000)
     if job.started_at is not None and job.status in ("PROCESSING", "PAUSED", "QUEUED"):
         return short_duration((now - job.started_at).total_seconds())
-    return "–"
+    return glyphs.current().none
 
 
 def job_cells(
@@ -145,7 +145,7 @@ def job_cells(
         "rate": rate,
         "eta": eta,
         "created": job.created_at.strftime("%m-%d %H:%M"),
-        "started": job.started_at.strftime("%H:%M") if job.started_at else "–",
+        "started": job.started_at.strftime("%H:%M") if job.started_at else glyphs.current().none,
         "took": job_took(job, now or datetime.now(UTC).replace(tzinfo=None)),
         "calls": calls,
         "retries": retries,
@@ -222,11 +222,12 @@ class JobsScreen(CerttuiScreen):
         except Exception:  # the next reload says what is wrong with the database
             return
         line = self.query_one("#jobs-schedules", Static)
+        dot = f" {glyphs.current().dot} "
         line.display = bool(rows)
         line.update(
             Text(
                 "\n".join(
-                    f"Scheduled {row.cron} · {describe_options(row.options)} · next "
+                    f"Scheduled {row.cron}{dot}{describe_options(row.options)}{dot}next "
                     f"{next_run(row.cron):%Y-%m-%d %H:%M:%S} UTC"
                     for row in rows
                 )

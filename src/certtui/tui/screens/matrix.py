@@ -400,7 +400,7 @@ class MatrixScreen(FilteredModelsScreen):
             parts.append(f"score {cell.score:.1f}")
         if cell.error_category:
             parts.append(cell.error_category)
-        return " · ".join(parts), "the cell's summary"
+        return f" {glyphs.current().dot} ".join(parts), "the cell's summary"
 
     def _api_id(self, model_id: str) -> str:
         return next(m.api_model_id for m in self.certtui.snapshot.models if m.model_id == model_id)
