@@ -398,6 +398,11 @@ def test_p_shows_pausing_then_paused_and_no_call_starts_after_it(
     (in this process, so its arrival times share the terminal's clock) sees no new call."""
     from certtui.standin.server import start_in_thread
 
+    # The TUI's own engine (engine = "inline"): a detached engine hears a pause at its next
+    # heartbeat, within a second, which this test's "no call after the key" would not allow.
+    config = tmp_path / "config" / "certtui" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('engine = "inline"\n', encoding="utf-8")
     database = tmp_path / "certtui.db"
     url = f"sqlite:///{database}"
     with start_in_thread(latency_ms=1500) as standin:  # calls take a while

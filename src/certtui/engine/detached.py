@@ -21,7 +21,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -33,6 +33,7 @@ from certtui.engine.events import EventBus
 from certtui.errors import UsageError
 
 if TYPE_CHECKING:
+    from certtui.engine.discovery import SyncOutcome
     from certtui.engine.planning import JobRequest, PlannedJob
     from certtui.store.sessions import Sessions
     from certtui.suites import Suite
@@ -226,6 +227,20 @@ class DetachedService:
             await self.source.stop()
         for child in self.children.values():
             child.poll()  # reaped if done; one still running goes on by itself
+
+    async def load_engine(self) -> None:
+        """Nothing to load here: jobs run in their own processes."""
+
+    async def sync(
+        self, regions: Sequence[str], *, on_region: Callable[[str, bool], None] | None = None
+    ) -> SyncOutcome:
+        """Discovery into the catalog, in this process (``--demo``'s first sync, after the
+        first paint): the Bedrock client is loaded for it and closed after it."""
+        from certtui.engine.service import CertificationService
+
+        async with CertificationService(self.settings, self.sessions) as service:
+            await service.load_engine()
+            return await service.sync(regions, on_region=on_region)
 
     def _track(self, event: EngineEvent) -> None:
         if isinstance(event, JobStateChanged) and event.job_id in self.children:
