@@ -73,6 +73,11 @@ EXPECTED_COLUMNS = {
         "startedAt": "timestamp without time zone", "completedAt": "timestamp without time zone",
         "duration": "integer", "createdAt": "timestamp without time zone", "createdBy": "text",
     },
+    # certtui's log of a job's engine events (migration 0007)
+    "job_log": {
+        "id": "text", "jobId": "text", "at": "timestamp without time zone", "level": "text",
+        "kind": "text", "apiModelId": "text", "region": "text", "message": "text",
+    },
 }  # fmt: skip
 
 EXPECTED_INDEXES = {
@@ -87,6 +92,7 @@ EXPECTED_INDEXES = {
     "model_region_availability_region_idx",
     "certification_results_pkey", "certification_results_modelId_region_completedAt_idx",
     "certification_results_jobId_idx",
+    "job_log_pkey", "job_log_jobId_at_idx",
 }  # fmt: skip
 
 EXPECTED_FOREIGN_KEYS = {
@@ -104,6 +110,7 @@ EXPECTED_FOREIGN_KEYS = {
     "certification_results_jobId_fkey": (
         "certification_results", "jobId", "certification_jobs", "SET NULL", "CASCADE",
     ),
+    "job_log_jobId_fkey": ("job_log", "jobId", "certification_jobs", "CASCADE", "CASCADE"),
 }  # fmt: skip
 
 
