@@ -272,7 +272,8 @@ async def run(args: argparse.Namespace, server_url: str, workdir: Path) -> None:
                 )
                 submitted = certtui("--endpoint-url", standin.url, *job, env=env)
                 job_id = submitted.stderr.split("job ", 1)[1].split(":", 1)[0]
-                calls = sum(standin.stats()["calls"].values())
+                stats = standin.stats()
+                calls = sum(stats["calls"].values())
                 await meter.stop()
             finally:
                 stop_workers(workers)
@@ -292,7 +293,8 @@ async def run(args: argparse.Namespace, server_url: str, workdir: Path) -> None:
             each = "/".join(f"{value:.1f}" for value in meter.per_worker)
             details.append(
                 f"{count} workers: cpu s {parts} (each worker {each}); other processes "
-                f"{meter.others:.1f}; machine busy {busy:.0%} of {cpus} CPUs; load {load}"
+                f"{meter.others:.1f}; machine busy {busy:.0%} of {cpus} CPUs; calls in flight at "
+                f"most {stats['max_in_flight_total']} of {count * args.concurrency}; load {load}"
             )
     finally:
         standin.stop()
