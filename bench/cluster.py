@@ -285,6 +285,7 @@ async def run(args: argparse.Namespace, server_url: str, workdir: Path) -> None:
             bound = meter.total / cpus
             ceiling = min(1.0, ideal / bound) if bound > 0 else 1.0
             busy = meter.machine_busy / meter.machine_total if meter.machine_total else 0.0
+            share = meter.total / meter.machine_busy if meter.machine_busy else 1.0
             print(f"{count:>7} {calls:>6} {wall:>7.2f} {ideal:>7.2f} {ideal / wall:>10.3f} "
                   f"{queue_ms:>13.1f} {meter.total:>6.1f} {bound:>11.2f} {ceiling:>7.3f}",
                   flush=True)  # fmt: skip
@@ -293,7 +294,8 @@ async def run(args: argparse.Namespace, server_url: str, workdir: Path) -> None:
             each = "/".join(f"{value:.1f}" for value in meter.per_worker)
             details.append(
                 f"{count} workers: cpu s {parts} (each worker {each}); other processes "
-                f"{meter.others:.1f}; machine busy {busy:.0%} of {cpus} CPUs; calls in flight at "
+                f"{meter.others:.1f}; machine busy {busy:.0%} of {cpus} CPUs, the job's share "
+                f"{share:.0%}; calls in flight at "
                 f"most {stats['max_in_flight_total']} of {count * args.concurrency}; load {load}"
             )
     finally:
