@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import importlib.util
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -140,9 +141,87 @@ def start_workers(count: int, args: argparse.Namespace, env: dict[str, str], end
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time a process has used so far (user + system), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """CPU time a process has used so far (user + system), from /proc; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # gone, or a server on another host
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    """CPU time of this process's waited-for children (the ``certtui`` commands it ran)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def machine_cpu() -> tuple[float, float]:
+    """Busy and total CPU seconds of the whole machine so far (every core), from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    total = sum(values[:8])  # guest time is already counted in user time
+    idle = values[3] + values[4]  # idle, iowait
+    tick = os.sysconf("SC_CLK_TCK")
+    return (total - idle) / tick, total / tick
+
+
+async def backend_pids(url: str) -> list[int]:
+    """The server processes serving the benchmark's database (PostgreSQL forks one each)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        rows = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    return [row["pid"] for row in rows]
+
+
+class CpuMeter:
+    """CPU seconds of the processes taking part in one job, from its start to its end.
+
+    Workers and the stand-in are read from /proc; PostgreSQL's backends of the database are
+    found in pg_stat_activity at both ends (a backend born during the job counts whole; one
+    that ended before the job did is missed); the submitting command is a waited-for child.
+    """
+
+    def __init__(self, workers: list[int], standin: int, url: str) -> None:
+        self.workers, self.standin, self.url = workers, standin, url
+        self.used: dict[str, float] = {}
+
+    async def start(self) -> None:
+        self._backends = {pid: cpu_seconds(pid) for pid in await backend_pids(self.url)}
+        self._workers = [cpu_seconds(pid) for pid in self.workers]
+        self._standin = cpu_seconds(self.standin)
+        self._children = children_cpu_seconds()
+        self._machine = machine_cpu()
+
+    async def stop(self) -> None:
+        pairs = zip(self.workers, self._workers, strict=True)
+        workers = [cpu_seconds(pid) - was for pid, was in pairs]
+        now = {pid: cpu_seconds(pid) for pid in await backend_pids(self.url)}
+        postgres = sum(used - self._backends.get(pid, 0.0) for pid, used in now.items())
+        self.used = {
+            "workers": sum(workers),
+            "stand-in": cpu_seconds(self.standin) - self._standin,
+            "postgres": max(0.0, postgres),
+            "submit": children_cpu_seconds() - self._children,
+        }
+        self.per_worker = workers
+        busy, total = machine_cpu()
+        self.machine_busy = busy - self._machine[0]  # CPU seconds every process used
+        self.machine_total = total - self._machine[1]  # CPU seconds the cores offered
+
+    @property
+    def others(self) -> float:
+        """CPU seconds processes outside the job used meanwhile (other work on the machine)."""
+        return max(0.0, self.machine_busy - self.total)
+
+    @property
+    def total(self) -> float:
+        return sum(self.used.values())
 
 
 def stop_workers(workers) -> None:  # type: ignore[no-untyped-def]
@@ -166,8 +245,10 @@ async def run(args: argparse.Namespace, server_url: str, workdir: Path) -> None:
         f"bench/cluster: {args.units} units, {args.latency_ms:g} ms, {args.concurrency} calls "
         f"per worker; {os.cpu_count()} CPUs, load average {load}"
     )
+    cpus = os.cpu_count() or 1
     print(f"{'workers':>7} {'calls':>6} {'wall s':>7} {'ideal s':>7} {'efficiency':>10} "
-          f"{'queue ms/unit':>13} {'workers cpu s':>13} {'stand-in cpu s':>14}")  # fmt: skip
+          f"{'queue ms/unit':>13} {'cpu s':>6} {'cpu-bound s':>11} {'ceiling':>7}")  # fmt: skip
+    details = []
     try:
         for count in [int(n) for n in args.workers.split(",")]:
             url = await create_database(server_url, f"bench_cluster_{os.getpid()}_{count}")
@@ -176,9 +257,10 @@ async def run(args: argparse.Namespace, server_url: str, workdir: Path) -> None:
             certtui("--endpoint-url", standin.url, "models", "sync",
                     *(f"--region={r}" for r in regions), env=env)  # fmt: skip
             workers = start_workers(count, args, env, standin.url)
+            meter = CpuMeter([p.pid for p in workers], standin.process.pid, url)
             try:
                 standin.reset()
-                standin_cpu = standin.cpu_seconds()
+                await meter.start()
                 job = (
                     "run",
                     "--submit",
@@ -190,19 +272,43 @@ async def run(args: argparse.Namespace, server_url: str, workdir: Path) -> None:
                 )
                 submitted = certtui("--endpoint-url", standin.url, *job, env=env)
                 job_id = submitted.stderr.split("job ", 1)[1].split(":", 1)[0]
-                calls = sum(standin.stats()["calls"].values())
-                cpu = sum(cpu_seconds(process.pid) for process in workers)
-                standin_cpu = standin.cpu_seconds() - standin_cpu
+                stats = standin.stats()
+                calls = sum(stats["calls"].values())
+                await meter.stop()
             finally:
                 stop_workers(workers)
             wall, queue_ms, _ = await measure(url, job_id)
             ideal = calls * args.latency_ms / 1000 / (count * args.concurrency)
+            # The CPU the job's processes used, spread over every core of the machine, is a
+            # floor on its wall time whatever the queue does: the efficiency cannot pass
+            # ideal / that floor (less still when other work shares the cores).
+            bound = meter.total / cpus
+            ceiling = min(1.0, ideal / bound) if bound > 0 else 1.0
+            busy = meter.machine_busy / meter.machine_total if meter.machine_total else 0.0
+            share = meter.total / meter.machine_busy if meter.machine_busy else 1.0
             print(f"{count:>7} {calls:>6} {wall:>7.2f} {ideal:>7.2f} {ideal / wall:>10.3f} "
-                  f"{queue_ms:>13.1f} {cpu:>13.1f} {standin_cpu:>14.1f}", flush=True)  # fmt: skip
+                  f"{queue_ms:>13.1f} {meter.total:>6.1f} {bound:>11.2f} {ceiling:>7.3f}",
+                  flush=True)  # fmt: skip
+            load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+            parts = ", ".join(f"{name} {value:.1f}" for name, value in meter.used.items())
+            each = "/".join(f"{value:.1f}" for value in meter.per_worker)
+            details.append(
+                f"{count} workers: cpu s {parts} (each worker {each}); other processes "
+                f"{meter.others:.1f}; machine busy {busy:.0%} of {cpus} CPUs, the job's share "
+                f"{share:.0%}; calls in flight at "
+                f"most {stats['max_in_flight_total']} of {count * args.concurrency}; load {load}"
+            )
     finally:
         standin.stop()
+    for line in details:
+        print(line)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"target: efficiency ≥ {TARGET_EFFICIENCY} at 4 workers; load average now {load}")
+    print(
+        f"cpu s: the job's processes from its start to its end; cpu-bound s = cpu s / {cpus} "
+        "CPUs, the shortest wall time the machine allows; ceiling = ideal / cpu-bound s. "
+        "With the machine near 100 % busy, other processes' CPU is time the job waited for"
+    )
 
 
 def main() -> None:

@@ -153,6 +153,12 @@ class CallLimiter:
         self.shared_throttles = 0  # throttles heard from other processes that slowed us
         self.degraded = 0  # calls made under process limits since the cluster's went away
         self._sharing: set[asyncio.Task[None]] = set()
+        self.calls_in_flight = 0
+        self.calls_started = 0
+        self.last_call_started: float | None = None  # time.monotonic() of the last call let in
+        self.on_drained: Callable[[], None] | None = None
+        self._open = asyncio.Event()
+        self._open.set()
         if cluster is not None:
             cluster.on_throttle = self._heard_throttle
         self.calls_in_flight = 0

@@ -92,6 +92,9 @@ async def run_worker(
             )  # fmt: skip
         pool = max(config.region_concurrency, 10)
         async with BedrockClients(bedrock_settings(settings, pool=pool)) as clients:
+            # Ready means ready: the first slice in a region does not build its client (botocore's
+            # data files, the CA bundle) under the CPU of every other unit starting at once.
+            await clients.prepare("bedrock-runtime", regions)
             watch = JobWatch(database.sessions)
             runner = SliceRunner(
                 sessions=database.sessions, clients=clients, config=config,
