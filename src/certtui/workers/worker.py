@@ -19,14 +19,14 @@ import signal
 import socket
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from certtui.engine.access import bedrock_settings, engine_config
-from certtui.engine.job import UNITS_PER_CALL_SLOT, new_breaker
+from certtui.engine.job import UNITS_PER_CALL_SLOT, new_breaker, new_limiter
 from certtui.engine.limits import CallLimiter
 from certtui.errors import UsageError
 from certtui.store import workers as queue_store
@@ -55,6 +55,16 @@ class WorkerOptions:
     regions: Sequence[str] | None = None
     stall_timeout: float = 30.0  # a slice whose worker is silent this long goes to another
     grace: float = 30.0  # after SIGTERM, how long slices in flight may take to finish
+
+
+@contextlib.asynccontextmanager
+async def _started(limiter: CallLimiter) -> AsyncIterator[CallLimiter]:
+    """The limiter started (it hears other processes' throttles), and closed at the end."""
+    await limiter.start()
+    try:
+        yield limiter
+    finally:
+        await limiter.aclose()
 
 
 def default_name() -> str:
@@ -91,7 +101,11 @@ async def run_worker(
                 concurrency=config.concurrency, regions=options.regions,
             )  # fmt: skip
         pool = max(config.region_concurrency, 10)
-        async with BedrockClients(bedrock_settings(settings, pool=pool)) as clients:
+        async with (
+            BedrockClients(bedrock_settings(settings, pool=pool)) as clients,
+            # limit_scope (cluster by default here): the limits hold for every worker together.
+            _started(new_limiter(config, database.sessions)) as limiter,
+        ):
             # Ready means ready: the first slice in a region does not build its client (botocore's
             # data files, the CA bundle) under the CPU of every other unit starting at once.
             await clients.prepare("bedrock-runtime", regions)
@@ -99,7 +113,7 @@ async def run_worker(
             runner = SliceRunner(
                 sessions=database.sessions, clients=clients, config=config,
                 suite_for=_suites(), worker_id=worker_id,
-                limiter=CallLimiter(config.concurrency, config.region_concurrency),
+                limiter=limiter,
                 breaker=new_breaker(config), watch=watch,
                 unit_slots=asyncio.Semaphore(UNITS_PER_CALL_SLOT * config.concurrency),
             )  # fmt: skip
