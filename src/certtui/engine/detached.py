@@ -246,7 +246,7 @@ class DetachedService:
 
         return await recover_interrupted(self.sessions, bus=self.bus)
 
-    def _suite(self) -> Suite:
+    def job_suite(self) -> Suite:
         if self.suite is None:
             from certtui.suites import default_suite
 
@@ -257,7 +257,7 @@ class DetachedService:
         """Plan a job here, then start a detached engine that claims and runs it."""
         from certtui.engine.planning import plan_job
 
-        planned = await plan_job(self.sessions, request, self._suite(), bus=self.bus)
+        planned = await plan_job(self.sessions, request, self.job_suite(), bus=self.bus)
         self._start(planned.job_id)
         return planned
 
