@@ -59,7 +59,7 @@ class JobUnitsScreen(CerttuiScreen):
         self.failures_only = False
         self.tag: str | None = None  # show only this error tag's units
         # Which worker runs each unit, by (model id, region); None on SQLite (no workers).
-        self.workers: dict[tuple[str, str], str] | None = None
+        self.unit_workers: dict[tuple[str, str], str] | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static(
@@ -99,7 +99,7 @@ class JobUnitsScreen(CerttuiScreen):
             self.certtui.report_read_error(exc)
             return
         self.units = units
-        self.workers = workers
+        self.unit_workers = workers
         self.show_units()
 
     def shown_units(self) -> list[JobUnit]:
@@ -135,7 +135,7 @@ class JobUnitsScreen(CerttuiScreen):
                 "" if unit.score is None else f"{unit.score:.1f}", as_label(error),
             )  # fmt: skip
             if len(self.columns) > len(COLUMNS):
-                worker = (self.workers or {}).get((unit.api_model_id, unit.region))
+                worker = (self.unit_workers or {}).get((unit.api_model_id, unit.region))
                 values = (*values[:-1], as_label(worker or glyphs.current().none), values[-1])
             key = unit.certification_id
             if key in table.rows:

@@ -63,7 +63,7 @@ class WorkersScreen(CerttuiScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.workers: list[WorkerRow] | None = []
+        self.worker_rows: list[WorkerRow] | None = []
         self._timer: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -102,14 +102,14 @@ class WorkersScreen(CerttuiScreen):
         except READ_ERRORS as exc:
             self.certtui.report_read_error(exc)
             return
-        self.workers = workers
+        self.worker_rows = workers
         self.show_workers()
 
     def show_workers(self, now: datetime | None = None) -> None:
         """Bring the table in line with the workers read: in place, by key."""
         now = now or datetime.now(UTC).replace(tzinfo=None)
         table = self.table
-        workers = self.workers or []
+        workers = self.worker_rows or []
         wanted = {w.id for w in workers}
         for gone in [row for row in table.rows if row.value not in wanted]:
             table.remove_row(gone)
@@ -125,13 +125,13 @@ class WorkersScreen(CerttuiScreen):
 
     def retitle(self, now: datetime | None = None) -> None:
         title = self.query_one("#workers-title", Static)
-        if self.workers is None:
+        if self.worker_rows is None:
             title.update(as_label(NEEDS_POSTGRESQL))
             return
         dot = f" {glyphs.current().dot} "
         now = now or datetime.now(UTC).replace(tzinfo=None)
-        alive = [w for w in self.workers if w.alive(now)]
-        if not self.workers:
+        alive = [w for w in self.worker_rows if w.alive(now)]
+        if not self.worker_rows:
             text = (
                 f"Workers{dot}none yet: start `certtui worker` on any host; the TUI queues jobs "
                 "for them once one is alive"
@@ -139,7 +139,7 @@ class WorkersScreen(CerttuiScreen):
         else:
             units = sum(w.in_flight for w in alive)
             text = (
-                f"Workers{dot}{len(alive)} alive of {len(self.workers)}{dot}"
+                f"Workers{dot}{len(alive)} alive of {len(self.worker_rows)}{dot}"
                 f"{plural(units, 'unit')} in flight{self.sort_note(self.table)}"
             )
         title.update(as_label(text))
