@@ -26,10 +26,8 @@ COLUMNS = (("name", "name", 16), ("host", "host", 18), ("pid", "pid", 7),
            ("started", "started", 11), ("heartbeat", "heartbeat", 9))  # fmt: skip
 # Heartbeats are not notified: while the screen is shown, the ages are read again this often.
 REREAD_SECONDS = 1.0
-NEEDS_POSTGRESQL = (
-    "Workers need PostgreSQL: this database is SQLite, where the TUI runs every job itself "
-    "(set database_url to a postgresql:// URL and start `certtui worker`)"
-)
+# One line at 80 columns.
+NEEDS_POSTGRESQL = "Workers need PostgreSQL: on SQLite the TUI runs every job itself"
 
 
 def alive_label(worker: WorkerRow, now: datetime) -> str:
@@ -127,15 +125,13 @@ class WorkersScreen(CerttuiScreen):
         title = self.query_one("#workers-title", Static)
         if self.worker_rows is None:
             title.update(as_label(NEEDS_POSTGRESQL))
+            self.table.display = False  # nothing to list, ever
             return
         dot = f" {glyphs.current().dot} "
         now = now or datetime.now(UTC).replace(tzinfo=None)
         alive = [w for w in self.worker_rows if w.alive(now)]
         if not self.worker_rows:
-            text = (
-                f"Workers{dot}none yet: start `certtui worker` on any host; the TUI queues jobs "
-                "for them once one is alive"
-            )
+            text = f"Workers{dot}none yet: start `certtui worker` on any host"
         else:
             units = sum(w.in_flight for w in alive)
             text = (
