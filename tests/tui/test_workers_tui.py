@@ -279,3 +279,23 @@ async def test_on_sqlite_the_units_screen_has_no_worker_column(
         await h.wait_for(lambda: screen.table.row_count == 1, "the unit")
         assert "worker" not in [str(c.value) for c in screen.table.columns]
         assert screen.unit_workers is None
+
+
+async def test_a_cancel_from_the_tui_ends_the_job_on_the_workers(
+    pg_url: str, tui_engine: Callable[..., Any], tmp_path: Path, standin: str
+) -> None:
+    async with (
+        tui_engine(pg_url, models=6, start_mode="jobs") as h,
+        workers_running(pg_url, standin, tmp_path, "w1"),
+    ):
+        h.app.certify(sorted(h.model_ids), REGIONS)
+        job = await _only_job(h)
+        await h.wait_for(lambda: any(j.job_id == job.id for j in h.app.jobs), "the job is listed")
+        await h.wait_for(lambda: _some_done(h, job.id), "the worker finished a unit", patience=120)
+        await h.press("x")  # the Jobs screen's cancel asks first
+        await h.pilot.click("#yes")
+        await h.wait_for(lambda: _status(h, job.id, JobStatus.CANCELLED), "cancelled")
+        await h.wait_for(lambda: _none_processing(h, job.id), "the worker ended its calls")
+        statuses = await h.unit_statuses(job.id)
+        assert statuses.get("CANCELLED", 0) > 0 and not statuses.get("QUEUED"), statuses
+        assert h.service.runners == {}  # the worker ran it, and cancelled it
