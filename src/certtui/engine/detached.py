@@ -285,6 +285,11 @@ class DetachedService:
         await self.pause(job_id)
         return JobStatus.PAUSED
 
+    def pausing(self, job_id: str) -> bool:
+        """Whether this session holds a pausing job in memory: never (its engine is another
+        process; the Jobs screen reads PAUSING from the database)."""
+        return False
+
     async def pause(self, job_id: str) -> None:
         """Pause a job: its engine stops dispatching within a heartbeat."""
         from certtui.engine.control import pause_job
