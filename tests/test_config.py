@@ -145,3 +145,19 @@ def test_bad_breaker_and_ascii_values_name_the_key(tmp_path: Path, line: str, me
     with pytest.raises(UsageError) as raised:
         load_settings({"config_path": str(config)}, environ={})
     assert f"{config}:1: {message}" in str(raised.value)
+
+
+def test_execution_is_auto_local_or_workers(tmp_path: Path) -> None:
+    assert load_settings({}, environ={}).execution == "auto"
+    config = _write(tmp_path / "c.toml", 'execution = "workers"\n')
+    assert load_settings({}, environ={"CERTTUI_CONFIG": str(config)}).execution == "workers"
+    assert load_settings({}, environ={"CERTTUI_EXECUTION": "local"}).execution == "local"
+    bad = _write(tmp_path / "bad.toml", 'created_by = "a"\nexecution = "cluster"\n')
+    with pytest.raises(UsageError) as raised:
+        load_settings({}, environ={"CERTTUI_CONFIG": str(bad)})
+    assert str(raised.value) == (
+        f"config file {bad}:2: execution: unknown value 'cluster' (expected one of: auto, "
+        "local, workers)"
+    )
+    with pytest.raises(UsageError, match="CERTTUI_EXECUTION='remote'"):
+        load_settings({}, environ={"CERTTUI_EXECUTION": "remote"})

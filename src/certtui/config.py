@@ -78,6 +78,10 @@ class Settings:
     # What an SSH drop (SIGHUP) or SIGTERM does to the jobs the TUI started: "pause" or "leave"
     # them running (with engine = "process"; an inline job cannot outlive its TUI).
     on_disconnect: str = "pause"
+    # Where the TUI's certify and re-certify run on PostgreSQL: "workers" (queued for `certtui
+    # worker` processes), "local" (this host, as `engine` says), or "auto": the workers when at
+    # least one is alive, else local. SQLite has no workers: "workers" there is refused.
+    execution: str = "auto"
 
     @property
     def embedded_database(self) -> Path:
@@ -119,8 +123,10 @@ FILE_KEYS: Mapping[str, str] = {
     "breaker_outage_wait": "wait",
     "engine": "engine",
     "on_disconnect": "disconnect",
+    "execution": "execution",
 }
 LIMIT_SCOPES = ("cluster", "process")
+EXECUTIONS = ("auto", "local", "workers")
 NUMBER_KINDS = frozenset({"timeout", "percent", "delay", "lease", "wait"})
 INTEGER_KINDS = frozenset({"calls", "attempts", "failures"})
 
@@ -256,6 +262,7 @@ def _schema() -> Any:
         "failures": Annotated[int, integer(1, 100, unit="failures")],
         "engine": Literal["process", "inline"],
         "disconnect": Literal["pause", "leave"],
+        "execution": Annotated[str, choice(EXECUTIONS)],
     }
     fields: dict[str, Any] = {key: (kinds[kind], None) for key, kind in FILE_KEYS.items()}
     return create_model("ConfigFile", __base__=Schema, **fields)

@@ -67,6 +67,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     # The matrix's views: grouped by vendor with the summary panel, the cursor on a cell.
     "matrix_views": ("v", "t", "down", "down", "down", "down", "right", "right"),
     "matrix_failures": ("F",),
+    "workers": ("4",),  # SQLite: one line says workers need PostgreSQL
 }
 
 
@@ -132,6 +133,7 @@ CASES = [
     # A fresh database: no catalog, no jobs.
     *(Case(screen, database="empty") for screen in ("matrix", "models", "jobs")),
     Case("matrix", database="empty", read_only=True),
+    Case("workers", size=SMALL),
     # The smallest recommended terminal.
     *(Case(screen, size=SMALL) for screen in ("matrix", "models", "jobs", "units",
                                               "detail_failed", "help", "region_picker",

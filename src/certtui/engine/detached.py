@@ -261,7 +261,7 @@ class DetachedService:
 
         return await recover_interrupted(self.sessions, bus=self.bus)
 
-    def _suite(self) -> Suite:
+    def job_suite(self) -> Suite:
         if self.suite is None:
             from certtui.suites import default_suite
 
@@ -272,7 +272,7 @@ class DetachedService:
         """Plan a job here, then start a detached engine that claims and runs it."""
         from certtui.engine.planning import plan_job
 
-        planned = await plan_job(self.sessions, request, self._suite(), bus=self.bus)
+        planned = await plan_job(self.sessions, request, self.job_suite(), bus=self.bus)
         self._start(planned.job_id)
         return planned
 
@@ -299,6 +299,11 @@ class DetachedService:
             return JobStatus.PROCESSING
         await self.pause(job_id)
         return JobStatus.PAUSED
+
+    def pausing(self, job_id: str) -> bool:
+        """Whether this session holds a pausing job in memory: never (its engine is another
+        process; the Jobs screen reads PAUSING from the database)."""
+        return False
 
     async def pause(self, job_id: str) -> None:
         """Pause a job: its engine stops dispatching within a heartbeat."""

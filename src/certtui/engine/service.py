@@ -127,11 +127,11 @@ class CertificationService:
         """Plan a job and start running it in the background."""
         from certtui.engine.planning import plan_job
 
-        planned = await plan_job(self.sessions, request, self._suite(), bus=self.bus)
+        planned = await plan_job(self.sessions, request, self.job_suite(), bus=self.bus)
         await self._start(planned.job_id)
         return planned
 
-    def _suite(self) -> Suite:
+    def job_suite(self) -> Suite:
         if self.suite is None:
             from certtui.suites import default_suite
 
@@ -143,7 +143,7 @@ class CertificationService:
         from certtui.engine.job import JobRunner
 
         runner = JobRunner(
-            self.sessions, await self.clients(), self._suite(), job_id,
+            self.sessions, await self.clients(), self.job_suite(), job_id,
             engine_config(self.settings), bus=self.bus, exit_on_pause=False,
             breaker=self.breaker(),
         )  # fmt: skip

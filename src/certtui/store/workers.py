@@ -528,3 +528,41 @@ async def scheduled(session: AsyncSession) -> list[ScheduleRow]:
     if not on_postgresql(session):
         return []
     return await list_schedules(session)
+
+
+# What the TUI shows -------------------------------------------------------------------------
+
+
+async def workers_view(session: AsyncSession) -> list[WorkerRow] | None:
+    """The workers for the Workers screen; None on SQLite (no workers there)."""
+    if not on_postgresql(session):
+        return None
+    return await list_workers(session)
+
+
+async def unit_workers(session: AsyncSession, job_id: str) -> dict[tuple[str, str], str] | None:
+    """Which worker (by name) last claimed each unit of a job, by (api model id, region); None
+    on SQLite. A unit whose slice was never claimed is absent."""
+    from certtui.store.models import AIModel
+
+    if not on_postgresql(session):
+        return None
+    slices = (
+        await session.execute(
+            sa.select(SLICES.c.unitIds, WORKERS.c.name)
+            .join(WORKERS, WORKERS.c.id == SLICES.c.worker)
+            .where(SLICES.c.jobId == job_id)
+            .order_by(SLICES.c.claimedAt.asc().nulls_first())
+        )
+    ).all()
+    by_unit: dict[str, str] = {}
+    for unit_ids, name in slices:  # a later claim of the same units wins
+        by_unit.update(dict.fromkeys(unit_ids or (), name))
+    if not by_unit:
+        return {}
+    rows = await session.execute(
+        sa.select(CERTS.c.id, AIModel.api_model_id, CERTS.c.region)
+        .join(AIModel, AIModel.id == CERTS.c.modelId)
+        .where(CERTS.c.id.in_(list(by_unit)))
+    )
+    return {(api_id, region): by_unit[cid] for cid, api_id, region in rows}

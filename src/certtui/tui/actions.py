@@ -30,6 +30,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec("screen.models", "1", "app.switch_mode('models')", "Models", show=False),
         ActionSpec("screen.matrix", "2", "app.switch_mode('matrix')", "Matrix", show=False),
         ActionSpec("screen.jobs", "3", "app.switch_mode('jobs')", "Jobs", show=False),
+        ActionSpec("screen.workers", "4", "app.switch_mode('workers')", "Workers", show=False),
         ActionSpec("app.help", "question_mark,f1", "app.help", "Help"),
         ActionSpec("app.quit", "q", "app.quit_certtui", "Quit"),
         # One of the two is bound at a time, so the footer says what f does now.

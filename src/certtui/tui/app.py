@@ -51,6 +51,7 @@ from certtui.tui.screens.jobs import JobsScreen
 from certtui.tui.screens.loading import LoadingScreen
 from certtui.tui.screens.matrix import MatrixScreen
 from certtui.tui.screens.models import ModelsScreen
+from certtui.tui.screens.workers import WorkersScreen
 from certtui.tui.summary import fit_top_bar
 
 if TYPE_CHECKING:
@@ -68,11 +69,14 @@ class CerttuiApp(App[None]):
     """Models, matrix, jobs and result detail over one database."""
 
     TITLE = "certtui"
-    MODES = {"models": ModelsScreen, "matrix": MatrixScreen, "jobs": JobsScreen}  # noqa: RUF012
+    MODES = {  # noqa: RUF012
+        "models": ModelsScreen, "matrix": MatrixScreen, "jobs": JobsScreen,
+        "workers": WorkersScreen,
+    }  # fmt: skip
     CSS_PATH = styles_dir() / "certtui.tcss"
     BINDINGS = bindings(
-        "screen.models", "screen.matrix", "screen.jobs", "app.help", "app.quit", "app.freeze",
-        "app.unfreeze",
+        "screen.models", "screen.matrix", "screen.jobs", "screen.workers", "app.help", "app.quit",
+        "app.freeze", "app.unfreeze",
         "app.reload",
     )  # fmt: skip
 
@@ -532,7 +536,22 @@ class CerttuiApp(App[None]):
         """Plan and start a job in the background; problems become notifications."""
         if self.service is None:
             return
+        # On PostgreSQL with a worker alive (or execution = "workers"), the workers run it.
+        from certtui.workers.submit import runs_on_workers, submit_job
+
         try:
+            if await runs_on_workers(self.service.sessions, self.settings.execution):
+                suite = self.service.job_suite()
+                submitted = await submit_job(
+                    self.service.sessions, request, suite, bus=self.service.bus
+                )
+                planned = submitted.planned
+                self.notify(
+                    f"job {planned.job_id[:8]} queued for the workers: "
+                    f"{plural(planned.total, 'unit')} in {plural(submitted.slices, 'slice')}"
+                )
+                self.fetch_job(planned.job_id)
+                return
             planned = await self.service.certify(request)
         except CerttuiError as exc:
             self.notify(safe_text(str(exc)), severity="error", timeout=8, markup=False)
@@ -731,7 +750,7 @@ class CerttuiApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers the screens and the actions that fit the current screen."""
         yield from super().get_system_commands(screen)
-        for spec_id in ("screen.models", "screen.matrix", "screen.jobs"):
+        for spec_id in ("screen.models", "screen.matrix", "screen.jobs", "screen.workers"):
             spec = ACTIONS[spec_id]
             mode = spec.action.split("'")[1]
             yield SystemCommand(

@@ -37,6 +37,7 @@ from certtui.store.views import load_jobs as _load_jobs
 
 if TYPE_CHECKING:
     from certtui.store.sessions import Session
+    from certtui.store.workers import WorkerRow
 
 __all__ = [
     "READ_ERRORS",
@@ -61,6 +62,8 @@ __all__ = [
     "load_job_units",
     "load_jobs",
     "load_snapshot",
+    "load_unit_workers",
+    "load_workers",
     "mark_regressed",
     "regressed_cells",
 ]
@@ -189,3 +192,17 @@ async def load_job(session: Session, job_id: str) -> JobView | None:
     from certtui.engine.leases import holder_is_gone
 
     return await _load_job(session, job_id, gone=holder_is_gone)
+
+
+async def load_workers(session: Session) -> list[WorkerRow] | None:
+    """The `certtui worker` processes, the most recently heard from first; None on SQLite."""
+    from certtui.store.workers import workers_view
+
+    return await workers_view(session)
+
+
+async def load_unit_workers(session: Session, job_id: str) -> dict[tuple[str, str], str] | None:
+    """The worker that runs (or ran) each unit of a job, by (model id, region); None on SQLite."""
+    from certtui.store.workers import unit_workers
+
+    return await unit_workers(session, job_id)

@@ -21,6 +21,10 @@ NEEDS_POSTGRESQL = (
     "workers need PostgreSQL: set database_url to a postgresql:// URL (SQLite runs jobs "
     "in-process with `certtui run`)"
 )
+WORKERS_NEED_POSTGRESQL = (
+    'execution = "workers" needs PostgreSQL: workers take jobs from its queue; set '
+    'database_url to a postgresql:// URL, or execution = "auto" to run jobs here'
+)
 # A submitted job's lease names the queue, not a process: every worker running one of its
 # slices renews it; nobody renewing it for this long means no worker is alive for it.
 QUEUE_LEASE_TTL = 30.0
@@ -50,6 +54,20 @@ class Submitted:
     planned: PlannedJob
     slices: int
     queue_job_id: str
+
+
+async def runs_on_workers(sessions: Sessions, execution: str) -> bool:
+    """Whether a job the TUI starts is queued for the workers (``execution`` as configured):
+    "workers" always (refused on SQLite), "local" never, "auto" when a worker is alive now
+    (on PostgreSQL; SQLite has none)."""
+    async with sessions() as session:
+        if not queue_store.on_postgresql(session):
+            if execution == "workers":
+                raise UsageError(WORKERS_NEED_POSTGRESQL)
+            return False
+        if execution != "auto":
+            return execution == "workers"
+        return await queue_store.workers_alive(session) > 0
 
 
 async def submit_job(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -14,13 +15,18 @@ from certtui.domain.text import plural, shorten_distinct
 from certtui.tui.actions import bindings
 from certtui.tui.base import CerttuiScreen
 from certtui.tui.cells import ERROR_TAGS, as_label, cell_look
-from certtui.tui.data import READ_ERRORS, JobUnit, job_units
+from certtui.tui.data import READ_ERRORS, JobUnit, job_units, load_unit_workers
 from certtui.tui.exporting import ExportScope
 from certtui.tui.styling import role_styles, styled
 from certtui.tui.tables import NavigableTable
 
+if TYPE_CHECKING:
+    from certtui.store.sessions import Session
+
 COLUMNS = (("model", "model", 40), ("region", "region", 14), ("state", "state", 8),
            ("score", "score", 6), ("error", "error", 70))  # fmt: skip
+# On PostgreSQL: the `certtui worker` that runs (or ran) the unit, from the queue's slices.
+WORKER_COLUMN = ("worker", "worker", 14)
 FINISHED = ("COMPLETED", "FAILED", "CANCELLED")
 
 
@@ -52,6 +58,8 @@ class JobUnitsScreen(CerttuiScreen):
         self.units: list[JobUnit] = []
         self.failures_only = False
         self.tag: str | None = None  # show only this error tag's units
+        # Which worker runs each unit, by (model id, region); None on SQLite (no workers).
+        self.unit_workers: dict[tuple[str, str], str] | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static(
@@ -61,7 +69,7 @@ class JobUnitsScreen(CerttuiScreen):
         )
         yield Static("", classes="screen-title", id="units-groups")
         table = NavigableTable(cursor_type="row", id="units")
-        for key, label, width in COLUMNS:
+        for key, label, width in self.columns:
             table.add_column(label, key=key, width=width)
         yield table
 
@@ -69,17 +77,29 @@ class JobUnitsScreen(CerttuiScreen):
     def table(self) -> NavigableTable:
         return self.query_one("#units", NavigableTable)
 
+    @property
+    def columns(self) -> tuple[tuple[str, str, int], ...]:
+        """The table's columns: with the worker's before the error on PostgreSQL."""
+        if self.certtui.database.target.kind != "postgresql":
+            return COLUMNS
+        return (*COLUMNS[:-1], WORKER_COLUMN, COLUMNS[-1])
+
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         self.load()
 
     @work(exclusive=True, group="units")
     async def load(self) -> None:
+        async def read(session: Session) -> tuple[list[JobUnit], dict | None]:
+            units = await job_units(session, self.job_id)
+            return units, await load_unit_workers(session, self.job_id)
+
         try:
-            units = await self.certtui.read(lambda s: job_units(s, self.job_id))
+            units, workers = await self.certtui.read(read)
         except READ_ERRORS as exc:
             self.certtui.report_read_error(exc)
             return
         self.units = units
+        self.unit_workers = workers
         self.show_units()
 
     def shown_units(self) -> list[JobUnit]:
@@ -114,9 +134,12 @@ class JobUnitsScreen(CerttuiScreen):
                 styled(cell_look(unit.cell), styles),
                 "" if unit.score is None else f"{unit.score:.1f}", as_label(error),
             )  # fmt: skip
+            if len(self.columns) > len(COLUMNS):
+                worker = (self.unit_workers or {}).get((unit.api_model_id, unit.region))
+                values = (*values[:-1], as_label(worker or glyphs.current().none), values[-1])
             key = unit.certification_id
             if key in table.rows:
-                for (column, _, _), value in zip(COLUMNS, values, strict=True):
+                for (column, _, _), value in zip(self.columns, values, strict=True):
                     table.update_cell(key, column, value)
             else:
                 table.add_row(*values, key=key)
