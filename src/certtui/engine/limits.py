@@ -155,6 +155,12 @@ class CallLimiter:
         self._sharing: set[asyncio.Task[None]] = set()
         if cluster is not None:
             cluster.on_throttle = self._heard_throttle
+        self.calls_in_flight = 0
+        self.calls_started = 0
+        self.last_call_started: float | None = None  # time.monotonic() of the last call let in
+        self.on_drained: Callable[[], None] | None = None
+        self._open = asyncio.Event()
+        self._open.set()
 
     @property
     def scope(self) -> str:
@@ -186,12 +192,6 @@ class CallLimiter:
     def _heard_throttle(self, region: str, model: str, limit: int) -> None:
         if self.model(region, model).adopt(limit):
             self.shared_throttles += 1
-        self.calls_in_flight = 0
-        self.calls_started = 0
-        self.last_call_started: float | None = None  # time.monotonic() of the last call let in
-        self.on_drained: Callable[[], None] | None = None
-        self._open = asyncio.Event()
-        self._open.set()
 
     def region(self, region: str) -> Gate:
         """The gate of one region."""
