@@ -31,6 +31,7 @@ from certtui.domain.text import plural, safe_text
 from certtui.errors import CerttuiError
 from certtui.paths import styles_dir
 from certtui.store.opening import Database, translate_error
+from certtui.tui._datatable_private import css_version, mark_screen_styled
 from certtui.tui.actions import ACTIONS, MUTATING_ACTIONS, bindings
 from certtui.tui.base import DataChanged, TopBar
 from certtui.tui.data import (
@@ -294,11 +295,18 @@ class CerttuiApp(App[None]):
         current = self.current_mode
         if not self.is_running or current not in self.MODES or len(self.screen_stack) > 1:
             return  # a dialog or detail is open: building now would disturb it
+        built: list[Awaitable[None]] = []
         with self.batch_update():
             for mode in self.MODES:
                 if mode != current:
-                    self.switch_mode(mode)
+                    # Styled with the stylesheet as it is now: once mounted, the screen says
+                    # so, or the first switch to it would parse the whole stylesheet again.
+                    version = css_version(self)
+                    mounted = self.switch_mode(mode)
+                    built.append(styled_when_mounted(self.screen, mounted, version))
             self.switch_mode(current)
+        for waiting in built:
+            self.run_worker(waiting, group="screens-ahead")
 
     @work(exclusive=True, group="sync")
     async def sync_catalog(self) -> None:
@@ -748,6 +756,13 @@ class CerttuiApp(App[None]):
                 f"key {binding.key}",
                 lambda a=action, s=screen: s.run_action(a),
             )
+
+
+async def styled_when_mounted(screen: Screen, mounted: Awaitable[Any], version: int) -> None:
+    """Once ``screen`` is mounted, record that it was styled with stylesheet ``version``."""
+    await mounted
+    if screen.is_mounted:
+        mark_screen_styled(screen, version)
 
 
 def help_key(app: App[Any], binding: Binding) -> str:
