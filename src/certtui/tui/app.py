@@ -129,6 +129,7 @@ class CerttuiApp(App[None]):
         self._follow_paused = False
         self.stopped_by: str | None = None  # the signal that ended the session (SIGHUP…)
         self.left_running: list[str] = []  # jobs a signal left to their own process
+        self.built_ahead: set[str] = set()  # modes built, filled and styled before a key asked
 
     # Modes and layout ---------------------------------------------------------------------
 
@@ -303,10 +304,18 @@ class CerttuiApp(App[None]):
                     # so, or the first switch to it would parse the whole stylesheet again.
                     version = css_version(self)
                     mounted = self.switch_mode(mode)
-                    built.append(styled_when_mounted(self.screen, mounted, version))
+                    built.append(self._styled_when_mounted(mode, self.screen, mounted, version))
             self.switch_mode(current)
         for waiting in built:
             self.run_worker(waiting, group="screens-ahead")
+
+    async def _styled_when_mounted(
+        self, mode: str, screen: Screen, mounted: Awaitable[Any], version: int
+    ) -> None:
+        await mounted
+        if screen.is_mounted:
+            mark_screen_styled(screen, version)
+            self.built_ahead.add(mode)
 
     @work(exclusive=True, group="sync")
     async def sync_catalog(self) -> None:
@@ -756,13 +765,6 @@ class CerttuiApp(App[None]):
                 f"key {binding.key}",
                 lambda a=action, s=screen: s.run_action(a),
             )
-
-
-async def styled_when_mounted(screen: Screen, mounted: Awaitable[Any], version: int) -> None:
-    """Once ``screen`` is mounted, record that it was styled with stylesheet ``version``."""
-    await mounted
-    if screen.is_mounted:
-        mark_screen_styled(screen, version)
 
 
 def help_key(app: App[Any], binding: Binding) -> str:
