@@ -11,7 +11,7 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from certtui.domain import glyphs
 from certtui.domain.text import plural
@@ -20,6 +20,7 @@ from certtui.tui.actions import MUTATING_ACTIONS, bindings
 from certtui.tui.data import ModelRow
 from certtui.tui.exporting import ExportScope, default_export_path
 from certtui.tui.tables import NavigableTable, plain
+from certtui.tui.widgets import SteadyFooter
 
 if TYPE_CHECKING:
     from certtui.tui.app import CerttuiApp
@@ -70,7 +71,7 @@ class CerttuiScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield TopBar(self.certtui.top_bar_text(), id="topbar", markup=True)
         yield from self.compose_body()
-        yield Footer(compact=True)  # every key fits at 80 columns
+        yield SteadyFooter(compact=True)  # every key fits at 80 columns
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets."""
