@@ -161,12 +161,6 @@ class CallLimiter:
         self._open.set()
         if cluster is not None:
             cluster.on_throttle = self._heard_throttle
-        self.calls_in_flight = 0
-        self.calls_started = 0
-        self.last_call_started: float | None = None  # time.monotonic() of the last call let in
-        self.on_drained: Callable[[], None] | None = None
-        self._open = asyncio.Event()
-        self._open.set()
 
     @property
     def scope(self) -> str:
