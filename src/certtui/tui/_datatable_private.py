@@ -5,12 +5,6 @@ skip measuring rows whose columns have fixed widths: ``update_cell`` bumps a cou
 part of every render cache key. ``CachedDataTable`` adds those two abilities for LiveTable
 (widgets.py), which is written against them and DataTable's public API only.
 
-DataTable also forgets every render whenever its styles are applied again, and Textual applies
-them to a whole screen each time it is shown: switching to a screen re-rendered every visible
-cell. ``RestyleKeepingTable`` (under every certtui table) forgets them only when a style its
-renders depend on changed. ``mark_screen_styled`` tells Textual a screen built ahead was styled
-with the current stylesheet, so the first switch to it does not parse the stylesheet again.
-
 ``RELIED_ON`` names every private member used here. tests/tui/test_datatable_private.py checks
 that each exists with the shape this module assumes (signatures, cache key layouts), and
 tests/tui/test_widgets.py checks that the fast paths draw exactly what DataTable draws: a
@@ -27,11 +21,9 @@ from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.app import App
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.renderables.styled import Styled
-from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
@@ -45,9 +37,7 @@ RELIED_ON_ATTRIBUTES = (
     "_new_rows", "_update_count", "_pseudo_class_state", "_show_hover_cursor",
     "_total_row_height", "_row_label_column_width",
 )  # fmt: skip
-RELIED_ON_SCREEN_ATTRIBUTES = ("_css_update_count",)  # on Screen and App
 RELIED_ON_METHODS = {
-    "_clear_caches": ("self",),
     "_update_dimensions": ("self", "new_rows"),
     "_render_cell": ("self", "row_index", "column_index", "base_style", "width", "cursor", "hover"),
     "_get_row_renderables": ("self", "row_index"),
@@ -59,52 +49,7 @@ RELIED_ON_METHODS = {
 }  # fmt: skip
 
 
-class RestyleKeepingTable(DataTable[Any]):
-    """DataTable that keeps its renders when its styles are applied again unchanged.
-
-    DataTable.notify_style_update forgets every render (cells, rows, lines). Textual calls it
-    for every widget of a screen each time the screen is shown, whether anything changed or
-    not, so each switch re-rendered every visible cell. What the renders depend on besides
-    their cache keys (which hold the widget's own style and its pseudo classes) is the
-    component styles (header, cursor, hover, fixed, rows); those are applied after
-    notify_style_update, so they are compared at the next render, and the renders are
-    forgotten only if they changed (a theme, a class that restyles the table).
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._rendered_look: tuple[Any, ...] | None = None  # the look the renders were made in
-        self._look_check_due = False
-        self.renders_forgotten = 0  # times every render was forgotten for a new look
-
-    def notify_style_update(self) -> None:
-        # DataTable's own would forget every render: defer that to the next render, and only
-        # if the look changed. Widget's (style caches) runs as always.
-        super(DataTable, self).notify_style_update()
-        self._look_check_due = True
-        self.refresh()
-
-    def render_lines(self, crop: Any) -> Any:
-        if self._look_check_due:
-            self._look_check_due = False
-            look = self._look()
-            if look != self._rendered_look:
-                if self._rendered_look is not None:
-                    self.renders_forgotten += 1
-                self._rendered_look = look
-                self._clear_caches()
-        return super().render_lines(crop)
-
-    def _look(self) -> tuple[Any, ...]:
-        """Every style the renders are made from (the component styles and the widget's own)."""
-        styles = [self.rich_style]
-        for name in sorted(DataTable.COMPONENT_CLASSES):
-            styles.append(self.get_component_styles(name).rich_style)
-            styles.append(self.get_component_rich_style(name))
-        return tuple(styles)
-
-
-class CachedDataTable(RestyleKeepingTable):
+class CachedDataTable(DataTable[Any]):
     """DataTable that can change cells keeping every unrelated render cache, and draws faster.
 
     Rendering is cheaper too. A big matrix shows the same few looks ("✓ A" in green, …)
@@ -248,24 +193,6 @@ def _text_look(cell: object) -> tuple[Any, ...] | None:
         cell.plain, cell.style, tuple(cell.spans), cell.justify, cell.overflow, cell.no_wrap,
         cell.end, cell.tab_size,
     )  # fmt: skip
-
-
-def mark_screen_styled(screen: Screen[Any], css_version: int) -> None:
-    """Record that ``screen`` was styled with stylesheet version ``css_version`` (from
-    ``css_version`` before it was built), so showing it does not parse the stylesheet again.
-
-    App.switch_mode reparses the whole stylesheet and restyles the screen when the screen's
-    version is not the app's; a screen built ahead of its first switch never gets its
-    version set (it was not mounted yet when the stylesheet was refreshed for it). A theme
-    change after ``css_version`` leaves the versions different, and Textual restyles as usual.
-    """
-    if screen._css_update_count < css_version:
-        screen._css_update_count = css_version
-
-
-def css_version(app: App[Any]) -> int:
-    """The app's stylesheet version (it goes up when the theme or variables change)."""
-    return app._css_update_count
 
 
 def reorder_rows(table: DataTable[Any], keys: list[RowKey]) -> None:

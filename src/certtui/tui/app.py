@@ -31,7 +31,6 @@ from certtui.domain.text import plural, safe_text
 from certtui.errors import CerttuiError
 from certtui.paths import styles_dir
 from certtui.store.opening import Database, translate_error
-from certtui.tui._datatable_private import css_version, mark_screen_styled
 from certtui.tui.actions import ACTIONS, MUTATING_ACTIONS, bindings
 from certtui.tui.base import DataChanged, TopBar
 from certtui.tui.data import (
@@ -133,7 +132,6 @@ class CerttuiApp(App[None]):
         self._follow_paused = False
         self.stopped_by: str | None = None  # the signal that ended the session (SIGHUP…)
         self.left_running: list[str] = []  # jobs a signal left to their own process
-        self.built_ahead: set[str] = set()  # modes built, filled and styled before a key asked
 
     # Modes and layout ---------------------------------------------------------------------
 
@@ -300,26 +298,11 @@ class CerttuiApp(App[None]):
         current = self.current_mode
         if not self.is_running or current not in self.MODES or len(self.screen_stack) > 1:
             return  # a dialog or detail is open: building now would disturb it
-        built: list[Awaitable[None]] = []
         with self.batch_update():
             for mode in self.MODES:
                 if mode != current:
-                    # Styled with the stylesheet as it is now: once mounted, the screen says
-                    # so, or the first switch to it would parse the whole stylesheet again.
-                    version = css_version(self)
-                    mounted = self.switch_mode(mode)
-                    built.append(self._styled_when_mounted(mode, self.screen, mounted, version))
+                    self.switch_mode(mode)
             self.switch_mode(current)
-        for waiting in built:
-            self.run_worker(waiting, group="screens-ahead")
-
-    async def _styled_when_mounted(
-        self, mode: str, screen: Screen, mounted: Awaitable[Any], version: int
-    ) -> None:
-        await mounted
-        if screen.is_mounted:
-            mark_screen_styled(screen, version)
-            self.built_ahead.add(mode)
 
     @work(exclusive=True, group="sync")
     async def sync_catalog(self) -> None:

@@ -8,19 +8,17 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Footer, Input, Static
 
 from certtui.domain import glyphs
 from certtui.domain.text import plural
-from certtui.tui._datatable_private import css_version
 from certtui.tui.actions import MUTATING_ACTIONS, bindings
 from certtui.tui.data import ModelRow
 from certtui.tui.exporting import ExportScope, default_export_path
 from certtui.tui.tables import NavigableTable, plain
-from certtui.tui.widgets import SteadyFooter
 
 if TYPE_CHECKING:
     from certtui.tui.app import CerttuiApp
@@ -49,19 +47,12 @@ class TopBar(Static):
         return Text.from_markup(app.top_bar_text(width or None), end="")
 
 
-def app_look(app: App[object]) -> tuple[object, ...]:
-    """What the app's CSS selectors can see of the app: its classes (the theme's among them),
-    pseudo classes (focus, dark…) and stylesheet version."""
-    return frozenset(app.classes), app.pseudo_classes, css_version(app)
-
-
 class CerttuiScreen(Screen[None]):
     """A main screen: top bar, body, footer; redraws from the app's data."""
 
     AUTO_FOCUS = "DataTable"
     BINDINGS = bindings("list.export", "list.copy")
     _drawn_version = -1  # the app's data version this screen shows
-    _styled_for: tuple[object, ...] | None = None  # app_look() when the screen was last left
 
     @property
     def certtui(self) -> CerttuiApp:
@@ -71,7 +62,7 @@ class CerttuiScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield TopBar(self.certtui.top_bar_text(), id="topbar", markup=True)
         yield from self.compose_body()
-        yield SteadyFooter(compact=True)  # every key fits at 80 columns
+        yield Footer(compact=True)  # every key fits at 80 columns
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets."""
@@ -81,16 +72,7 @@ class CerttuiScreen(Screen[None]):
         """Mutating actions do not exist in read-only mode."""
         return not (self.certtui.read_only and action in MUTATING_ACTIONS)
 
-    def on_screen_suspend(self) -> None:
-        self._styled_for = app_look(self.app)
-
-    def on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Textual applies every style of the screen again when it is shown (after this
-        # handler), in case the app's classes or stylesheet changed while it was away; when
-        # none did, its styles are what they were when it was left, and restyling it would
-        # only cost the switch (every widget is drawn again).
-        if self._styled_for is not None and self._styled_for == app_look(self.app):
-            event.refresh_styles = False
+    def on_screen_resume(self) -> None:
         self.query_one(TopBar).update(self.certtui.top_bar_text())
         if self.certtui.loaded and self._drawn_version != self.certtui.data_version:
             self._drawn_version = self.certtui.data_version

@@ -15,7 +15,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 
 from certtui.tui import sorting
-from certtui.tui._datatable_private import RestyleKeepingTable, reorder_rows
+from certtui.tui._datatable_private import reorder_rows
 from certtui.tui.actions import bindings
 from certtui.tui.sorting import SortState
 
@@ -30,12 +30,8 @@ def plain(value: object) -> str:
     return str(getattr(value, "plain", value))
 
 
-class NavigableTable(RestyleKeepingTable):
-    """A DataTable with certtui's table keys (see actions.py ``table.*``).
-
-    Showing its screen again does not re-render it (RestyleKeepingTable) unless a style its
-    cells are drawn in changed.
-    """
+class NavigableTable(DataTable[Any]):
+    """A DataTable with certtui's table keys (see actions.py ``table.*``)."""
 
     BINDINGS = bindings(*TABLE_ACTION_IDS)
 

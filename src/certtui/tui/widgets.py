@@ -1,4 +1,4 @@
-"""A DataTable for live data (changing a cell re-renders that cell), and a steadier Footer."""
+"""A DataTable for live data: changing a cell re-renders that cell, not the whole table."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Footer
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from certtui.tui._datatable_private import CachedDataTable
@@ -41,43 +38,3 @@ class LiveTable(CachedDataTable, NavigableTable):
         drawn a second time when DataTable would have measured the new rows.
         """
         self.measure_new_rows()
-
-
-class SteadyFooter(Footer):
-    """Textual's Footer, rebuilt only when the keys it shows change.
-
-    Footer rebuilds its keys (a dozen widgets, mounted, styled and drawn) whenever its
-    screen's bindings are refreshed, which Textual does each time the screen is shown; with
-    the same keys enabled the same way that rebuild draws what was there already.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._composed_for: tuple[Any, ...] | None = None  # the keys of the last rebuild
-
-    def compose(self) -> ComposeResult:
-        widgets = list(super().compose())
-        if widgets:  # Footer composes nothing until the screen's bindings are known
-            self._composed_for = shown_keys(self.screen)
-        yield from widgets
-
-    def bindings_changed(self, screen: Screen[Any]) -> None:
-        if (
-            self._composed_for is not None
-            and screen is self.screen
-            and shown_keys(screen) == self._composed_for
-        ):
-            return
-        super().bindings_changed(screen)
-
-
-def shown_keys(screen: Screen[Any]) -> tuple[Any, ...]:
-    """Everything a Footer draws from the screen's active bindings."""
-    app = screen.app
-    return tuple(
-        (
-            binding.key, app.get_key_display(binding), binding.action, binding.description,
-            binding.show, binding.tooltip, binding.group, enabled, tooltip,
-        )
-        for _node, binding, enabled, tooltip in screen.active_bindings.values()
-    )  # fmt: skip
