@@ -97,7 +97,15 @@ def test_the_tui_under_the_c_locale_draws_ascii(tmp_path: Path, terminal: Termin
 
     # The help legend lists the ASCII glyphs.
     terminal.keys("?")
-    legend = terminal.wait_for(lambda s: s if line_with(s, "Matrix cells") else None, "the help")
+    terminal.wait_for(lambda s: line_with(s, "Keys on this screen"), "the help")
+
+    def legend_shown(screen: str) -> str | None:
+        if line_with(screen, "Matrix cells") and line_with(screen, "cancelled"):
+            return screen
+        terminal.keys("PageDown")  # the legend follows the keys: scroll the help to it
+        return None
+
+    legend = terminal.wait_for(legend_shown, "the help's legend")
     _plain(legend)
     for glyph, meaning in (("+ A", "passed"), ("> run", "running"), (". que", "queued"),
                            ("/ can", "cancelled")):  # fmt: skip

@@ -131,8 +131,10 @@ def line_with(screen: str, text: str) -> str | None:
     return next((line for line in screen.splitlines() if text in line), None)
 
 
+# COLUMNS and LINES: pytest-xdist's workers set them (80×24), and Textual takes them over the
+# terminal's own size, so the app would draw 80 columns in a 120-column tmux pane.
 ENVIRONMENT_UNSET = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "CERTTUI_CONFIG",
-                     "CERTTUI_DATABASE_URL", "NO_COLOR")  # fmt: skip
+                     "CERTTUI_DATABASE_URL", "NO_COLOR", "COLUMNS", "LINES")  # fmt: skip
 
 
 def start_certtui(
