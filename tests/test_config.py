@@ -92,3 +92,72 @@ def test_environment_errors_name_the_variable() -> None:
         load_settings({}, environ={"CERTTUI_REGIONS": "us-east-1,mars-1"})
     settings = load_settings({}, environ={"CERTTUI_REGIONS": "us-east-1, eu-west-1"})
     assert settings.regions == ("us-east-1", "eu-west-1")
+
+
+def test_limit_scope_is_cluster_or_process(tmp_path: Path) -> None:
+    assert Settings().limit_scope is None  # chosen by the database: cluster on PostgreSQL
+    config = _write(tmp_path / "c.toml", 'limit_scope = "process"\n')
+    assert load_settings({"config_path": str(config)}, environ={}).limit_scope == "process"
+    assert load_settings({}, environ={"CERTTUI_LIMIT_SCOPE": "cluster"}).limit_scope == "cluster"
+    bad = _write(tmp_path / "bad.toml", 'concurrency = 4\nlimit_scope = "global"\n')
+    with pytest.raises(UsageError) as raised:
+        load_settings({"config_path": str(bad)}, environ={})
+    assert str(raised.value) == (
+        f"config file {bad}:2: limit_scope: unknown value 'global' (expected one of: cluster, "
+        "process)"
+    )
+
+
+def test_breaker_keys_reach_the_engine_from_file_and_environment(tmp_path: Path) -> None:
+    from certtui.engine.access import engine_config
+    from certtui.engine.job import new_breaker
+
+    config = _write(
+        tmp_path / "c.toml",
+        "breaker_threshold = 5\nbreaker_cooldown = 2.5\nbreaker_outage_wait = 0\nascii = true\n",
+    )
+    settings = load_settings({"config_path": str(config)}, environ={})
+    assert (settings.breaker_threshold, settings.breaker_cooldown) == (5, 2.5)
+    assert (settings.breaker_outage_wait, settings.ascii) == (0.0, True)
+    breaker = new_breaker(engine_config(settings))
+    assert (breaker.threshold, breaker.cooldown, breaker.outage_wait) == (5, 2.5, 0.0)
+    environment = {"CERTTUI_BREAKER_THRESHOLD": "2", "CERTTUI_BREAKER_COOLDOWN": "0.5"}
+    settings = load_settings({"config_path": str(config)}, environ=environment)
+    assert (settings.breaker_threshold, settings.breaker_cooldown) == (2, 0.5)
+    assert Settings().breaker_outage_wait == 120.0
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("breaker_threshold = 0", "breaker_threshold: expected an integer ≥ 1, not 0"),
+        ("breaker_threshold = 1000", "breaker_threshold: expected at most 100 failures, not 1000"),
+        ("breaker_threshold = 2.5", "breaker_threshold: expected an integer"),
+        ("breaker_cooldown = 0", "breaker_cooldown: expected a number > 0 and ≤ 3600 seconds"),
+        ("breaker_cooldown = nan", "breaker_cooldown: expected a number > 0 and ≤ 3600 seconds"),
+        ("breaker_outage_wait = -1", "breaker_outage_wait: expected a number ≥ 0 and ≤ 3600"),
+        ("breaker_outage_wait = inf", "breaker_outage_wait: expected a number ≥ 0 and ≤ 3600"),
+        ('ascii = "yes"', "ascii: "),
+    ],
+)
+def test_bad_breaker_and_ascii_values_name_the_key(tmp_path: Path, line: str, message: str) -> None:
+    config = _write(tmp_path / "c.toml", line + "\n")
+    with pytest.raises(UsageError) as raised:
+        load_settings({"config_path": str(config)}, environ={})
+    assert f"{config}:1: {message}" in str(raised.value)
+
+
+def test_execution_is_auto_local_or_workers(tmp_path: Path) -> None:
+    assert load_settings({}, environ={}).execution == "auto"
+    config = _write(tmp_path / "c.toml", 'execution = "workers"\n')
+    assert load_settings({}, environ={"CERTTUI_CONFIG": str(config)}).execution == "workers"
+    assert load_settings({}, environ={"CERTTUI_EXECUTION": "local"}).execution == "local"
+    bad = _write(tmp_path / "bad.toml", 'created_by = "a"\nexecution = "cluster"\n')
+    with pytest.raises(UsageError) as raised:
+        load_settings({}, environ={"CERTTUI_CONFIG": str(bad)})
+    assert str(raised.value) == (
+        f"config file {bad}:2: execution: unknown value 'cluster' (expected one of: auto, "
+        "local, workers)"
+    )
+    with pytest.raises(UsageError, match="CERTTUI_EXECUTION='remote'"):
+        load_settings({}, environ={"CERTTUI_EXECUTION": "remote"})

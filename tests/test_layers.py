@@ -20,7 +20,9 @@ FORBIDDEN = {
               "aioboto3", "botocore"),
     "bedrock": ("certtui.store", "certtui.engine", "certtui.tui", "certtui.cli", "textual"),
     "standin": ("certtui.store", "certtui.engine", "certtui.tui", "textual"),
-    "engine": ("certtui.tui", "certtui.cli", "textual", "sqlalchemy"),
+    "engine": ("certtui.tui", "certtui.cli", "textual", "sqlalchemy", "certtui.workers"),
+    # the workers run the engine's units: the same layer, beside it (the engine never calls up)
+    "workers": ("certtui.tui", "certtui.cli", "textual", "sqlalchemy"),
     "tui": ("aioboto3", "botocore", "certtui.bedrock", "certtui.cli", "certtui.standin",
             "sqlalchemy"),
     "export": ("certtui.bedrock", "certtui.engine", "certtui.tui", "certtui.cli", "textual",

@@ -62,6 +62,26 @@ class Settings:
     retry_base: float = 1.0
     retry_cap: float = 30.0
     lease_ttl: float = 15.0
+    # Where the global and region call limits hold: "cluster" (all processes on one PostgreSQL
+    # together) or "process"; None: cluster on PostgreSQL, process on SQLite.
+    limit_scope: str | None = None
+    ascii: bool = False  # ASCII glyphs even where the terminal could show Unicode
+    # The region breaker (engine/breaker.py): connection failures in a row that open a region,
+    # the first wait before it is probed again, and how long calls wait out an endpoint that
+    # no region can reach before they fail fast too.
+    breaker_threshold: int = 3
+    breaker_cooldown: float = 5.0
+    breaker_outage_wait: float = 120.0
+    # Where the TUI runs its jobs: "process" (a detached `certtui jobs resume`, followed through
+    # the database) or "inline" (on the TUI's own event loop: tests and bench comparisons).
+    engine: str = "process"
+    # What an SSH drop (SIGHUP) or SIGTERM does to the jobs the TUI started: "pause" or "leave"
+    # them running (with engine = "process"; an inline job cannot outlive its TUI).
+    on_disconnect: str = "pause"
+    # Where the TUI's certify and re-certify run on PostgreSQL: "workers" (queued for `certtui
+    # worker` processes), "local" (this host, as `engine` says), or "auto": the workers when at
+    # least one is alive, else local. SQLite has no workers: "workers" there is refused.
+    execution: str = "auto"
 
     @property
     def embedded_database(self) -> Path:
@@ -96,9 +116,19 @@ FILE_KEYS: Mapping[str, str] = {
     "retry_base": "delay",
     "retry_cap": "delay",
     "lease_ttl": "lease",
+    "limit_scope": "scope",
+    "ascii": "flag",
+    "breaker_threshold": "failures",
+    "breaker_cooldown": "delay",
+    "breaker_outage_wait": "wait",
+    "engine": "engine",
+    "on_disconnect": "disconnect",
+    "execution": "execution",
 }
-NUMBER_KINDS = frozenset({"timeout", "percent", "delay", "lease"})
-INTEGER_KINDS = frozenset({"calls", "attempts"})
+LIMIT_SCOPES = ("cluster", "process")
+EXECUTIONS = ("auto", "local", "workers")
+NUMBER_KINDS = frozenset({"timeout", "percent", "delay", "lease", "wait"})
+INTEGER_KINDS = frozenset({"calls", "attempts", "failures"})
 
 # The command-line options that set a setting, by setting (validated like the other sources).
 FLAG_NAMES: Mapping[str, str] = {
@@ -106,6 +136,7 @@ FLAG_NAMES: Mapping[str, str] = {
     "profile": "--profile",
     "endpoint_url": "--endpoint-url",
     "read_only": "--read-only",
+    "ascii": "--ascii",
 }
 
 
@@ -184,13 +215,14 @@ def _validated(
 def _schema() -> Any:
     """The pydantic model of the config file (built on first use: pydantic is not imported
     until there is a setting to check)."""
-    from typing import Annotated
+    from typing import Annotated, Literal
 
     from pydantic import create_model
 
     from certtui.validation import (
         Schema,
         Text,
+        choice,
         database_url,
         http_url,
         integer,
@@ -220,11 +252,17 @@ def _schema() -> Any:
         # Finite and bounded: a NaN or an infinity would stall or spin the engine.
         "timeout": Annotated[float, number(0, 3600, low_open=True, unit="seconds")],
         "delay": Annotated[float, number(0, 3600, low_open=True, unit="seconds")],
+        "wait": Annotated[float, number(0, 3600, unit="seconds")],  # 0: do not wait
         # A lease outlives at least one heartbeat (the engine beats every second).
         "lease": Annotated[float, number(1, 3600, low_open=True, unit="seconds")],
         "percent": Annotated[float, number(0, 100, unit="(a score in percent)")],
         "calls": Annotated[int, integer(1, 1024, unit="calls")],
         "attempts": Annotated[int, integer(1, 100, unit="attempts")],
+        "scope": Annotated[str, choice(LIMIT_SCOPES)],
+        "failures": Annotated[int, integer(1, 100, unit="failures")],
+        "engine": Literal["process", "inline"],
+        "disconnect": Literal["pause", "leave"],
+        "execution": Annotated[str, choice(EXECUTIONS)],
     }
     fields: dict[str, Any] = {key: (kinds[kind], None) for key, kind in FILE_KEYS.items()}
     return create_model("ConfigFile", __base__=Schema, **fields)

@@ -26,6 +26,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
+from certtui.domain import glyphs
+
 KeyPath = tuple[str | int, ...]
 
 _PROBLEM = "certtui_problem"
@@ -98,7 +100,7 @@ def integer(minimum: int, maximum: int | None = None, *, unit: str = "") -> Befo
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError("expected an integer")
         if value < minimum:
-            raise ValueError(f"expected an integer ≥ {minimum}, not {value}")
+            raise ValueError(f"expected an integer {glyphs.current().ge} {minimum}, not {value}")
         if maximum is not None and value > maximum:
             raise ValueError(f"expected at most {maximum}{' ' + unit if unit else ''}, not {value}")
         return value
@@ -116,8 +118,9 @@ def number(
             raise ValueError("expected a number")
         too_low = value <= low if low_open else value < low
         if not math.isfinite(value) or too_low or value > high:
-            bound = f"> {low:g}" if low_open else f"≥ {low:g}"
-            upper = "" if math.isinf(high) else f" and ≤ {high:g}"
+            g = glyphs.current()
+            bound = f"> {low:g}" if low_open else f"{g.ge} {low:g}"
+            upper = "" if math.isinf(high) else f" and {g.le} {high:g}"
             what = f"{bound}{upper}{' ' + unit if unit else ''}"
             raise ValueError(f"expected a number {what}, not {value}")
         return value

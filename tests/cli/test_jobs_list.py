@@ -81,3 +81,71 @@ async def test_the_store_and_the_cli_agree_on_live(
     assert sorted(line.split()[0] for line in live_lines) == sorted(
         ids[name][:8] for name in ("running-held", "paused-held")
     )
+
+
+async def test_a_job_whose_holder_died_on_this_host_is_not_live(
+    database_url: str, sessions: async_sessionmaker
+) -> None:
+    """A fresh lease naming a dead pid of this host: not live, at once (no waiting for the TTL)."""
+    import socket
+    import subprocess
+    import sys
+
+    from certtui.engine.leases import process_start_time, this_process
+    from certtui.tui.data import load_jobs as tui_load_jobs
+
+    exited = subprocess.Popen([sys.executable, "-c", "pass"])
+    exited.wait()
+    fresh = {"heartbeat": time.time(), "ttl": 1e12}
+    holders = {
+        "dead-holder": ({"host": socket.gethostname(), "pid": exited.pid, "started": 1}, False),
+        "this-process": (this_process(), True),
+        # Another host's processes cannot be looked at: its fresh lease says live.
+        "other-host": ({"host": "elsewhere.invalid", "pid": exited.pid, "started": 1}, True),
+    }
+    assert process_start_time(exited.pid) is None
+    ids = {}
+    async with sessions.begin() as session:
+        for hour, (name, (holder, _)) in enumerate(holders.items()):
+            job_id = f"{hour:08d}-0000-4000-8000-{name[:12]:0>12}"
+            created = datetime(2026, 1, 1, hour)
+            lease = {"owner": f"{holder['host']}:{holder['pid']}:abcd", **holder, **fresh}
+            session.add(
+                CertificationJob(
+                    id=job_id, type=CertificationJobType.SINGLE_MODEL,
+                    status=JobStatus.PROCESSING, regions=["us-east-1"], model_ids=[],
+                    created_by="tester@ci", config={"lease": lease},
+                    created_at=created, updated_at=created,
+                )
+            )  # fmt: skip
+            ids[name] = job_id
+    expected = {ids[name]: live for name, (_, live) in holders.items()}
+
+    env = {"CERTTUI_DATABASE_URL": database_url, "COLUMNS": "200"}
+    listed = run_certtui("jobs", "list", "--json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert {row["id"]: row["live"] for row in json.loads(listed.stdout)} == expected
+    table = run_certtui("jobs", "list", env=env)
+    dead_line = next(line for line in table.stdout.splitlines() if ids["dead-holder"][:8] in line)
+    assert "PROCESSING" in dead_line and "(live)" not in dead_line
+    async with sessions() as session:
+        views = await tui_load_jobs(session)
+        # The store alone cannot look at processes: by the lease, every one of them is live.
+        plain = await load_jobs(session)
+    assert {view.job_id: view.live for view in views} == expected
+    assert {view.job_id: view.live for view in plain} == dict.fromkeys(expected, True)
+
+
+async def test_jobs_list_at_80_columns_keeps_the_time_whole(
+    database_url: str, sessions: async_sessionmaker
+) -> None:
+    await _seed(sessions)
+    env = {"CERTTUI_DATABASE_URL": database_url, "COLUMNS": "80"}
+    table = run_certtui("jobs", "list", env=env)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    rows = [line for line in lines if line[:8].isdigit()]
+    assert len(rows) == len(CASES)  # one line per job: nothing wraps
+    for hour in range(len(CASES)):
+        assert sum(line.rstrip().endswith(f"2026-01-01 {hour:02d}:00") for line in rows) == 1

@@ -41,6 +41,9 @@ WRITING_ARGS: dict[str, list[str]] = {
     "models sync": ["--region", "us-east-1"],
     "serve": ["--read-write"],
     "run": ["--model", "anthropic.claude-3-haiku-20240307-v1:0", "--regions", "us-east-1"],
+    "schedule add": ["0 3 * * *", "--all", "--regions", "us-east-1"],
+    "schedule remove": ["abcd1234"],
+    "worker": ["--concurrency", "2"],
 }
 # Reading commands that work under read-only; `monitor` (the TUI, it needs a terminal) and
 # `simulate` (serves until interrupted, touches no database) are covered elsewhere.
@@ -52,6 +55,7 @@ READING_ARGS: dict[str, list[str]] = {
     "jobs show": [JOB_ID],
     "models list": [],
     "diff": [JOB_ID, JOB_ID],
+    "schedule list": [],
 }
 # Writing commands that only read with these options, so they run under read-only too.
 DRY_RUN_ARGS: dict[str, list[str]] = {

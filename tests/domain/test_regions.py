@@ -1,9 +1,11 @@
 """Region names are checked against botocore's partitions plus the facts botocore lacks."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from certtui.bedrock.regions import all_regions, bedrock_regions, validate_regions
-from certtui.domain.regions import UnknownRegion, geographies
+from certtui.domain.regions import UnknownRegion, geographies, region_code
 
 
 def test_known_regions_pass_and_are_deduplicated() -> None:
@@ -54,3 +56,37 @@ def test_default_discovery_covers_every_commercial_bedrock_region() -> None:
 )
 def test_geographies(region: str, expected: tuple[str, ...]) -> None:
     assert geographies(region) == expected
+
+
+@pytest.mark.parametrize(
+    ("region", "code"),
+    [("us-east-1", "use1"), ("eu-west-1", "euw1"), ("ap-northeast-1", "apne1"),
+     ("ap-southeast-7", "apse7"), ("us-gov-west-1", "usgw1"), ("us-isob-east-1", "usibe1"),
+     ("cn-northwest-1", "cnnw1"), ("eusc-de-east-1", "eusc-de-east-1")],
+)  # fmt: skip
+def test_region_codes(region: str, code: str) -> None:
+    assert region_code(region) == code
+
+
+def test_every_known_region_has_its_own_code() -> None:
+    codes = [region_code(region) for region in all_regions()]
+    assert len(set(codes)) == len(codes)
+    assert all(len(region_code(region)) <= 6 for region in bedrock_regions())
+
+
+region_names = st.builds(
+    lambda area, qualifier, direction, number: "-".join(
+        [area, *([qualifier] if qualifier else []), direction, str(number)]
+    ),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=4),
+    st.sampled_from(["", "gov", "iso", "isob", "isoe", "isof", "de", "x"]),
+    st.sampled_from(["east", "west", "north", "south", "central", "northeast", "northwest",
+                     "southeast", "southwest", "up"]),
+    st.integers(min_value=0, max_value=120),
+)  # fmt: skip
+
+
+@given(st.lists(region_names, unique=True, max_size=40))
+def test_region_codes_are_one_to_one(regions: list[str]) -> None:
+    codes = [region_code(region) for region in regions]
+    assert len(set(codes)) == len(codes)

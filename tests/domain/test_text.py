@@ -100,3 +100,12 @@ def test_formula_prefixes_are_neutralised_as_owasp_says() -> None:
     assert csv_cell("\n=1") == "'\n=1"
     assert csv_cell("anthropic.claude-3") == "anthropic.claude-3"
     assert csv_cell("") == ""
+
+
+def test_plural_agrees_with_the_count() -> None:
+    from certtui.domain.text import plural
+
+    assert plural(1, "unit") == "1 unit"
+    assert plural(0, "unit") == "0 units"
+    assert plural(2, "job") == "2 jobs"
+    assert plural(3, "entry", "entries") == "3 entries"

@@ -23,6 +23,7 @@ from typing import TypeVar
 
 import pytest
 
+from certtui.domain.regions import region_code
 from support.cli import run_certtui, simulate_process
 
 SIZE = (100, 30)
@@ -33,7 +34,7 @@ SESSION = "demo"
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 FILTER = "claude-3-haiku"
 REGION = "ap-northeast-1"
-REGION_NAME = re.compile(r"\b[a-z]{2}-[a-z]+-\d\b")
+REGION_CODE = re.compile(r"\b[a-z]{2}[a-z]{0,4}\d+\b")  # the matrix heads columns use1, apne1…
 RATING_CELL = re.compile(r"^([✓✗]) ([A-F])\*$")  # * : the demo is simulated
 
 T = TypeVar("T")
@@ -113,14 +114,16 @@ def certtui_command() -> str:
 
 
 def matrix_cell(screen: str, model_prefix: str, region: str) -> str | None:
-    """The text of a matrix cell, found under the region's header; None if not on screen."""
+    """The text of a matrix cell, found under the region's code; None if not on screen."""
     lines = screen.splitlines()
     header = next((line for line in lines if line.lstrip().startswith("model ")), None)
-    row = next((line for line in lines if line.lstrip().startswith(model_prefix)), None)
-    if header is None or row is None or region not in header:
+    # A matrix row starts at the left edge; the status line (which may name the model) does not.
+    row = next((line for line in lines if line.startswith(model_prefix)), None)
+    code = region_code(region)
+    if header is None or row is None or code not in REGION_CODE.findall(header):
         return None
-    start = header.index(region)
-    return row[start : start + 8].strip() if len(row) > start else ""
+    start = re.search(rf"\b{code}\b", header).start()  # type: ignore[union-attr]
+    return row[start : start + 7].strip() if len(row) > start else ""  # a column is 7 wide
 
 
 def line_with(screen: str, text: str) -> str | None:
@@ -128,11 +131,19 @@ def line_with(screen: str, text: str) -> str | None:
     return next((line for line in screen.splitlines() if text in line), None)
 
 
+# COLUMNS and LINES: pytest-xdist's workers set them (80×24), and Textual takes them over the
+# terminal's own size, so the app would draw 80 columns in a 120-column tmux pane.
 ENVIRONMENT_UNSET = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "CERTTUI_CONFIG",
-                     "CERTTUI_DATABASE_URL", "NO_COLOR")  # fmt: skip
+                     "CERTTUI_DATABASE_URL", "NO_COLOR", "COLUMNS", "LINES")  # fmt: skip
 
 
-def start_certtui(terminal: Terminal, tmp_path: Path, *args: str, keep: bool = False) -> Path:
+def start_certtui(
+    terminal: Terminal,
+    tmp_path: Path,
+    *args: str,
+    keep: bool = False,
+    size: tuple[int, int] = SIZE,
+) -> Path:
     """Run `certtui ARGS` in the terminal, data under tmp_path; returns its exit-status file.
 
     ``keep``: the terminal stays open after certtui exits (to read its state then).
@@ -157,7 +168,7 @@ def start_certtui(terminal: Terminal, tmp_path: Path, *args: str, keep: bool = F
     shell = f"{command}; echo $? > {shlex.quote(str(exit_file))}"
     if keep:
         shell += "; exec sleep 3600"  # the fixture's kill-server ends it
-    width, height = SIZE
+    width, height = size
     terminal.tmux("new-session", "-d", "-s", SESSION, "-x", str(width), "-y", str(height), shell)
     return exit_file
 
@@ -175,16 +186,17 @@ def test_demo_certifies_a_cell_and_quits(tmp_path: Path, terminal: Terminal) -> 
     header = terminal.wait_for(
         lambda s: line_with(s, f"filter '{FILTER}'") and line_with(s, "model "), "the filter"
     )
-    cell = terminal.wait_for(lambda s: matrix_cell(s, MODEL[:30], REGION), "the model's row")
+    # The model column may cut the id in the middle: its head finds the one row left.
+    cell = terminal.wait_for(lambda s: matrix_cell(s, MODEL[:10], REGION), "the model's row")
     assert cell == "○", f"{MODEL} in {REGION} should start untested, shows {cell!r}"
 
     # The cursor starts on the model column: one step right per region column up to ours.
-    regions = REGION_NAME.findall(header)
-    terminal.keys(*["Right"] * (regions.index(REGION) + 1))
+    codes = REGION_CODE.findall(header)
+    terminal.keys(*["Right"] * (codes.index(region_code(REGION)) + 1))
     terminal.keys("c")
 
     def rated(screen: str) -> re.Match[str] | None:
-        return RATING_CELL.match(matrix_cell(screen, MODEL[:30], REGION) or "")
+        return RATING_CELL.match(matrix_cell(screen, MODEL[:10], REGION) or "")
 
     rating = terminal.wait_for(rated, "the cell to show a rating")
     glyph, letter = rating.groups()
@@ -210,8 +222,8 @@ def test_demo_certifies_a_cell_and_quits(tmp_path: Path, terminal: Terminal) -> 
     terminal.keys("q")
 
     def exited(screen: str) -> str | None:
-        if line_with(screen, "Pause and quit"):  # a job still running: confirm
-            terminal.keys("Tab", "Enter")
+        if line_with(screen, "Pause the job and quit"):  # a job still running: pause it
+            terminal.keys("Enter")
         return exit_file.read_text().strip() if exit_file.exists() else None
 
     assert terminal.wait_for(exited, "certtui to exit") == "0"
@@ -235,8 +247,10 @@ def test_a_filter_typed_in_one_burst_starts_no_job(tmp_path: Path, terminal: Ter
     terminal.keys("Right")  # onto a region cell: a `c` that leaked would certify it
     terminal.wait_for(lambda s: line_with(s, "Certify cell"), "the footer")
     terminal.keys("/claude", "Enter")  # one tmux command: one write to the terminal
-    screen = terminal.wait_for(lambda s: line_with(s, "filter 'claude'") and s, "the filter")
-    assert line_with(screen, "anthropic.claude"), screen
+    screen = terminal.wait_for(
+        lambda s: line_with(s, "filter 'claude'") and line_with(s, "anthropic.c") and s,
+        "the filtered rows",
+    )
     assert not line_with(screen, "started"), f"a job started:\n{screen}"
     terminal.keys("q")
     assert terminal.wait_for(
@@ -288,8 +302,14 @@ def test_sighup_pauses_the_running_job_and_restores_the_terminal(
         terminal.wait_for(lambda s: line_with(s, f"filter '{FILTER}'"), "the filter")
         terminal.keys("Right", "c")
         terminal.wait_for(lambda s: line_with(s, "started"), "the job to start")
-        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
-            (status,) = connection.execute("SELECT status FROM certification_jobs").fetchone()
+
+        def job_status(_: str) -> str | None:
+            with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+                row = connection.execute("SELECT status FROM certification_jobs").fetchone()
+            return row[0] if row and row[0] != "QUEUED" else None
+
+        # The job runs in its own engine process, which claims it a moment after it is planned.
+        status = terminal.wait_for(job_status, "the engine process to claim the job")
         assert status == "PROCESSING", "the job should still run when the signal comes"
         assert pane(terminal, "alternate_on") == "1"
         assert pane(terminal, "mouse_any_flag") == "1" or pane(terminal, "mouse_sgr_flag") == "1"
@@ -314,3 +334,125 @@ def test_sighup_pauses_the_running_job_and_restores_the_terminal(
         units = {row[0] for row in connection.execute("SELECT status FROM model_certifications")}
     assert status == "PAUSED"
     assert "PROCESSING" not in units, units
+
+
+def test_sighup_with_on_disconnect_leave_lets_the_job_finish_in_its_engine(
+    tmp_path: Path, terminal: Terminal
+) -> None:
+    """`on_disconnect = "leave"` in the config file: an SSH drop ends the TUI (exit 3, terminal
+    restored), and the job's own engine process, `certtui jobs resume`, finishes it."""
+    config = tmp_path / "config" / "certtui" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('on_disconnect = "leave"\n', encoding="utf-8")
+    database = tmp_path / "certtui.db"
+    url = f"sqlite:///{database}"
+
+    def job_status() -> str | None:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+            row = connection.execute("SELECT status FROM certification_jobs").fetchone()
+        return row[0] if row else None
+
+    with simulate_process("--latency-ms", "1500") as endpoint:
+        synced = run_certtui(
+            "--db", url, "--endpoint-url", endpoint, "models", "sync", "--region", REGION,
+            env={"XDG_DATA_HOME": str(tmp_path / "data"), "AWS_ACCESS_KEY_ID": "AKIDE2E",
+                 "AWS_SECRET_ACCESS_KEY": "e2e", "AWS_EC2_METADATA_DISABLED": "true"},
+        )  # fmt: skip
+        assert synced.returncode == 0, synced.stderr
+        exit_file = start_certtui(
+            terminal, tmp_path, "--db", url, "--endpoint-url", endpoint, keep=True
+        )
+        terminal.wait_for(lambda s: line_with(s, "Matrix · ") and line_with(s, " of "), "matrix")
+        terminal.keys(f"/{FILTER}", "Enter")
+        terminal.wait_for(lambda s: line_with(s, f"filter '{FILTER}'"), "the filter")
+        terminal.keys("Right", "c")
+        terminal.wait_for(lambda s: line_with(s, "started"), "the job to start")
+        claimed = terminal.wait_for(
+            lambda _: job_status() if job_status() != "QUEUED" else None, "the engine's claim"
+        )
+        assert claimed == "PROCESSING"
+        (shell,) = [int(pane(terminal, "pane_pid"))]
+        (certtui,) = children(shell)
+        os.kill(certtui, signal.SIGHUP)
+
+        def exited(_: str) -> str | None:
+            return exit_file.read_text().strip() if exit_file.exists() else None
+
+        assert terminal.wait_for(exited, "certtui to exit") == "3"
+        assert line_with(terminal.screen(), "left running"), terminal.screen()
+        assert pane(terminal, "alternate_on") == "0"
+        # The TUI is gone; its job is not: the engine process finishes it.
+        done = terminal.wait_for(
+            lambda _: job_status() if job_status() in ("COMPLETED", "FAILED") else None, "the end"
+        )
+    assert done == "COMPLETED"
+    log = tmp_path / "data" / "certtui" / "jobs"
+    assert [path.suffix for path in log.iterdir()] == [".log"]
+
+
+CALLS = re.compile(r"\b(\d+)/(\d+)\b")
+
+
+def test_p_shows_pausing_then_paused_and_no_call_starts_after_it(
+    tmp_path: Path, terminal: Terminal
+) -> None:
+    """`p` on a running job: PAUSING while its calls in flight finish, then PAUSED; the stand-in
+    (in this process, so its arrival times share the terminal's clock) sees no new call."""
+    from certtui.standin.server import start_in_thread
+
+    # The TUI's own engine (engine = "inline"): a detached engine hears a pause at its next
+    # heartbeat, within a second, which this test's "no call after the key" would not allow.
+    config = tmp_path / "config" / "certtui" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('engine = "inline"\n', encoding="utf-8")
+    database = tmp_path / "certtui.db"
+    url = f"sqlite:///{database}"
+    with start_in_thread(latency_ms=1500) as standin:  # calls take a while
+        synced = run_certtui(
+            "--db", url, "--endpoint-url", standin.url, "models", "sync", "--region", REGION,
+            env={"XDG_DATA_HOME": str(tmp_path / "data"), "AWS_ACCESS_KEY_ID": "AKIDE2E",
+                 "AWS_SECRET_ACCESS_KEY": "e2e", "AWS_EC2_METADATA_DISABLED": "true"},
+        )  # fmt: skip
+        assert synced.returncode == 0, synced.stderr
+        exit_file = start_certtui(terminal, tmp_path, "--db", url, "--endpoint-url", standin.url)
+        terminal.wait_for(lambda s: line_with(s, "Matrix · ") and line_with(s, " of "), "matrix")
+        terminal.keys(f"/{FILTER}", "Enter")
+        terminal.wait_for(lambda s: line_with(s, f"filter '{FILTER}'"), "the filter")
+        terminal.keys("Right", "c")
+        terminal.wait_for(lambda s: line_with(s, "started"), "the job to start")
+        terminal.keys("3")
+
+        def calls_in_flight(screen: str) -> int | None:
+            row = line_with(screen, "⟳ running")
+            counts = CALLS.findall(row or "")
+            return int(counts[1][0]) if len(counts) >= 2 and int(counts[1][0]) > 0 else None
+
+        terminal.wait_for(calls_in_flight, "the job running with calls in flight")
+        terminal.keys("p")
+        pausing = terminal.wait_for(lambda s: line_with(s, "‖… pausing"), "PAUSING")
+        seen_pausing = time.monotonic()
+        # Shown in the same row: the calls in flight when the pause was taken, or fewer since.
+        in_flight = int(CALLS.findall(pausing)[1][0])
+        title = terminal.wait_for(lambda s: line_with(s, "Jobs · "), "the title")
+        assert "0 running · 1 pausing · 0 paused" in title, title
+        terminal.wait_for(lambda s: line_with(s, "‖ paused"), "PAUSED")
+        paused_title = terminal.wait_for(lambda s: line_with(s, "1 paused"), "the title counts")
+        assert "0 running · 1 paused" in paused_title, paused_title
+        # Only calls already on their way when the pause was shown reached the stand-in after.
+        arrived_after = [t for t in standin.stats.call_starts if t > seen_pausing]
+        assert len(arrived_after) <= in_flight, (arrived_after, in_flight)
+        assert sum(standin.stats.in_flight_now.values()) == 0
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+            (status,) = connection.execute("SELECT status FROM certification_jobs").fetchone()
+            rows = connection.execute("SELECT status FROM model_certifications")
+            units = [row[0] for row in rows]
+        assert status == "PAUSED" and units == ["QUEUED"], (status, units)
+
+        terminal.keys("q")
+        terminal.wait_for(lambda s: line_with(s, "Pause and quit") or exit_file.exists() or None,
+                          "the quit")  # fmt: skip
+        if not exit_file.exists():
+            terminal.keys("Tab", "Enter")
+        assert terminal.wait_for(
+            lambda _: exit_file.read_text().strip() if exit_file.exists() else None, "the exit"
+        ) == "0"  # fmt: skip

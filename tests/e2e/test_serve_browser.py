@@ -173,7 +173,7 @@ def run_in_browser(page: Page, tmp_path: Path) -> None:
 
         return find
 
-    matrix = wait_for(showing("Matrix · ", " models × ", "anthropic.claude"), "the matrix", screen)
+    matrix = wait_for(showing("Matrix · ", " models × ", "amazon.nova"), "the matrix", screen)
     assert "READ-ONLY" in matrix and "SIMULATED" in matrix, matrix
     assert "Certify" not in matrix, "a read-only session offers no certify key"
     shot = tmp_path / "certtui-serve-matrix.png"

@@ -150,3 +150,83 @@ async def test_calls_wait_for_the_probe_out_and_go_on_when_it_reports() -> None:
     b.succeeded("r")
     await asyncio.wait_for(waiter, 10)
     await asyncio.wait_for(b.settled("r"), 10)  # nothing out: at once
+
+
+# While no region answers, the endpoint itself is down: calls wait for it (engine/breaker.py).
+
+
+def test_calls_wait_out_an_endpoint_no_region_can_reach_up_to_the_limit() -> None:
+    clock = Clock()
+    b = breaker(clock, threshold=1, cooldown=5, max_cooldown=30, outage_wait=60)
+    for region in ("us-east-1", "eu-west-1"):
+        b.failed(region)
+    assert b.admit("us-east-1") is Admission.REFUSE
+    assert b.wait_before_retry("us-east-1") == pytest.approx(5)  # until the probe is due
+    clock.now += 5
+    assert b.admit("us-east-1") is Admission.PROBE
+    b.failed("us-east-1")  # still down: the next probe after 10 s, the calls still wait
+    assert b.wait_before_retry("us-east-1") == pytest.approx(10)
+    clock.now += 10
+    assert b.admit("us-east-1") is Admission.PROBE
+    b.failed("us-east-1")
+    assert b.wait_before_retry("us-east-1") == pytest.approx(20)
+    clock.now += 20
+    assert b.admit("us-east-1") is Admission.PROBE
+    b.failed("us-east-1")  # the next probe would be after the limit: the limit comes first
+    assert b.wait_before_retry("us-east-1") == pytest.approx(25)
+    clock.now += 25
+    assert b.wait_before_retry("us-east-1") is None  # past the limit: fail fast
+
+
+def test_without_an_outage_wait_an_unreachable_endpoint_fails_fast() -> None:
+    b = breaker(Clock(), threshold=1, cooldown=5)
+    b.failed("us-east-1")
+    assert b.wait_before_retry("us-east-1") is None
+
+
+def test_the_first_answer_probes_every_waiting_region_at_once() -> None:
+    clock = Clock()
+    b = breaker(clock, threshold=1, cooldown=30, max_cooldown=30, outage_wait=120)
+    for region in ("us-east-1", "eu-west-1", "us-west-2"):
+        b.failed(region)
+    clock.now += 30
+    assert b.admit("us-east-1") is Admission.PROBE
+    b.succeeded("us-east-1", sent_at=clock())  # the endpoint is back
+    assert b.admit("eu-west-1") is Admission.PROBE  # no 30 s cool-down to sit out
+    b.succeeded("eu-west-1", sent_at=clock())
+    assert b.admit("us-west-2") is Admission.PROBE
+    b.failed("us-west-2")  # others answer and it does not: a dead region, it fails fast
+    assert b.wait_before_retry("us-west-2") is None
+    assert b.reason("us-west-2").startswith("region us-west-2 unreachable since")
+
+
+def test_a_dead_region_among_live_ones_fails_fast_whatever_the_outage_wait() -> None:
+    clock = Clock()
+    b = breaker(clock, threshold=2, cooldown=5, outage_wait=300)
+    b.succeeded("eu-west-1", sent_at=clock())
+    clock.now += 1
+    b.failed("us-east-1")
+    clock.now += 1
+    b.succeeded("eu-west-1", sent_at=clock())
+    clock.now += 1
+    b.failed("us-east-1")
+    assert b.state("us-east-1") is BreakerState.OPEN
+    assert b.wait_before_retry("us-east-1") is None
+
+
+def test_an_answer_to_a_call_sent_before_the_outage_proves_nothing() -> None:
+    clock = Clock()
+    b = breaker(clock, threshold=1, cooldown=5, outage_wait=300)
+    sent = clock()
+    clock.now += 1
+    b.failed("us-east-1")  # the endpoint goes away
+    clock.now += 1
+    b.succeeded("eu-west-1", sent_at=sent)  # a call in flight from before still answers
+    b.failed("us-east-1")
+    assert b.wait_before_retry("us-east-1") is not None  # still waiting, not judged dead
+
+
+def test_a_region_discovery_could_not_reach_never_waits() -> None:
+    b = breaker(Clock(), threshold=3, cooldown=5, outage_wait=300)
+    b.open("ap-south-1", "discovery: EndpointConnectionError")
+    assert b.wait_before_retry("ap-south-1") is None

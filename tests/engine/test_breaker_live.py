@@ -102,7 +102,9 @@ UNITS_IN_FLIGHT_PER_CALL = 2  # the engine keeps two units going per call slot
 async def test_an_endpoint_down_then_back_is_probed_and_runs_again(
     sessions: async_sessionmaker,
 ) -> None:
-    config = EngineConfig(concurrency=8, region_concurrency=2, retry=RETRIES, breaker_cooldown=0.2)
+    # No waiting out the outage (tests/fault/test_endpoint_outage.py does): fail fast at once.
+    config = EngineConfig(concurrency=8, region_concurrency=2, retry=RETRIES, breaker_cooldown=0.2,
+                          breaker_outage_wait=0)  # fmt: skip
     breaker = new_breaker(config)  # one breaker for both jobs, as an interactive session has
     request = JobRequest(regions=REGIONS, all_models=True, created_by="t@ci")
     async with serve(healthy_scenario(2)) as server:

@@ -109,7 +109,7 @@ async def test_resume_refuses_a_job_whose_owner_is_alive(
         assert f"job {job.id} is running in another process (" in resumed.stderr
         assert f"`certtui jobs resume {job.id} --wait`" in resumed.stderr
         paused = run_certtui("jobs", "pause", job.id, env=env)
-        assert paused.returncode == 0 and "its engine will stop dispatching" in paused.stdout
+        assert paused.returncode == 0 and "PAUSING: its engine starts no new call" in paused.stdout
         assert run.wait(60) == 3  # the headless run stops once paused, and says so
         state = await job_state(sessions, job.id)
         assert state.status == "PAUSED" and "PROCESSING" not in state.units

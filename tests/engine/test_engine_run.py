@@ -14,6 +14,7 @@ from certtui.engine.planning import JobRequest, plan_job
 from certtui.engine.retry import RetryPolicy
 from certtui.standin.scenario import FaultRates
 from certtui.standin.server import serve
+from certtui.store.views import load_job_log
 from certtui.suites import default_suite
 from support.engine import (
     REGIONS,
@@ -96,6 +97,17 @@ async def test_transient_faults_are_retried_to_completion(
     assert any(isinstance(e, RetryScheduled) for e in events)
     assert any(isinstance(e, Throttled) for e in events)
     assert runner.context.stats.retries == sum(isinstance(e, RetryScheduled) for e in events)
+    # The job's log keeps every retry and throttle, read back as the units screen reads it.
+    async with sessions() as session:
+        log = await load_job_log(session, job_id)
+    retries = [e for e in events if isinstance(e, RetryScheduled)]
+    assert sum(line.kind == "retry" for line in log) == len(retries)
+    assert sum(line.kind == "throttle" for line in log) == sum(
+        isinstance(e, Throttled) for e in events
+    )
+    first = next(line for line in log if line.kind == "retry")
+    assert (first.api_model_id, first.region) == (retries[0].api_model_id, retries[0].region)
+    assert retries[0].code in first.message and retries[0].test_id in first.message
 
 
 async def test_cancel_stops_calls_and_leaves_nothing_running(

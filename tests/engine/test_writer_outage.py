@@ -200,16 +200,17 @@ async def test_pause_during_an_outage_is_prompt_and_what_finished_is_written_whe
         job_id = job.runner.job_id
         went_down = await outage.down()
         await _until(lambda: job.said("database unreachable ("), "the outage reported")
+        await _until(lambda: job.runner.writer.results_held > 0, "a verdict held in memory")
         before = len(job.finished())
 
-        # Pausing never waited on the database; the units in flight still finish.
+        # Pausing never waited on the database; the calls in flight still finish, and the
+        # units that had calls left go back to the queue once the database is back.
         job.runner.pause()
         assert job.runner.paused
-        await _until(lambda: job.runner.writer.queued > 0, "results held in memory")
         assert len(job.finished()) == before  # nothing could be committed, or published
 
         await outage.up_after(went_down)
-        # The units in flight when it paused finish, and what they held is written.
+        # What finished meanwhile is written, and no unit is left PROCESSING.
         paused = await _eventually_state(
             outage, job_id, lambda s: s.status == "PAUSED" and "PROCESSING" not in s.units
         )

@@ -170,3 +170,20 @@ def test_an_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
         result.stderr
     )
     assert _tree(tmp_path) == {}
+
+
+def test_job_takes_the_id_prefixes_jobs_takes(seeded: Any) -> None:
+    """`export --job` accepts what `certtui jobs show` does: a unique prefix (#12 item 11)."""
+    whole = run_certtui(
+        "--db", seeded.url, "export", "--format", "csv", "--job", seeded.JOB_ONE
+    )  # fmt: skip
+    short = run_certtui(
+        "--db", seeded.url, "export", "--format", "csv", "--job", seeded.JOB_ONE[:8]
+    )  # fmt: skip
+    assert short.returncode == 0, short.stderr
+    assert short.stdout == whole.stdout and len(short.stdout.splitlines()) > 1
+    too_short = run_certtui("--db", seeded.url, "export", "--format", "csv", "--job", "111")
+    assert too_short.returncode == 2
+    assert _one_line_error(too_short.stderr) == (
+        "job id '111' is too short: give at least 4 characters"
+    )

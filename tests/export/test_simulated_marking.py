@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from certtui.store.views import job_units, load_snapshot
-from certtui.tui.cells import SIMULATED_MARK, cell_look
+from certtui.tui.cells import cell_look, simulated_mark
 
 from .conftest import HAIKU, JOB_ONE, LLAMA
 
@@ -22,8 +22,8 @@ async def test_matrix_cells_and_job_units_carry_the_simulated_flag(seeded: Any) 
     llama = snapshot.cell(ids[LLAMA], "us-east-1")
     haiku = snapshot.cell(ids[HAIKU], "us-east-1")
     assert llama.simulated and not haiku.simulated
-    assert cell_look(llama).text.endswith(SIMULATED_MARK)
-    assert not cell_look(haiku).text.endswith(SIMULATED_MARK)
+    assert cell_look(llama).text.endswith(simulated_mark())
+    assert not cell_look(haiku).text.endswith(simulated_mark())
     flags = {(u.api_model_id, u.region): u.simulated for u in units}
     assert flags == {
         (HAIKU, "us-east-1"): False,

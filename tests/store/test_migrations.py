@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
+from certtui.store import migrate
 from certtui.store.database import parse_database_url
 from support.cli import run_certtui
+
+HEAD = migrate.head_revision()
 
 # The platform's database before regional certification, as Prisma created it.
 PLATFORM_BEFORE = """
@@ -96,9 +99,9 @@ LEGACY_ROWS_QUERY = (
 
 async def test_upgrade_of_empty_postgres_then_current(pg_url: str) -> None:
     out = _cli(pg_url, "db", "upgrade").stdout
-    assert "upgraded base -> 0005" in out
-    assert _cli(pg_url, "db", "current").stdout.strip() == "0005 (head)"
-    assert "already at 0005" in _cli(pg_url, "db", "upgrade").stdout
+    assert f"upgraded base -> {HEAD}" in out
+    assert _cli(pg_url, "db", "current").stdout.strip() == f"{HEAD} (head)"
+    assert f"already at {HEAD}" in _cli(pg_url, "db", "upgrade").stdout
 
 
 async def test_legacy_table_is_renamed_and_every_row_kept(pg_url: str) -> None:
@@ -144,7 +147,7 @@ async def test_downgrade_is_the_seed_rollback_and_round_trips(pg_url: str) -> No
     _cli(pg_url, "db", "upgrade")
     rows = await _fetch(pg_url, LEGACY_ROWS_QUERY.format(table="model_certifications_legacy"))
     assert sorted(tuple(r) for r in rows) == sorted(expected)
-    assert _cli(pg_url, "db", "current").stdout.startswith("0005")
+    assert _cli(pg_url, "db", "current").stdout.startswith(HEAD)
 
 
 async def test_sqlite_round_trip(sqlite_url: str) -> None:
@@ -152,7 +155,7 @@ async def test_sqlite_round_trip(sqlite_url: str) -> None:
     _cli(sqlite_url, "db", "downgrade", "0001")
     assert _cli(sqlite_url, "db", "current").stdout.startswith("0001")
     _cli(sqlite_url, "db", "upgrade")
-    assert _cli(sqlite_url, "db", "current").stdout.strip() == "0005 (head)"
+    assert _cli(sqlite_url, "db", "current").stdout.strip() == f"{HEAD} (head)"
 
 
 def test_unknown_revision_is_refused(sqlite_url: str) -> None:
@@ -160,7 +163,8 @@ def test_unknown_revision_is_refused(sqlite_url: str) -> None:
     result = run_certtui("--db", sqlite_url, "db", "downgrade", "nope")
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "certtui: error: unknown revision 'nope': choose one of base, 0001, 0002, 0003, 0004, 0005"
+        "certtui: error: unknown revision 'nope': choose one of base, "
+        + ", ".join(migrate.known_revisions())
     )
 
 
@@ -178,3 +182,30 @@ def test_the_revision_list_matches_the_migration_scripts() -> None:
     from certtui.store import migrate
 
     assert migrate.known_revisions() == migrate.script_revisions()
+
+
+QUEUE_TABLES = {
+    "pgqueuer", "pgqueuer_log", "pgqueuer_schedules", "pgqueuer_statistics",
+    "certtui_workers", "certtui_slices", "certtui_schedules",
+}  # fmt: skip
+
+
+async def _tables(url: str) -> set[str]:
+    rows = await _fetch(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    return {r["tablename"] for r in rows}
+
+
+async def test_0006_installs_the_work_queue_and_downgrade_removes_it(pg_url: str) -> None:
+    _cli(pg_url, "db", "upgrade")
+    assert await _tables(pg_url) >= QUEUE_TABLES
+    triggers = await _fetch(pg_url, "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+    assert "tg_pgqueuer_changed" in {r["tgname"] for r in triggers}
+
+    assert "downgraded to 0005" in _cli(pg_url, "db", "downgrade", "0005").stdout
+    assert not QUEUE_TABLES & await _tables(pg_url)
+    enum_types = await _fetch(pg_url, "SELECT typname FROM pg_type WHERE typname LIKE 'pgqueuer%'")
+    assert enum_types == []
+    assert "certification_jobs" in await _tables(pg_url)  # the seed's schema stays
+
+    _cli(pg_url, "db", "upgrade")
+    assert await _tables(pg_url) >= QUEUE_TABLES

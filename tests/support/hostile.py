@@ -135,3 +135,55 @@ async def seed_hostile(session) -> dict[str, str]:  # type: ignore[no-untyped-de
     session.add_all([completed, failed])
     await session.flush()
     return {"model": model.id, "completed": completed.id, "failed": failed.id}
+
+
+EARLIER_JOB = "55555555-5555-4555-8555-555555555555"
+HOSTILE_CATEGORY = f"PERMISSION_ERROR{CLEAR}|`*x*`"
+
+
+async def seed_hostile_history(session, ids: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """Two completed jobs over the hostile cells, so `diff` and the history show them.
+
+    The earlier job passed in both regions; the hostile job's verdicts (one not passed, one
+    failed with a hostile category) are regressions. Call after ``seed_hostile``.
+    """
+    from certtui.store import history
+
+    session.add(
+        CertificationJob(
+            id=EARLIER_JOB,
+            type=CertificationJobType.MULTIPLE_MODELS,
+            status=JobStatus.COMPLETED,
+            regions=[REGION, FAILED_REGION],
+            model_ids=[ids["model"]],
+            total_models=2,
+            processed_models=2,
+            success_count=2,
+            created_by=HOSTILE_USER,
+            created_at=datetime(2024, 4, 1, 12, 0, 0),
+        )
+    )
+    await session.flush()
+    earlier = datetime(2024, 4, 1, 12, 30, 0)
+    rows = [
+        history.history_row(
+            {"modelId": ids["model"], "region": region, "jobId": EARLIER_JOB,
+             "status": "COMPLETED", "passed": True, "score": 100.0, "rating": "A",
+             "completedAt": earlier, "duration": 500, "createdBy": HOSTILE_USER}
+        )
+        for region in (REGION, FAILED_REGION)
+    ] + [
+        history.history_row(
+            {"modelId": ids["model"], "region": REGION, "jobId": HOSTILE_JOB,
+             "status": "COMPLETED", "passed": False, "score": 40.0, "rating": "D",
+             "errorCategory": "QUALITY_ISSUE", "completedAt": COMPLETED_AT, "duration": 1200,
+             "createdBy": HOSTILE_USER}
+        ),
+        history.history_row(
+            {"modelId": ids["model"], "region": FAILED_REGION, "jobId": HOSTILE_JOB,
+             "status": "FAILED", "passed": False, "errorCategory": HOSTILE_CATEGORY,
+             "errorMessage": HOSTILE_MESSAGE, "completedAt": COMPLETED_AT, "duration": 800,
+             "createdBy": HOSTILE_USER}
+        ),
+    ]  # fmt: skip
+    await history.append(session, rows)

@@ -16,6 +16,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from certtui.config import Settings
+from certtui.engine.detached import DetachedService
+from certtui.engine.live import live_events
 from certtui.engine.service import CertificationService
 from certtui.standin.server import serve
 from certtui.store import migrate
@@ -93,7 +95,7 @@ class Harness:
     app: CerttuiApp
     pilot: Pilot[None]
     database: Database
-    service: CertificationService | None = None
+    service: Any = None  # CertificationService, or DetachedService
     endpoint: str | None = None
     model_ids: dict[str, str] = field(default_factory=dict)  # api model id -> row id
 
@@ -184,11 +186,14 @@ async def engine_app(
     size: tuple[int, int] = SIZE,
     before: Callable[[Database], Awaitable[None]] | None = None,
     refresh_seconds: float = 2.0,
+    detached: bool = False,
     **settings: Any,
 ) -> AsyncIterator[Harness]:
     """The read-write app with an engine, over ``url``, the stand-in serving ``models`` models.
 
-    ``before`` runs on the synced database before the app opens.
+    ``before`` runs on the synced database before the app opens. Jobs run on the app's own
+    event loop (``engine = "inline"``) unless ``detached``: then each runs in a child process
+    (``certtui jobs resume``), followed through the database, as ``certtui`` does by default.
     """
     await migrate_database(url)
     async with serve(healthy_scenario(models), latency_ms=latency_ms) as server:
@@ -197,10 +202,15 @@ async def engine_app(
             await sync(database.sessions, server.url)
             if before is not None:
                 await before(database)
-            async with CertificationService(config, database.sessions) as service:
+            service_type = DetachedService if detached else CertificationService
+            service_args = {"reads": database.reads} if detached else {}
+            async with (
+                service_type(config, database.sessions, **service_args) as service,
+                live_events(database) as live,
+            ):
                 app = CerttuiApp(
                     database, service=service, start_mode=start_mode,
-                    refresh_seconds=refresh_seconds,
+                    refresh_seconds=refresh_seconds, live=live,
                 )  # fmt: skip
                 async with app.run_test(size=size) as pilot:
                     await wait_loaded(pilot)
@@ -246,10 +256,12 @@ async def monitor_app(
 ) -> AsyncIterator[Harness]:
     """The read-only monitor over ``url``, its database opened read-only by the driver."""
     config = make_settings(url, "http://127.0.0.1:9", tmp_path / "data", read_only=True)
-    async with open_database(config, read_only=True) as database:
+    async with open_database(config, read_only=True) as database, live_events(database) as live:
         app = CerttuiApp(
-            database, read_only=True, refresh_seconds=refresh_seconds, start_mode=start_mode
-        )
+            database, read_only=True, refresh_seconds=refresh_seconds, start_mode=start_mode,
+            live=live,
+            settings=config,
+        )  # fmt: skip
         async with app.run_test(size=size) as pilot:
             await wait_loaded(pilot)
             yield Harness(app, pilot, database, model_ids=await _model_ids(database))

@@ -76,3 +76,18 @@ async def test_every_private_attribute_exists_with_the_layout_assumed() -> None:
         for key in table._row_renderable_cache.keys():  # noqa: SIM118
             assert isinstance(key[0], int) and isinstance(key[1], int), (UPGRADE_HINT, key)
         assert table._line_cache.keys(), UPGRADE_HINT
+
+
+async def test_reorder_rows_shows_the_rows_in_the_order_given() -> None:
+    from certtui.tui._datatable_private import reorder_rows
+
+    app = TableApp()
+    async with app.run_test(size=(40, 8)):
+        table = app.query_one(DataTable)
+        table.add_row(Text("m2"), Text("✗"), key="row2")
+        table.remove_row("row0")
+        table.add_row(Text("m0"), Text("✓"), key="row0")  # re-added: last in insertion order
+        wanted = [RowKey("row1"), RowKey("row0"), RowKey("row2")]
+        reorder_rows(table, wanted)
+        assert [row.key for row in table.ordered_rows] == wanted, UPGRADE_HINT
+        assert table.get_row_at(1)[0].plain == "m0"

@@ -67,21 +67,21 @@ async def test_unit_and_job_events_update_the_screens_without_a_reload(
         await h.switch("3", JobsScreen)
         jobs = h.app.screen
         assert h.cell(jobs.table, job_id, "status") == "… queued"
-        assert h.text("#jobs-title") == "Jobs · 1 recent · 1 active"
+        assert h.text("#jobs-title") == "Jobs · 1 recent · 1 running · 0 paused"
         h.service.bus.publish(JobStateChanged(job_id, JobStatus.CANCELLED, 1, 1, 0, 1))
         await h.wait_for(
             lambda: h.cell(jobs.table, job_id, "status") == "⊘ cancelled", "the job cancelled"
         )
         assert h.cell(jobs.table, job_id, "failed") == "1"
         assert h.cell(jobs.table, job_id, "progress").endswith(" 1/1")
-        assert h.text("#jobs-title") == "Jobs · 1 recent · 0 active"
+        assert h.text("#jobs-title") == "Jobs · 1 recent · 0 running · 0 paused"
 
         # A job the list did not have: that one row is read, nothing else.
         other = await _plan(h.database, MODEL1, "us-west-2")
         h.service.bus.publish(JobStateChanged(other, JobStatus.QUEUED, 1, 0, 0, 0))
         await h.wait_for(lambda: other in jobs.table.rows, "the new job is listed")
         assert h.cell(jobs.table, other, "status") == "… queued"
-        assert h.text("#jobs-title") == "Jobs · 2 recent · 1 active"
+        assert h.text("#jobs-title") == "Jobs · 2 recent · 1 running · 0 paused"
 
         # Several follow-mode checks ran meanwhile (every 0.2 s); no job of another process is
         # live, so none of them read everything again.

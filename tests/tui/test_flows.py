@@ -50,8 +50,10 @@ async def test_certify_a_matrix_cell_shows_its_rating(database_url: str, tui_eng
         assert cert.passed is True and cert.rating == "A" and cert.created_by == "tester@ci"
         jobs = await h.jobs()
         assert [(j.type.value, j.total_models) for j in jobs] == [("SINGLE_MODEL", 1)]
-        await h.wait_for(lambda: "eu-west-1 100%" in str(table.columns["eu-west-1"].label),
-                         "the region header shows the pass rate")  # fmt: skip
+        await h.wait_for(lambda: str(table.columns["eu-west-1"].label) == "euw1\n100%",
+                         "the region header shows its code and the pass rate")  # fmt: skip
+        # Headers are codes: the status line names the cursor's region in full.
+        assert h.text("#matrix-status").startswith("eu-west-1 (euw1) · ")
         # The other cells did not move.
         assert h.cell(table, row0, "us-east-1") == "○"
         assert h.cell(table, h.model_ids[MODEL1], "eu-west-1") == "○"
@@ -154,7 +156,7 @@ async def test_mark_models_pick_regions_and_watch_the_job(sqlite_url: str, tui_e
         jobs = h.app.screen
         await h.wait_for(lambda: job.id in jobs.table.rows, "the job is listed")
         assert h.cell(jobs.table, job.id, "id") == job.id[:8]
-        assert h.cell(jobs.table, job.id, "type") == "MULTIPLE_MODELS"
+        assert h.cell(jobs.table, job.id, "type") == "multiple"
         assert h.cell(jobs.table, job.id, "by") == "tester@ci"
         await h.wait_for(lambda: h.cell(jobs.table, job.id, "progress").endswith(" 4/4"),
                          "the progress column reaches 4/4")  # fmt: skip
@@ -163,7 +165,7 @@ async def test_mark_models_pick_regions_and_watch_the_job(sqlite_url: str, tui_e
         assert (
             h.cell(jobs.table, job.id, "ok") == "4" and h.cell(jobs.table, job.id, "failed") == "0"
         )
-        await h.wait_for(lambda: h.text("#jobs-title") == "Jobs · 1 recent · 0 active",
+        await h.wait_for(lambda: h.text("#jobs-title") == "Jobs · 1 recent · 0 running · 0 paused",
                          "the title counts no active job")  # fmt: skip
         certs = await h.certifications()
         assert sorted(certs) == sorted(
@@ -204,7 +206,7 @@ async def test_pause_resume_and_cancel_a_running_job(sqlite_url: str, tui_engine
         jobs = h.app.screen
         await h.wait_for(lambda: job_id in jobs.table.rows, "the job is listed")
         await h.wait_for(lambda: h.cell(jobs.table, job_id, "status") == "⟳ running", "running")
-        assert h.text("#jobs-title") == "Jobs · 1 recent · 1 active"
+        assert h.text("#jobs-title") == "Jobs · 1 recent · 1 running · 0 paused"
         await h.wait_for(lambda: h.cell(jobs.table, job_id, "calls") != "–", "live calls")
         assert h.cell(jobs.table, job_id, "calls").endswith("/4")  # in flight / global limit
 
@@ -253,6 +255,8 @@ async def test_a_resumed_job_shows_as_running_again(sqlite_url: str, tui_engine:
         await h.wait_for(lambda: job_id in jobs.table.rows, "the job is listed")
         await h.press("p")
         await h.wait_for(lambda: status_is("PAUSED"), "the job is PAUSED in the database")
+        # Once paused (not pausing: a second p then would stop the calls in flight), p resumes.
+        await h.wait_for(lambda: h.cell(jobs.table, job_id, "status") == "‖ paused", "paused")
         await h.press("p")
         await h.wait_for(lambda: status_is("PROCESSING"), "the job runs again")
         before = h.app.progress[job_id]
@@ -412,7 +416,8 @@ async def test_help_lists_the_keys_of_each_screen(sqlite_url: str, tui_engine: A
         assert "Pause refresh" not in text  # only a monitor refreshes on a timer
         listed = text.split("\n\n")[0].splitlines()[1:]  # "Keys on this screen", then pairs
         keys = dict(line.split(maxsplit=1) for line in listed)
-        assert keys["/"] == "Filter" and keys["c"] == "Certify cell" and keys["?"] == "Help"
+        assert keys["/"] == "Filter" and keys["c"] == "Certify cell"
+        assert keys["?"].split() == ["f1", "Help"]  # every key of an action, on its line
         assert "question_mark" not in text and "slash" not in text  # keys as the footer shows them
         await h.press("escape")
         assert isinstance(h.app.screen, MatrixScreen)

@@ -65,7 +65,7 @@ async def test_changes_regressed_glyph_trends_and_a_cancel_that_keeps_the_verdic
         matrix = h.app.screen
         assert isinstance(matrix, MatrixScreen)
         row0, row1 = h.model_ids[MODEL0], h.model_ids[MODEL1]
-        await h.wait_for(lambda: h.cell(matrix.table, row0, REGION) == "! PERM↓",
+        await h.wait_for(lambda: h.cell(matrix.table, row0, REGION) == "!PERM↓",
                          "the regressed cell is marked")  # fmt: skip
         assert h.cell(matrix.table, row1, REGION) == "… que"
 

@@ -7,13 +7,23 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from certtui.tui.screens.changes import ChangesScreen
 from certtui.tui.screens.detail import DetailScreen
 from certtui.tui.screens.jobs import JobsScreen
 from certtui.tui.screens.matrix import MatrixScreen
 from certtui.tui.screens.models import ModelsScreen
 from certtui.tui.screens.units import JobUnitsScreen
 from certtui.tui.summary import detail_summary
-from support.hostile import FAILED_REGION, REGION, seed_hostile, unsafe_characters
+from support.hostile import (
+    FAILED_REGION,
+    REGION,
+    seed_hostile,
+    seed_hostile_history,
+    unsafe_characters,
+)
+
+# Part of the fault suite (`pytest -m fault`): hostile catalog strings through every output.
+pytestmark = pytest.mark.fault
 
 
 @pytest.fixture
@@ -57,7 +67,7 @@ async def test_every_screen_shows_hostile_text_as_data(
             await h.wait_for(lambda d=detail: d.detail is not None, "the detail loaded")
             await h.pilot.pause()
             check_screen(h, f"detail {region}")
-            await h.press("j")  # the raw JSON too
+            await h.press("J")  # the raw JSON too
             check_screen(h, f"raw JSON {region}")
             summary = detail_summary(detail.detail)  # what `y` copies
             assert unsafe_characters(summary) == [], summary
@@ -71,3 +81,26 @@ async def test_every_screen_shows_hostile_text_as_data(
         await h.wait_for(lambda: bool(units.units), "the units loaded")
         await h.pilot.pause()
         check_screen(h, "units")
+
+
+async def test_the_changes_screen_and_the_history_show_hostile_text_as_data(
+    database_url: str, sessions: async_sessionmaker, tui_monitor: Any
+) -> None:
+    async with sessions.begin() as session:
+        ids = await seed_hostile(session)
+        await seed_hostile_history(session, ids)
+    async with tui_monitor(database_url, start_mode="models", size=(160, 40)) as h:
+        await h.switch("2", MatrixScreen)
+        await h.press("d")
+        changes = h.app.screen
+        assert isinstance(changes, ChangesScreen)
+        await h.wait_for(lambda: len(changes.changes) == 2, "the two regressions")
+        await h.pilot.pause()
+        text = check_screen(h, "changes")
+        assert "evil.model\\x1b]0;owned" in text.replace("&#160;", " ")
+        await h.press("enter")  # the regressed verdict, with the cell's history
+        detail = h.app.screen
+        assert isinstance(detail, DetailScreen)
+        await h.wait_for(lambda d=detail: d.detail is not None, "the detail loaded")
+        await h.pilot.pause()
+        check_screen(h, "detail with history")

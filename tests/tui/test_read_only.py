@@ -161,14 +161,20 @@ async def test_the_badge_and_the_refresh_clock(
     async with tui_monitor(sqlite_url, refresh_seconds=0.2) as h:
         bar = h.top_bar()
         assert "READ-ONLY" in bar and "read-write" not in bar
-        assert f"sqlite {_sqlite_file(sqlite_url)}" in bar
+        # The database target, cut in the middle when the badges need the room (#12 item 6).
+        target, shown = f"sqlite {_sqlite_file(sqlite_url)}", bar.split(" · ")[1]
+        head, _, tail = shown.partition("…")
+        assert target.startswith(head) and target.endswith(tail) and tail.endswith(".db")
         first = h.app.last_refreshed
         assert first is not None and f"refreshed {first:%H:%M:%S}" in bar
 
         await h.wait_for(lambda: h.app.last_refreshed != first, "the next poll")
+        assert h.app.screen.active_bindings["f"].binding.description == "Pause refresh"
         await h.press("f")
         assert h.app.refresh_paused
         assert h.top_bar().endswith("(paused)")
+        # The footer's f says so too, and what it does now (#12 item 11).
+        assert h.app.screen.active_bindings["f"].binding.description == "Resume refresh (paused)"
         # A poll that was already reading when f was pressed may still finish; none follows.
         await h.wait_for(lambda: not _reloading(h.app), "the last poll finished")
         frozen = h.app.last_refreshed
@@ -181,6 +187,7 @@ async def test_the_badge_and_the_refresh_clock(
 
         await h.press("f")
         assert not h.app.refresh_paused
+        assert h.app.screen.active_bindings["f"].binding.description == "Pause refresh"
         await h.wait_for(lambda: h.app.last_refreshed != frozen, "polling again")
         await h.wait_for(lambda: "(paused)" not in h.top_bar(), "the bar says so")
 
@@ -198,7 +205,7 @@ async def test_a_monitor_session_leaves_the_sqlite_file_untouched(
     async with tui_monitor(sqlite_url, refresh_seconds=0.2) as h:
         await h.press("right", "enter")  # matrix → detail
         assert isinstance(h.app.screen, DetailScreen)
-        await h.press("j", "y", "escape")  # raw JSON, copy summary, back
+        await h.press("J", "y", "escape")  # raw JSON, copy summary, back
         await h.press("ctrl+p", "escape")
         for key in ("1", "2", "3"):
             await h.press(key, "f1", "escape")

@@ -64,6 +64,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     "help": ("question_mark",),
     "changes": ("d",),
     "region_picker": ("1", "down", "down", "down", "c"),  # certify Claude 3 Haiku in…
+    # The matrix's views: grouped by vendor with the summary panel, the cursor on a cell.
+    "matrix_views": ("v", "t", "down", "down", "down", "down", "right", "right"),
+    "matrix_failures": ("F",),
+    "workers": ("4",),  # SQLite: one line says workers need PostgreSQL
 }
 
 
@@ -98,6 +102,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setattr("certtui.tui.app.datetime", FrozenClock)
+    monkeypatch.setattr("certtui.tui.screens.jobs.datetime", FrozenClock)
     return tmp_path
 
 
@@ -109,11 +114,13 @@ class Case:
     database: str = "populated"
     read_only: bool = False
     size: tuple[int, int] = WIDE
+    theme: str | None = None  # the app's default theme when None
 
     @property
     def id(self) -> str:
         mode = "monitor" if self.read_only else "rw"
-        return f"{self.screen}-{self.database}-{mode}-{self.size[0]}x{self.size[1]}"
+        theme = f"-{self.theme}" if self.theme else ""
+        return f"{self.screen}-{self.database}-{mode}-{self.size[0]}x{self.size[1]}{theme}"
 
 
 CASES = [
@@ -126,9 +133,15 @@ CASES = [
     # A fresh database: no catalog, no jobs.
     *(Case(screen, database="empty") for screen in ("matrix", "models", "jobs")),
     Case("matrix", database="empty", read_only=True),
+    Case("workers", size=SMALL),
     # The smallest recommended terminal.
     *(Case(screen, size=SMALL) for screen in ("matrix", "models", "jobs", "units",
-                                              "detail_failed", "help", "region_picker")),
+                                              "detail_failed", "help", "region_picker",
+                                              "changes", "matrix_views", "matrix_failures")),
+    Case("matrix", read_only=True, size=SMALL),
+    # A light theme: every status colour stays legible, next to its glyph.
+    Case("matrix", theme="textual-light"),
+    Case("detail_failed", theme="textual-light", size=SMALL),
 ]  # fmt: skip
 
 
@@ -172,11 +185,15 @@ def snapshot_app(
     return app, LoopResources(service, disposals=[database.engine.dispose])
 
 
-def driver(resources: LoopResources, keys: Sequence[str]) -> Callable[[Pilot[None]], Any]:
+def driver(
+    resources: LoopResources, keys: Sequence[str], theme: str | None = None
+) -> Callable[[Pilot[None]], Any]:
     """Open the resources on the app's loop, then press each key once the app has settled."""
 
     async def run_before(pilot: Pilot[None]) -> None:
         await resources.open()
+        if theme is not None:
+            pilot.app.theme = theme
         await settle(pilot)
         for key in keys:
             await pilot.press(key)
@@ -196,7 +213,7 @@ def test_snapshot(
     """Each screen in its main states looks as recorded."""
     app, resources = snapshot_app(case, databases, workdir, standin.url)
     matched = snap_compare(
-        app, terminal_size=case.size, run_before=driver(resources, KEYS[case.screen])
+        app, terminal_size=case.size, run_before=driver(resources, KEYS[case.screen], case.theme)
     )
     resources.check_closed()
     assert matched

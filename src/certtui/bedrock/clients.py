@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -124,6 +125,21 @@ class BedrockClients:
             )
             self._clients[key] = created
             return created
+
+    async def prepare(self, service: Service, regions: list[str]) -> None:
+        """Create the clients of ``service`` in ``regions`` now, with their HTTP sessions.
+
+        A long-lived process (a worker) pays here, once, what the first call in each region
+        would: botocore's data files, the client, and the connection pool with its CA bundle
+        (aiobotocore builds that on the first request; a client without it is still usable).
+        """
+        for region in regions:
+            client = await self.client(service, region)
+            http = getattr(getattr(client, "_endpoint", None), "http_session", None)
+            opener = getattr(http, "_get_session", None)
+            if opener is not None:
+                with contextlib.suppress(Exception):
+                    await opener(None)
 
     async def control(self, region: str) -> Any:
         """The `bedrock` (control plane) client of `region`."""

@@ -9,7 +9,10 @@ from typing import Any
 import click
 
 from certtui.cli.context import Command, Context, pass_context, run_async
+from certtui.domain import glyphs
+from certtui.domain.text import escape_json_text, safe_text
 from certtui.errors import UsageError
+from certtui.export.markdown_format import markdown_text
 
 EXIT_REGRESSED = 1
 KINDS = (
@@ -119,20 +122,22 @@ def _verdict_json(verdict: Any) -> dict[str, Any] | None:
 
 
 def _look(verdict: dict[str, Any] | None) -> str:
+    g = glyphs.current()
     if verdict is None:
-        return "–"
+        return g.none
     if verdict["status"] == "COMPLETED" and verdict["passed"]:
-        look = f"✓ {verdict['rating'] or ''}".rstrip()
+        look = f"{g.passed} {verdict['rating'] or ''}".rstrip()
     elif verdict["status"] == "COMPLETED":
-        look = f"✗ {verdict['rating'] or ''} QUALITY_ISSUE".replace("  ", " ")
+        look = f"{g.not_passed} {verdict['rating'] or ''} QUALITY_ISSUE".replace("  ", " ")
     else:
-        look = f"! {verdict['errorCategory'] or 'FAILED'}"
+        look = f"{g.failed} {verdict['errorCategory'] or 'FAILED'}"
     return look if verdict["score"] is None else f"{look} {verdict['score']:.1f}"
 
 
 def _summary(report: dict[str, Any]) -> str:
     counts = ", ".join(f"{len(report[key])} {key}" for _, key, _ in KINDS)
-    return f"{report['from'][:8]} → {report['to'][:8]} over {report['cells']} cells: {counts}"
+    arrow = glyphs.current().arrow
+    return f"{report['from'][:8]} {arrow} {report['to'][:8]} over {report['cells']} cells: {counts}"
 
 
 def to_text(report: dict[str, Any]) -> str:
@@ -142,27 +147,43 @@ def to_text(report: dict[str, Any]) -> str:
         for item in report[key]:
             lines.append(
                 f"{label:<10} {item['model']}  {item['region']}  "
-                f"{_look(item['before'])} → {_look(item['after'])}"
+                f"{_look(item['before'])} {glyphs.current().arrow} {_look(item['after'])}"
             )
-    return "\n".join(lines) + "\n"
+    # Model ids and categories come from the database: controls are escaped, never written.
+    return safe_text("\n".join(lines), keep="\n") + "\n"
 
 
 def to_markdown(report: dict[str, Any]) -> str:
     """The report as a Markdown table."""
-    lines = [f"**{_summary(report)}**", ""]
+    lines = [f"**{markdown_text(_summary(report))}**", ""]
     rows = [(label, item) for _, key, label in KINDS for item in report[key]]
     if rows:
         lines += ["| change | model | region | before | after |", "|---|---|---|---|---|"]
         for label, item in rows:
-            cells = (label, f"`{item['model']}`", item["region"], _look(item["before"]),
-                     _look(item["after"]))  # fmt: skip
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            cells = (
+                label,
+                _code(item["model"]),
+                markdown_text(item["region"]),
+                markdown_text(_look(item["before"])),
+                markdown_text(_look(item["after"])),
+            )
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def to_json(report: dict[str, Any]) -> str:
     """The report as one JSON document."""
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    # \u escapes where the output cannot carry Unicode: the same JSON, nothing replaced.
+    # Bidi overrides and C1 controls, which json leaves raw, as \\u escapes too: the same data.
+    text = json.dumps(report, indent=2, ensure_ascii=glyphs.current().ascii)
+    return escape_json_text(text) + "\n"
+
+
+def _code(text: str) -> str:
+    """A model id as Markdown code where it can be (no backtick in it), else as escaped text."""
+    if "`" in text:
+        return markdown_text(text)
+    return "`" + safe_text(text).replace("|", "\\|") + "`"  # GFM unescapes \\| in code too
 
 
 FORMATS = {"text": to_text, "json": to_json, "markdown": to_markdown}

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from certtui.bedrock.regions import UnknownRegion, validate_regions
 from certtui.cli.context import Command, Context, pass_context, run_async
-from certtui.errors import CannotRunError, UsageError
+from certtui.errors import UsageError
 
 FORMAT_NAMES = ("csv", "json", "markdown", "junit")
 
@@ -22,7 +19,7 @@ FORMAT_NAMES = ("csv", "json", "markdown", "junit")
     "format_name",
     type=click.Choice(FORMAT_NAMES),
     required=True,
-    help="Output format; JUnit XML has one test case per model × region.",
+    help="Output format; JUnit XML has one test case per model and region.",
 )
 @click.option(
     "--output",
@@ -47,7 +44,9 @@ def export(
     job_id: str | None,
 ) -> None:
     """Export certification results to standard output or a file (read-only friendly)."""
+    from certtui.domain.text import plural
     from certtui.export import FORMATTERS, export_rows, job_exists
+    from certtui.export.files import check_output_path, write_atomically
     from certtui.store.opening import NoDatabaseYet, open_database
 
     try:
@@ -58,16 +57,27 @@ def export(
         check_output_path(output)
 
     async def go():  # type: ignore[no-untyped-def]
+        from certtui.store.jobs import find_job
+
         async with (
             open_database(ctx.settings, create=False) as database,
             database.reads() as session,
         ):
-            if job_id is not None and not await job_exists(session, job_id):
-                raise UsageError(f"no certification job {job_id!r} in {database.target.describe()}")
-            return await export_rows(session, regions=chosen or None, job_id=job_id)
+            job = job_id
+            if job is not None and not await job_exists(session, job):
+                # The same id prefixes `certtui jobs` takes (at least 4 characters, unique).
+                try:
+                    job = (await find_job(session, job)).id
+                except UsageError as exc:
+                    if "ambiguous" in str(exc) or "too short" in str(exc):
+                        raise
+                    raise UsageError(
+                        f"no certification job {job_id!r} in {database.target.describe()}"
+                    ) from None
+            return await export_rows(session, regions=chosen or None, job_id=job), job
 
     try:
-        rows = run_async(go())
+        rows, job_id = run_async(go())
     except NoDatabaseYet:
         if job_id is not None:
             raise
@@ -79,53 +89,7 @@ def export(
         click.echo(text, nl=False)
         return
     write_atomically(output, text)
-    click.echo(f"certtui: wrote {len(rows)} certifications to {output}", err=True)
-
-
-def check_output_path(path: Path) -> None:
-    """Refuse an output path that cannot be written before any work is done."""
-    parent = path.parent
-    if not parent.exists():
-        raise UsageError(f"cannot write {path}: directory {parent} does not exist")
-    if not parent.is_dir():
-        raise UsageError(f"cannot write {path}: {parent} is not a directory")
-    if path.is_dir():
-        raise UsageError(f"cannot write {path}: it is a directory; name a file")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same directory and a rename.
-
-    Readers see the old file or the new one, never half of one; a failure leaves no temp file.
-    """
-    mode = _file_mode(path)
-    try:
-        descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    temporary = Path(name)
-    try:
-        # newline="": the CSV formatter already wrote its own line endings.
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        # The path was fine (the temp file opened); the disk or filesystem failed under us.
-        raise CannotRunError(f"could not write {path}: {exc.strerror or exc}") from None
-
-
-def _file_mode(path: Path) -> int:
-    # A replaced file keeps its permissions; a new one gets the umask's, not mkstemp's 0600.
-    with contextlib.suppress(OSError):
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    click.echo(f"certtui: wrote {plural(len(rows), 'certification')} to {output}", err=True)
 
 
 def _filters(regions: list[str], job_id: str | None) -> str:

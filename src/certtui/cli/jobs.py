@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from certtui.cli.context import Context, Group, pass_context, run_async
+from certtui.domain.text import safe_text
 
 # How often ``jobs resume --wait`` looks whether the holder let the job go (or died).
 WAIT_POLL_SECONDS = 1.0
@@ -28,6 +29,7 @@ def jobs() -> None:
 @pass_context
 def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
     """Recent jobs, newest first."""
+    from certtui.engine.leases import holder_is_gone
     from certtui.store.opening import NoDatabaseYet, open_database
     from certtui.store.views import load_jobs
 
@@ -46,10 +48,11 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
                     "succeeded": job.succeeded,
                     "failed": job.failed,
                     "live": job.live,
+                    "pausing": job.pausing,
                     "createdBy": job.created_by,
                     "createdAt": job.created_at.isoformat(timespec="seconds"),
                 }
-                for job in await load_jobs(session, limit)
+                for job in await load_jobs(session, limit, gone=holder_is_gone)
             ]
 
     try:
@@ -62,16 +65,23 @@ def list_jobs(ctx: Context, limit: int, as_json: bool) -> None:
     if not rows:
         click.echo("no jobs yet: start one with `certtui run`", err=True)
         return
-    table = Table(box=None)
-    for column in ("id", "type", "status", "progress", "passed", "by", "created"):
-        table.add_column(column)
-    from certtui.domain.text import safe_text
+    table = Table(box=None, pad_edge=False, collapse_padding=True)
+    # At 80 columns the operator's name gives way (cut with an ellipsis); the id, the status,
+    # the counts and the time never wrap or shorten.
+    for column in ("id", "type", "status", "done", "passed"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("by", overflow="ellipsis", no_wrap=True, min_width=6)
+    table.add_column("created", no_wrap=True)
+    from certtui.domain.job_display import shown_status
 
     for row in rows:
-        status = row["status"] + (" (live)" if row["live"] else "")
+        # PAUSED with units still running reads PAUSING (domain.job_display).
+        status = shown_status(row["status"], pausing=row["pausing"])
+        status += " (live)" if row["live"] else ""
+        created = row["createdAt"].replace("T", " ")[:16]  # to the minute
         cells = (
             row["id"][:8], row["type"], status, f"{row['processed']}/{row['total']}",
-            str(row["succeeded"]), row["createdBy"] or "", row["createdAt"],
+            str(row["succeeded"]), row["createdBy"] or "", created,
         )  # fmt: skip
         # Text, not markup: what another process wrote is shown as it is, controls escaped.
         table.add_row(*(Text(safe_text(str(cell))) for cell in cells))
@@ -101,7 +111,7 @@ def show(ctx: Context, job_id: str, as_json: bool) -> None:
 @click.argument("job_id")
 @pass_context
 def pause(ctx: Context, job_id: str) -> None:
-    """Pause a job (a running engine stops dispatching; in-flight units finish)."""
+    """Pause a job: its engine starts no new call; calls in flight finish (it reads PAUSING)."""
     from certtui.engine.control import pause_job
     from certtui.store.opening import open_database
 
@@ -110,8 +120,16 @@ def pause(ctx: Context, job_id: str) -> None:
             return await pause_job(database.sessions, job_id)
 
     result = run_async(go())
-    where = "its engine will stop dispatching" if result.live else "no engine was running it"
-    click.echo(f"job {result.job_id} PAUSED ({where}); resume with `certtui jobs resume`")
+    where = (
+        "PAUSED now: its engine cancels its calls in flight within a heartbeat and requeues "
+        "their units"
+        if result.now
+        else "PAUSING: its engine starts no new call within a heartbeat, calls in flight finish"
+        " (pause it again to cancel them)"
+        if result.live
+        else "PAUSED: no engine was running it"
+    )
+    click.echo(safe_text(f"job {result.job_id} {where}; resume with `certtui jobs resume`"))
 
 
 @jobs.command(writes=True)
@@ -128,10 +146,10 @@ def cancel(ctx: Context, job_id: str) -> None:
 
     result = run_async(go())
     where = "its engine is stopping it" if result.live else "cancelled here"
-    click.echo(f"job {result.job_id} CANCELLED ({where})")
+    click.echo(safe_text(f"job {result.job_id} CANCELLED ({where})"))
 
 
-@jobs.command(writes=True)
+@jobs.command(writes=True, bedrock="catalog")
 @click.argument("job_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
 @click.option(
@@ -160,7 +178,7 @@ def resume(ctx: Context, job_id: str, as_json: bool, wait: bool) -> None:
                     if not wait:
                         raise
                     if not told:
-                        click.echo(f"certtui: {exc}; waiting", err=True)
+                        click.echo(safe_text(f"certtui: {exc}; waiting"), err=True)
                         told = True
                     await asyncio.sleep(WAIT_POLL_SECONDS)
                     continue
@@ -175,7 +193,7 @@ def resume(ctx: Context, job_id: str, as_json: bool, wait: bool) -> None:
 
     report, live_job = run_async(go())
     if report is None:
-        click.echo(f"job {live_job} resumed by the engine that holds it")
+        click.echo(safe_text(f"job {live_job} resumed by the engine that holds it"))
         return
     emit_report(report, as_json)
     sys.exit(report.exit_code)

@@ -11,7 +11,8 @@ from typing import Any
 import click
 
 from certtui import __version__
-from certtui.cli.context import READ_ONLY_SOURCES, Context, run_async
+from certtui.cli.context import READ_ONLY_SOURCES, Context
+from certtui.cli.encoding import choose_glyphs, configure_streams
 from certtui.errors import EXIT_CANNOT_RUN, EXIT_USAGE, CerttuiError, UsageError
 
 # name -> ("module:attribute", the command's help as its docstring says it). The help is here so
@@ -48,6 +49,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "certtui.cli.run:run",
         "Certify models in regions, headless (exit 0 all passed, 1 some not, 2 usage, 3 failed).",
     ),
+    "schedule": (
+        "certtui.cli.schedule:schedule",
+        "Scheduled re-certification, run by the workers (PostgreSQL).",
+    ),
     "serve": (
         "certtui.cli.serve:serve",
         "Serve the TUI to a web browser (read-only unless --read-write; loopback by default).",
@@ -55,6 +60,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": (
         "certtui.cli.simulate:simulate",
         "Run the Bedrock stand-in: simulated models and regions behind the real wire protocol.",
+    ),
+    "worker": (
+        "certtui.cli.worker:worker",
+        "Run jobs submitted with `run --submit` (and schedules) from the PostgreSQL queue.",
     ),
 }
 
@@ -123,6 +132,12 @@ class LazyGroup(click.Group):
     help="Open the database read-only at the driver level.",
 )
 @click.option(
+    "--ascii",
+    is_flag=True,
+    default=None,
+    help="ASCII glyphs only (chosen by itself when the terminal cannot show Unicode).",
+)
+@click.option(
     "--demo",
     is_flag=True,
     help="Start the built-in Bedrock stand-in, use a separate demo database, sync, then run.",
@@ -133,33 +148,43 @@ def cli(ctx: click.Context, demo: bool, **flags: Any) -> None:
     from certtui.config import load_settings
 
     settings = load_settings(flags)
+    choose_glyphs(ascii_only=settings.ascii)
     if demo and settings.read_only:
         raise UsageError(
             f"--demo writes its demo database and this invocation is read-only "
             f"({READ_ONLY_SOURCES}): drop one of them"
         )
+    standin = None
     if demo:
-        from certtui.cli.tui import start_demo, sync_demo_catalog
+        from certtui.cli.demo import DemoStandin, demo_settings
 
-        settings, handle = start_demo(settings)
-        ctx.call_on_close(handle.stop)  # type: ignore[attr-defined]
+        # Only the port is taken now: the stand-in starts for what calls Bedrock (see
+        # cli/demo.py), in the background, so nothing waits for it that does not need it.
+        standin = DemoStandin()
+        ctx.call_on_close(standin.stop)
+        settings = demo_settings(settings, standin.url)
         click.echo(
             f"certtui --demo: SIMULATED Bedrock stand-in on {settings.endpoint_url}, demo "
             f"database {settings.database_url}",
             err=True,
         )
-        run_async(sync_demo_catalog(settings))
-    ctx.obj = Context(settings, demo=demo)
+    ctx.obj = Context(settings, demo=demo, standin=standin)
     if ctx.invoked_subcommand is None:
         from certtui.cli.tui import open_tui
 
+        if standin is not None:
+            # The server starts once the TUI has painted (its imports would slow the paint);
+            # a call made before that waits in the socket's backlog.
+            standin.listen()
         # `certtui --demo serve` runs one stand-in; each browser session says SIMULATED too.
         simulated = demo or os.environ.get("CERTTUI_SERVE_SIMULATED") == "1"
-        open_tui(settings, read_only=settings.read_only, simulated=simulated)
+        open_tui(settings, read_only=settings.read_only, simulated=simulated, standin=standin)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every error an operator can cause ends in one line on stderr."""
+    configure_streams()  # before anything is printed: no output ever fails to encode
+    choose_glyphs(ascii_only=False)  # for errors before the settings are read; chosen again then
     try:
         # Without standalone mode click returns the code of a `click.exceptions.Exit` instead
         # of exiting with it.

@@ -10,6 +10,7 @@ import click
 from certtui.bedrock.regions import UnknownRegion, validate_regions
 from certtui.cli.aws import check_aws_access
 from certtui.cli.context import Context, Group, pass_context, run_async
+from certtui.domain import glyphs
 from certtui.domain.text import safe_text
 from certtui.errors import EXIT_CANNOT_RUN, UsageError
 
@@ -22,7 +23,7 @@ def models() -> None:
     """The model catalog."""
 
 
-@models.command(writes=True)
+@models.command(writes=True, bedrock="endpoint")
 @click.option(
     "--region",
     "regions",
@@ -44,12 +45,14 @@ def sync(ctx: Context, regions: tuple[str, ...]) -> None:
     except UnknownRegion as exc:
         raise UsageError(str(exc)) from None
 
+    from certtui.domain.text import plural
+
     done: list[str] = []
     interactive = click.get_text_stream("stderr").isatty()
 
     def progress(region: str, answered: bool) -> None:
         done.append(region)
-        line = f"discovering {len(chosen)} regions: {len(done)} done (last {region}"
+        line = f"discovering {plural(len(chosen), 'region')}: {len(done)} done (last {region}"
         line += ")" if answered else ", failed)"
         if interactive:
             click.echo(f"\r{line}\x1b[K", err=True, nl=len(done) == len(chosen))
@@ -67,8 +70,9 @@ def sync(ctx: Context, regions: tuple[str, ...]) -> None:
     outcome = run_async(go())
     report = outcome.report
     click.echo(
-        f"synced {len(outcome.regions_synced)}/{len(chosen)} regions: {outcome.models_seen} "
-        f"models seen, {len(report.models_added)} added, {len(report.models_updated)} updated, "
+        f"synced {len(outcome.regions_synced)}/{plural(len(chosen), 'region')}: "
+        f"{plural(outcome.models_seen, 'model')} seen, {len(report.models_added)} added, "
+        f"{len(report.models_updated)} updated, "
         f"{len(report.models_deactivated)} deactivated, {len(report.models_reactivated)} "
         f"reactivated, {report.availability_changed} availability changes"
     )
@@ -93,7 +97,8 @@ def failure_lines(failed: Mapping[str, ClassifiedError]) -> list[str]:
         category, message = key
         if len(names) == 1:
             message = message.replace("{region}", names[0])
-        lines.append(f"{', '.join(names)}: {category}: {safe_text(message)} — {hints[key]}")
+        dash = glyphs.current().dash
+        lines.append(f"{', '.join(names)}: {category}: {safe_text(message)} {dash} {hints[key]}")
     return lines
 
 

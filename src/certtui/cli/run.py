@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -66,7 +67,7 @@ def parse_regions(repeated: tuple[str, ...], joined: str | None, settings: Setti
         raise UsageError(str(exc)) from None
 
 
-@click.command(cls=Command, writes=True)
+@click.command(cls=Command, writes=True, bedrock="catalog")
 @click.option("--model", "models", multiple=True, metavar="ID", help="Model id (repeatable).")
 @click.option("--all", "all_models", is_flag=True, help="Every active chat model in the catalog.")
 @click.option("--region", "regions", multiple=True, metavar="REGION", help="Region (repeatable).")
@@ -83,6 +84,12 @@ def parse_regions(repeated: tuple[str, ...], joined: str | None, settings: Setti
 @click.option("--region-concurrency", type=click.IntRange(1, 1024), help="Calls per region.")
 @click.option("--suite", "suite_path", metavar="FILE", help="Suite file (TOML).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
+@click.option(
+    "--submit",
+    is_flag=True,
+    help="Queue the job for `certtui worker` processes (PostgreSQL) instead of running it here.",
+)
+@click.option("--wait", is_flag=True, help="With --submit: follow the job to its end.")
 @pass_context
 def run(
     ctx: Context,
@@ -96,10 +103,20 @@ def run(
     region_concurrency: int | None,
     suite_path: str | None,
     as_json: bool,
+    submit: bool,
+    wait: bool,
 ) -> None:
     """Certify models in regions, headless (exit 0 all passed, 1 some not, 2 usage, 3 failed)."""
     from certtui.engine.planning import JobRequest
 
+    if wait and not submit:
+        raise UsageError("--wait follows a submitted job: use it with --submit")
+    if submit:
+        from certtui.store.opening import resolve_target
+        from certtui.workers.submit import NEEDS_POSTGRESQL
+
+        if resolve_target(ctx.settings).kind != "postgresql":
+            raise UsageError(NEEDS_POSTGRESQL)
     if models and all_models:
         raise UsageError("choose either --model or --all, not both")
     if not models and not all_models and not recertify_failed:
@@ -119,13 +136,19 @@ def run(
             **({"suitePath": str(Path(suite_path).resolve())} if suite_path else {}),
         },
     )
-    report = run_async(_plan_and_run(ctx.settings, request, suite, limits, as_json))
+    if submit:
+        report = run_async(_submit(ctx.settings, request, suite, wait=wait))
+        if report is None:
+            return
+    else:
+        report = run_async(_plan_and_run(ctx.settings, request, suite, limits, as_json))
     emit_report(report, as_json)
     sys.exit(report.exit_code)
 
 
 async def _plan_and_run(settings, request, suite, limits, as_json) -> RunReport:  # type: ignore[no-untyped-def]
     from certtui.cli.progress import plain
+    from certtui.domain.text import plural
     from certtui.engine.control import recover_interrupted
     from certtui.engine.planning import plan_job
     from certtui.store.opening import open_database
@@ -137,16 +160,77 @@ async def _plan_and_run(settings, request, suite, limits, as_json) -> RunReport:
         err = Console(stderr=True)
         for model_id, reason in planned.not_applicable_reasons.items():
             err.print(plain(f"not applicable: {model_id}: {reason}"))
-        err.print(f"job {planned.job_id}: {planned.total} units", highlight=False)
+        err.print(f"job {planned.job_id}: {plural(planned.total, 'unit')}", highlight=False)
         if planned.held_note:
             err.print(planned.held_note, highlight=False, markup=False)
         return await run_job(database, settings, planned.job_id, suite, limits)
 
 
+# How often `run --submit --wait` reads the job it follows.
+FOLLOW_POLL_SECONDS = 0.25
+
+
+async def _submit(settings, request, suite, *, wait: bool) -> RunReport | None:  # type: ignore[no-untyped-def]
+    """Queue the job for the workers; with ``wait``, follow it to its end."""
+    from certtui.cli.progress import plain
+    from certtui.store import workers as queue_store
+    from certtui.store.opening import open_database
+    from certtui.workers.submit import submit_job
+
+    async with open_database(settings) as database:
+        submitted = await submit_job(database.sessions, request, suite)
+        planned = submitted.planned
+        err = Console(stderr=True)
+        for model_id, reason in planned.not_applicable_reasons.items():
+            err.print(plain(f"not applicable: {model_id}: {reason}"))
+        err.print(
+            f"job {planned.job_id}: {planned.total} units in {submitted.slices} slices, "
+            "queued for the workers",
+            highlight=False,
+        )
+        if planned.held_note:
+            err.print(planned.held_note, highlight=False, markup=False)
+        async with database.reads() as session:
+            alive = await queue_store.workers_alive(session)
+        if not alive:
+            err.print("no worker is alive now: start one with `certtui worker`", highlight=False)
+        if not wait:
+            click.echo(planned.job_id)
+            return None
+        return await _follow(database, planned.job_id)
+
+
+async def _follow(database, job_id: str) -> RunReport:  # type: ignore[no-untyped-def]
+    """Wait for a submitted job to end (a signal stops following; the job goes on)."""
+    from certtui.store.jobs import get_job
+
+    loop = asyncio.get_running_loop()
+    stopped = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        loop.add_signal_handler(signum, stopped.set)
+    try:
+        while not stopped.is_set():
+            async with database.reads() as session:
+                job = await get_job(session, job_id)
+                if job is None or job.status.is_terminal:
+                    break
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(FOLLOW_POLL_SECONDS):
+                    await stopped.wait()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+    report = await job_report(database.reads, job_id)
+    if stopped.is_set():
+        report.note = f"stopped following job {job_id}; it goes on on the workers"
+        report.exit_code = EXIT_COULD_NOT_RUN
+    return report
+
+
 async def run_job(database, settings, job_id, suite, limits) -> RunReport:  # type: ignore[no-untyped-def]
     """Run a planned or resumed job here with progress on stderr; signals pause it."""
     from certtui.bedrock.clients import BedrockClients
-    from certtui.cli.progress import ProgressDisplay
+    from certtui.cli.progress import LineProgress, ProgressDisplay
     from certtui.engine.access import bedrock_settings, engine_config
     from certtui.engine.job import JobBusy, JobNotRunnable, JobRunner
 
@@ -158,8 +242,12 @@ async def run_job(database, settings, job_id, suite, limits) -> RunReport:  # ty
         for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             loop.add_signal_handler(signum, runner.interrupt)
         err = Console(stderr=True)
+        # A terminal gets a live bar; a log (cron, CI) gets lines it can keep.
+        display: Any = (
+            ProgressDisplay(err, total=0) if err.is_terminal else LineProgress(sys.stderr)
+        )
         try:
-            with ProgressDisplay(err, total=0) as display:
+            with display:
                 runner.bus.subscribe(display)
                 outcome = await runner.run()
         except (JobBusy, JobNotRunnable) as exc:
@@ -219,7 +307,7 @@ async def job_report(sessions, job_id: str) -> RunReport:  # type: ignore[no-unt
 
 def emit_report(report: RunReport, as_json: bool) -> None:
     """The summary: JSON on stdout, or a table on stdout; notes on stderr."""
-    from certtui.cli.progress import plain, summary_table
+    from certtui.cli.progress import not_passed_lines, plain, summary_table
     from certtui.domain.text import safe_text
 
     if as_json:
@@ -234,6 +322,11 @@ def emit_report(report: RunReport, as_json: bool) -> None:
                 f"{job['failureCount']} did not, of {job['totalModels']}"
             )
         )
+        not_passed = not_passed_lines(report.units)
+        if not_passed:
+            out.print(plain(f"did not pass ({len(not_passed)}):"))
+            for line in not_passed:
+                out.print(plain(f"  {line}"), soft_wrap=True)  # one line each, for grep
         simulated = sum(1 for unit in report.units if unit.get("simulated"))
         if simulated:
             out.print(

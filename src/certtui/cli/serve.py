@@ -44,7 +44,7 @@ async def _check_database(settings: object) -> None:
         pass
 
 
-@click.command(cls=Command, writes=lambda params: params["read_write"])
+@click.command(cls=Command, writes=lambda params: params["read_write"], bedrock="catalog")
 @click.option(
     "--host",
     default=DEFAULT_HOST,

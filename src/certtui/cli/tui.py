@@ -1,4 +1,4 @@
-"""Opening the TUI (``certtui``, ``certtui monitor``), and ``--demo``'s stand-in."""
+"""Opening the TUI (``certtui``, ``certtui monitor``)."""
 
 from __future__ import annotations
 
@@ -6,51 +6,20 @@ import os
 import shutil
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from certtui.cli.context import Command, Context, pass_context, run_async
 from certtui.config import Settings
+from certtui.domain import glyphs
 from certtui.errors import CannotRunError, UsageError
 
+if TYPE_CHECKING:
+    from certtui.cli.demo import DemoStandin
+    from certtui.store.opening import Database
+
 MIN_COLUMNS, MIN_LINES = 60, 16
-
-
-def start_demo(settings: Settings) -> tuple[Settings, object]:
-    """Start the stand-in on loopback in its own thread; point a separate demo database at it."""
-    from certtui.standin.scenario import default_scenario
-    from certtui.standin.server import start_in_thread
-
-    # The stand-in checks no signature, but the SDK needs something to sign with, and must
-    # never look for the instance-metadata service.
-    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
-    if not settings.profile:
-        os.environ["AWS_ACCESS_KEY_ID"] = "AKIDCERTTUIDEMO"
-        os.environ["AWS_SECRET_ACCESS_KEY"] = "certtui-demo-not-a-secret"
-        os.environ.pop("AWS_SESSION_TOKEN", None)
-    handle = start_in_thread(seed=0)
-    demo = replace(
-        settings,
-        endpoint_url=handle.url,
-        database_url=f"sqlite:///{settings.data_dir / 'demo.db'}",
-        regions=tuple(region.name for region in default_scenario().regions),
-        retry_base=min(settings.retry_base, 0.25),
-    )
-    return demo, handle
-
-
-async def sync_demo_catalog(settings: Settings) -> None:
-    """Discovery against the stand-in, into the demo database."""
-    from certtui.bedrock.clients import BedrockClients
-    from certtui.engine.access import bedrock_settings
-    from certtui.engine.discovery import sync_catalog
-    from certtui.store.opening import open_database
-
-    async with (
-        open_database(settings) as database,
-        BedrockClients(bedrock_settings(settings)) as clients,
-    ):
-        await sync_catalog(database.sessions, clients, list(settings.regions))
 
 
 def check_terminal() -> None:
@@ -64,35 +33,73 @@ def check_terminal() -> None:
         )
     size = shutil.get_terminal_size((0, 0))
     if size.columns < MIN_COLUMNS or size.lines < MIN_LINES:
+        x = glyphs.current().times
         raise UsageError(
-            f"the terminal is {size.columns}×{size.lines}: certtui needs at least "
-            f"{MIN_COLUMNS}×{MIN_LINES} (80×24 recommended); enlarge the window"
+            f"the terminal is {size.columns}{x}{size.lines}: certtui needs at least "
+            f"{MIN_COLUMNS}{x}{MIN_LINES} (80{x}24 recommended); enlarge the window"
         )
 
 
 def open_tui(
-    settings: Settings, *, read_only: bool, simulated: bool = False, refresh_seconds: float = 2.0
+    settings: Settings,
+    *,
+    read_only: bool,
+    simulated: bool = False,
+    refresh_seconds: float = 2.0,
+    standin: DemoStandin | None = None,
 ) -> None:
-    """Run the TUI until the operator quits (database problems are reported before it opens)."""
-    run_async(_run(settings, read_only=read_only, simulated=simulated, refresh=refresh_seconds))
+    """Run the TUI until the operator quits (database problems are reported before it opens).
+
+    With ``standin`` (``--demo``) the TUI paints at once and syncs the demo catalog in the
+    background once the stand-in is up, showing its progress.
+    """
+    from certtui.tui.keymap import keymap_path, load_keymap
+
+    keymap = load_keymap(keymap_path(settings.config_path))  # a mistake stops here, exit 2
+    run_async(
+        _run(settings, read_only=read_only, simulated=simulated, refresh=refresh_seconds,
+             standin=standin, keymap=keymap)
+    )  # fmt: skip
 
 
-async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh: float) -> None:
+async def _run(
+    settings: Settings,
+    *,
+    read_only: bool,
+    simulated: bool,
+    refresh: float,
+    keymap: dict[str, str],
+    standin: DemoStandin | None = None,
+) -> None:
+    from certtui.engine.live import live_events
     from certtui.store.opening import open_database
     from certtui.tui.app import CerttuiApp
 
     async with open_database(settings, read_only=read_only) as database:
         check_terminal()
-        # The TUI's mode follows the driver's: a read-only TUI never holds a writable database.
-        if database.read_only:
-            app = CerttuiApp(database, read_only=True, simulated=simulated, refresh_seconds=refresh)
-            await app.run_async()
-        else:
-            from certtui.engine.service import CertificationService
-
-            async with CertificationService(settings, database.sessions) as service:
-                app = CerttuiApp(database, service=service, simulated=simulated)
+        # On PostgreSQL other processes' transitions arrive as events; SQLite is polled.
+        async with live_events(database) as live:
+            # The TUI's mode follows the driver's: a read-only TUI never holds a writable database.
+            if database.read_only:
+                app = CerttuiApp(
+                    database, read_only=True, simulated=simulated, refresh_seconds=refresh,
+                    live=live, settings=settings, keymap=keymap,
+                )  # fmt: skip
                 await app.run_async()
+            else:
+                async with engine_service(settings, database) as service:
+                    app = CerttuiApp(
+                        database, service=service, simulated=simulated, live=live,
+                        catalog_sync=None if standin is None else standin.wait,
+                        settings=settings, keymap=keymap,
+                    )  # fmt: skip
+                    await app.run_async()
+    if app.stopped_by is not None and app.left_running:
+        ids = ", ".join(job_id[:8] for job_id in app.left_running)
+        raise CannotRunError(
+            f"stopped by {app.stopped_by}; running jobs left running in their own processes "
+            f'(on_disconnect = "leave"): {ids}; follow them with `certtui jobs list`'
+        )
     if app.stopped_by is not None:
         raise CannotRunError(
             f"stopped by {app.stopped_by}; running jobs were paused: resume them with "
@@ -100,6 +107,18 @@ async def _run(settings: Settings, *, read_only: bool, simulated: bool, refresh:
         )
     if app.return_code:
         raise CannotRunError("the TUI stopped on an internal error (details above)")
+
+
+def engine_service(settings: Settings, database: Database) -> Any:
+    """The TUI's engine: jobs in detached processes (``engine = "process"``, the default), or
+    on the TUI's own event loop (``"inline"``: tests and bench comparisons)."""
+    if settings.engine == "inline":
+        from certtui.engine.service import CertificationService
+
+        return CertificationService(settings, database.sessions)
+    from certtui.engine.detached import DetachedService
+
+    return DetachedService(settings, database.sessions, reads=database.reads)
 
 
 @click.command(cls=Command, writes=False)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from certtui.domain import glyphs
+
 _OUTPUT_REASONS: dict[str, str] = {
     "EMBEDDING": "an embedding model",
     "IMAGE": "an image generation model",
@@ -73,7 +75,8 @@ def catalog_notes(
     if reason:
         notes.append(f"not applicable: {reason}")
     if end_of_life is not None:
-        notes.append(f"{'⚠ ' if ends_soon else ''}end of life {end_of_life.isoformat()}")
+        warning = f"{glyphs.current().warning} " if ends_soon else ""
+        notes.append(f"{warning}end of life {end_of_life.isoformat()}")
     elif (lifecycle or "").upper() == "LEGACY":
         notes.append("legacy")
     return notes

@@ -63,6 +63,8 @@ class JobProgress:
     throttles: int
     units_per_minute: float
     eta_seconds: float | None
+    pausing: bool = False
+    """PAUSED asked, calls in flight still finishing: no new call starts."""
 
 
 @dataclass(frozen=True, slots=True)

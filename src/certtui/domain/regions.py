@@ -89,3 +89,31 @@ def check_regions(names: Iterable[str], known: Collection[str]) -> list[str]:
             "(e.g. us-east-1, eu-west-1, us-gov-west-1)"
         )
     return list(dict.fromkeys(names))
+
+
+# Short region codes (`us-east-1` → `use1`): the matrix's column headers. A region name is
+# <area>[-<qualifier>]-<direction>-<number>, area two letters; each part has a code, and no code
+# of a qualifier followed by a direction reads like another's, so the rule is one-to-one.
+_DIRECTION_CODES = {
+    "east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
+    "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw",
+}  # fmt: skip
+_QUALIFIER_CODES = {"gov": "g", "iso": "i", "isob": "ib", "isoe": "ie", "isof": "if"}
+
+
+def region_code(region: str) -> str:
+    """A region's short code (`us-east-1` → `use1`, `ap-northeast-1` → `apne1`).
+
+    A name outside the usual shape (`eusc-de-east-1`) is its own code: it holds a hyphen, which
+    no code does, so codes stay unique over every region.
+    """
+    parts = region.split("-")
+    if len(parts) not in (3, 4) or not parts[-1].isdigit():
+        return region
+    area, *qualifier, direction, number = parts
+    if len(area) != 2 or not area.isalpha() or direction not in _DIRECTION_CODES:
+        return region
+    if qualifier and qualifier[0] not in _QUALIFIER_CODES:
+        return region
+    middle = _QUALIFIER_CODES[qualifier[0]] if qualifier else ""
+    return f"{area}{middle}{_DIRECTION_CODES[direction]}{number}"

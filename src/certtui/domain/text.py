@@ -10,8 +10,10 @@ through the functions here, so nothing from outside reaches a terminal or a spre
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
 
-__all__ = ["csv_cell", "escape_json_text", "safe_text"]
+__all__ = ["csv_cell", "escape_json_text", "safe_text", "shorten_distinct"]
 
 # What never reaches a terminal as itself: C0 controls, DEL and the C1 controls (an 8-bit CSI is
 # U+009B), lone surrogates (they cannot even be encoded), the line and paragraph separators, and
@@ -101,3 +103,73 @@ def _json_escape(match: re.Match[str]) -> str:
         return f"\\u{point:04x}"
     point -= 0x10000  # a surrogate pair, as JSON writes characters beyond the BMP
     return f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}"
+
+
+ELLIPSIS = "…"
+
+
+def shorten_distinct(names: Sequence[str], width: int) -> dict[str, str]:
+    """Each name at most ``width`` characters, cut in the middle, no two reading the same.
+
+    A name that fits stays whole. A longer one keeps its head and the tail that tells it apart
+    from the others (`anthropic.claude-3-…0620-v1:0`): the tail is two fifths of the room, or
+    longer than the longest end it shares with another name. When no head and tail can tell
+    two names apart, a window around where they differ is shown (`a…ude-3-7…0`), then other cuts,
+    and as a last resort a number. Needs ``width`` ≥ 4; distinct for up to 10 ** (width - 2) names.
+    """
+    if width < 4:
+        raise ValueError(f"width {width} is below 4")
+    unique = list(dict.fromkeys(names))
+    shown: dict[str, str] = {name: name for name in unique if len(name) <= width}
+    used = set(shown.values())
+    long = [n for n in unique if len(n) > width]
+    first = {name: next(_cuts(name, unique, width)) for name in long}
+    readings = Counter([*first.values(), *used])
+    for name in long:
+        cuts = _cuts(name, unique, width)
+        if readings[first[name]] > 1:  # the plain cut reads like another name's: skip it
+            next(cuts)
+        choice = next(c for c in cuts if len(c) <= width and c not in used)
+        shown[name] = choice
+        used.add(choice)
+    return shown
+
+
+def _cuts(name: str, names: Sequence[str], width: int) -> Iterator[str]:
+    """Ways to show ``name`` in ``width``, best first (endless: the last ones are numbered)."""
+    room = width - 1  # for head and tail around the ellipsis
+    shared = max((_common_suffix(name, other) for other in names if other != name), default=0)
+    tail = min(max(shared + 1, room * 2 // 5), room - 1)
+    yield name[: room - tail] + ELLIPSIS + name[-tail:]
+    # Head and tail alike: show where the name differs from the others, head…window…tail.
+    window = max(width - 4, 1)
+    for other in names:
+        start = _common_prefix(name, other)
+        if other != name and start < len(name):
+            begin = max(min(start - window // 2, len(name) - window - 1), 1)
+            yield name[:1] + ELLIPSIS + name[begin : begin + window] + ELLIPSIS + name[-1:]
+    for length in [*range(tail + 1, room), *range(tail - 1, 0, -1)]:
+        yield name[: room - length] + ELLIPSIS + name[-length:]
+    number = 1
+    while True:
+        mark = f"{ELLIPSIS}{number}"
+        yield name[: max(width - len(mark), 0)] + mark if len(mark) <= width else str(number)
+        number += 1
+
+
+def _common_prefix(a: str, b: str) -> int:
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def _common_suffix(a: str, b: str) -> int:
+    return _common_prefix(a[::-1], b[::-1])
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 unit``, ``2 units``: the count and the noun that agrees with it."""
+    return f"{count} {noun if count == 1 else (many or noun + 's')}"

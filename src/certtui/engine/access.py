@@ -30,4 +30,8 @@ def engine_config(settings: Settings, **overrides: int | float | None) -> Engine
         ),
         lease_ttl=settings.lease_ttl,
         pass_threshold=values.get("pass_threshold", settings.pass_threshold),
+        limit_scope=settings.limit_scope,
+        breaker_threshold=settings.breaker_threshold,
+        breaker_cooldown=settings.breaker_cooldown,
+        breaker_outage_wait=settings.breaker_outage_wait,
     )

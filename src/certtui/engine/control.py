@@ -17,6 +17,7 @@ from certtui.errors import UsageError
 from certtui.store import jobs
 from certtui.store.certifications import requeue_units
 from certtui.store.jobs import find_job
+from certtui.store.views import load_job
 
 if TYPE_CHECKING:
     from certtui.domain.events import EngineEvent
@@ -102,15 +103,30 @@ class ControlResult:
     job_id: str
     status: JobStatus
     live: bool
+    now: bool = False  # a pause asked again while pausing: calls in flight are cancelled
+
+
+# In a job's config: asked again while pausing, its engine cancels the calls in flight.
+PAUSE_NOW = "pauseNow"
 
 
 async def pause_job(
     sessions: Sessions, job_ref: str, *, bus: EventBus | None = None
 ) -> ControlResult:
-    """Pause a job; a running engine stops dispatching within a heartbeat."""
+    """Pause a job; a running engine starts no new call from its next heartbeat on.
+
+    Asked again while the job is pausing (PAUSED, units still PROCESSING, its engine alive),
+    the engine cancels its calls in flight at its next heartbeat and requeues their units
+    (``ControlResult.now``).
+    """
     async with sessions.begin() as session:
         job = await find_job(session, job_ref)
         if job.status is J.PAUSED:
+            view = await load_job(session, job.id)
+            if view is not None and view.pausing and leases.running(job.config):
+                config = {**(job.config or {}), PAUSE_NOW: True}
+                await jobs.write_config(session, job.id, config, if_status=J.PAUSED)
+                return ControlResult(job.id, J.PAUSED, True, now=True)
             raise UsageError(f"job {job.id} is already PAUSED")
         if job.status not in LIVE:
             raise UsageError(f"job {job.id} is {job.status}: only a running job can be paused")

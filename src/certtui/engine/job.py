@@ -7,7 +7,7 @@ import contextlib
 import math
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +20,10 @@ from certtui.domain.events import (
     LogLine,
     UnitStateChanged,
 )
+from certtui.domain.joblog import log_entry
 from certtui.engine import leases
 from certtui.engine.breaker import RegionBreaker
-from certtui.engine.control import running_elsewhere
+from certtui.engine.control import PAUSE_NOW, running_elsewhere
 from certtui.engine.events import EventBus
 from certtui.engine.leases import new_lease, new_owner
 from certtui.engine.limits import CallLimiter
@@ -30,7 +31,7 @@ from certtui.engine.persistence import Commit, DatabaseOutage, JobWriter, LeaseL
 from certtui.engine.planning import load_units
 from certtui.engine.retry import RetryPolicy
 from certtui.engine.unit import UnitContext, UnitPlan, UnitResult, certify_unit
-from certtui.errors import CannotRunError
+from certtui.errors import CannotRunError, UsageError
 from certtui.store import jobs
 from certtui.store.certifications import requeue_units
 from certtui.store.types import utcnow
@@ -76,6 +77,12 @@ class EngineConfig:
     # after the cool-down (doubling up to 30 s while it stays unreachable): engine/breaker.py.
     breaker_threshold: int = 3
     breaker_cooldown: float = 5.0
+    # Where the global and region limits hold: "cluster" (every process on the PostgreSQL
+    # database together), "process", or None: cluster on PostgreSQL, process on SQLite.
+    limit_scope: str | None = None
+    # While no region answers (the endpoint itself is down), calls wait this long for it to come
+    # back before they fail fast too (0: at once).
+    breaker_outage_wait: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,7 @@ class JobRunner:
         owner: str | None = None,
         exit_on_pause: bool = True,
         breaker: RegionBreaker | None = None,
+        limiter: CallLimiter | None = None,
     ) -> None:
         self.sessions = sessions
         self.job_id = job_id
@@ -117,7 +125,9 @@ class JobRunner:
         self.bus = bus or EventBus()
         self.owner = owner or new_owner()
         self.exit_on_pause = exit_on_pause
-        self.limiter = CallLimiter(self.config.concurrency, self.config.region_concurrency)
+        # A limiter given is shared (a worker's slices, a session's jobs): its owner closes it.
+        self._owns_limiter = limiter is None
+        self.limiter = limiter or new_limiter(self.config, sessions)
         self.context = UnitContext(
             job_id=job_id,
             clients=clients,
@@ -136,6 +146,10 @@ class JobRunner:
         self.status = J.QUEUED
         self.total = self.processed = self.succeeded = self.failed = 0
         self._paused = False
+        self._pause_now = False
+        self.pause_requested_at: float | None = None  # time.monotonic() of the last pause
+        self.calls_in_flight_at_pause = 0
+        self._requeue_later: list[str] = []  # held back by a pause, not yet written QUEUED
         self._cancelled = False
         self._interrupted = False
         self._wake = asyncio.Event()
@@ -151,20 +165,48 @@ class JobRunner:
         self._published_status: JobStatus | None = None
         self._lease_lost: LeaseLost | None = None
         self._disk_full = False
+        self.limiter.on_drained = self._wake.set
+        self._stop_logging: Callable[[], None] = lambda: None
+
+    def _keep_in_log(self, event: EngineEvent) -> None:
+        """Retries, throttles and log lines of this job go into its log (job_log)."""
+        if getattr(event, "job_id", None) == self.job_id:
+            entry = log_entry(event, utcnow())
+            if entry is not None:
+                self.writer.log(entry)
 
     # Control, from this process (TUI keys, signals) ------------------------------------
 
     def pause(self) -> None:
-        """Stop dispatching; in-flight units finish; the job becomes PAUSED."""
+        """Start no call from now on; the calls in flight finish, then the job is PAUSED.
+
+        Until they have (``pausing``), the units they belong to stay PROCESSING; then the
+        units that still had calls to make are stopped and go back to QUEUED, unverdicted.
+        """
+        if not self._paused:
+            self.pause_requested_at = time.monotonic()
+            self.calls_in_flight_at_pause = self.limiter.calls_in_flight
         self._paused = True
+        self.limiter.hold()
         self._record(J.PAUSED)
+        self._publish_progress()
+
+    def pause_now(self) -> None:
+        """Pause without waiting: cancel the calls in flight and requeue their units."""
+        if not self._paused:
+            self.pause()
+        self._pause_now = True
+        self._wake.set()
 
     def resume(self) -> None:
         """Dispatch again."""
         self._paused = False
+        self._pause_now = False
+        self.limiter.release_hold()
         if self.status is J.PAUSED:
             self.status = J.PROCESSING
         self._record(J.PROCESSING)
+        self._publish_progress()
 
     def _record(self, status: JobStatus) -> None:
         # The next heartbeat writes it before reading what other processes asked for.
@@ -185,16 +227,30 @@ class JobRunner:
 
     @property
     def paused(self) -> bool:
-        """Whether dispatching is on hold."""
+        """Whether dispatching is on hold (pausing or paused)."""
         return self._paused
+
+    @property
+    def pausing(self) -> bool:
+        """Paused, while calls in flight finish (their units have not stopped yet)."""
+        return self._paused and bool(self._tasks or self._requeue_later)
 
     # The run ------------------------------------------------------------------------------
 
     async def run(self) -> JobOutcome:
         """Claim the job, run its units, and leave it terminal, PAUSED or interrupted."""
         try:
+            if self._owns_limiter:
+                await self.limiter.start()
             return await self._run()
         finally:
+            if self._owns_limiter:
+                # Bounded like any transaction: over a link that hangs, closing the cluster
+                # slots' connections would wait forever (the server frees their locks anyway).
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.config.db_attempt_timeout):
+                        await self.limiter.aclose()
+            self._stop_logging()
             # Transactions abandoned on a timeout still hold connections: let them end before
             # the caller disposes of the engine (bounded: a dead connection ends by timeout).
             await asyncio.shield(self.writer.settle())
@@ -207,6 +263,7 @@ class JobRunner:
         for plan in plans:
             queues.setdefault(plan.region, deque()).append(plan)
         self.writer.start()
+        self._stop_logging = self.bus.subscribe(self._keep_in_log)
         background = [
             asyncio.create_task(self._heartbeat(), name=f"job-heartbeat-{self.job_id}"),
             asyncio.create_task(self._report(), name=f"job-progress-{self.job_id}"),
@@ -240,6 +297,18 @@ class JobRunner:
                 raise self._lease_lost
             if self._cancelled or self._interrupted:
                 return
+            if self._requeue_later and not self.writer.in_outage:
+                await self._requeue_held()  # the database is back: the pause can end
+            if (
+                self._paused
+                and self._tasks
+                and (self._pause_now or self.limiter.calls_in_flight == 0)
+            ):
+                # The calls a pause let finish are done (or a second press cancels them):
+                # the units still running stop here, unverdicted, and go back to the queue.
+                if self.exit_on_pause:
+                    return  # _finish stops and requeues them
+                await self._hold_back(queues, per_region)
             # While results cannot be saved (the database is away), no new calls start: what
             # is held in memory stays bounded by the units in flight.
             if not self._paused and not self.writer.in_outage:
@@ -299,6 +368,38 @@ class JobRunner:
             task = asyncio.create_task(self._unit(plan), name=f"unit-{plan.certification_id}")
             self._tasks[task] = plan
 
+    async def _hold_back(
+        self, queues: dict[str, deque[UnitPlan]], per_region: dict[str, int]
+    ) -> None:
+        """Stop the running units of a paused job and requeue them, first in line to resume."""
+        # They stay in ``_tasks`` (the job reads "pausing") until they are requeued.
+        held = dict(self._tasks)
+        for task in held:
+            task.cancel()
+        await asyncio.gather(*held, return_exceptions=True)
+        stopped: list[UnitPlan] = []
+        for task, plan in held.items():
+            per_region[plan.region] -= 1
+            if task.cancelled():
+                stopped.append(plan)
+            elif task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+        for plan in reversed(stopped):
+            queues[plan.region].appendleft(plan)
+        self._requeue_later += [plan.certification_id for plan in stopped]
+        self._tasks.clear()
+        await self._requeue_held()
+
+    async def _requeue_held(self) -> None:
+        """Write the held-back units QUEUED; during an outage, once the database is back."""
+        # Not during an outage: an attempt would hold the loop (and a cancel) for its timeout.
+        if not self.writer.in_outage:
+            with contextlib.suppress(DatabaseOutage):
+                events = await self.writer.requeue(self._requeue_later)
+                self._requeue_later = []
+                self._publish(events)
+        self._publish_progress()
+
     async def _unit(self, plan: UnitPlan) -> None:
         self.writer.mark_started(plan.certification_id)  # published once committed
         result = await certify_unit(self.context, plan)
@@ -323,7 +424,7 @@ class JobRunner:
         # During an outage this gives up after one attempt: what it could not write stays
         # unfinished in the database, and resuming runs it again.
         unwritten = await self.writer.close()
-        requeue = [p.certification_id for p in in_flight] + unwritten
+        requeue = [p.certification_id for p in in_flight] + unwritten + self._requeue_later
         if self._cancelled:
             ending = J.CANCELLED
         elif self._interrupted or (self._paused and any(queues.values())) or unwritten:
@@ -449,6 +550,7 @@ class JobRunner:
                 raise JobBusy(f"job {self.job_id} changed while claiming it; try again")
             config["lease"] = self._lease()
             config.pop("interrupted", None)
+            config.pop(PAUSE_NOW, None)  # asked of an engine that is gone
             self._job_config = config
             # A job already PROCESSING (a dead owner's, its lease expired) just changes hands.
             if job.status is J.PROCESSING:
@@ -486,8 +588,12 @@ class JobRunner:
 
             async def beat(
                 session: Session, desired: JobStatus | None = desired
-            ) -> tuple[JobStatus | None, JobStateChanged | None]:
+            ) -> tuple[JobStatus | None, JobStateChanged | None, bool]:
                 await self.writer.fence(session)
+                # Asked to pause now by another process (engine/control.py); consumed here, as
+                # the config written below does not carry it.
+                locked = await jobs.lock_job(session, self.job_id)
+                pause_now = bool(locked and (locked[1] or {}).get(PAUSE_NOW))
                 change = None
                 if desired is not None:
                     change = await jobs.set_job_status(
@@ -497,12 +603,12 @@ class JobRunner:
                 self._job_config["lease"] = self._lease()
                 status = await jobs.job_status(session, self.job_id)
                 await jobs.write_config(session, self.job_id, self._job_config)
-                return status, change
+                return status, change, pause_now
 
             try:
                 # One attempt, bounded: the writer reports an outage, and the next beat retries.
                 # Not under the writer's lock: a stuck batch must not let the lease expire.
-                status, change = await self.writer.attempt(beat, exclusive=False)
+                status, change, pause_now = await self.writer.attempt(beat, exclusive=False)
             except LeaseLost as exc:
                 self._lease_lost = exc
                 self._wake.set()
@@ -517,6 +623,9 @@ class JobRunner:
             # A read that raced with a local pause / resume is stale: the next beat rereads.
             if version == self._control_version:
                 self._apply_external(status)
+            if pause_now and self._paused and not self._pause_now:
+                self.bus.publish(LogLine(self.job_id, "info", "paused now from another process"))
+                self.pause_now()
 
     def _apply_external(self, status: JobStatus | None) -> None:
         """Obey a status another process wrote (certtui jobs pause / resume / cancel)."""
@@ -634,15 +743,35 @@ class JobRunner:
                 throttles=stats.throttles,
                 units_per_minute=per_minute,
                 eta_seconds=eta,
+                pausing=self.pausing,
             )
         )
+
+
+def new_limiter(config: EngineConfig, sessions: Sessions) -> CallLimiter:
+    """The call limiter ``config`` asks for on the database of ``sessions`` (not started yet).
+
+    Cluster scope needs PostgreSQL: asked for on SQLite it is a UsageError.
+    """
+    from certtui.store.slots import cluster_slots
+
+    slots = None if config.limit_scope == "process" else cluster_slots(sessions)
+    if config.limit_scope == "cluster" and slots is None:
+        raise UsageError(
+            'limit_scope = "cluster" needs PostgreSQL (SQLite has one writing process): '
+            'use limit_scope = "process" or a postgresql:// database'
+        )
+    return CallLimiter(config.concurrency, config.region_concurrency, cluster=slots)
 
 
 def new_breaker(config: EngineConfig) -> RegionBreaker:
     """The region breaker of a run, or of a session that runs several jobs."""
     cooldown = config.breaker_cooldown
     return RegionBreaker(
-        threshold=config.breaker_threshold, cooldown=cooldown, max_cooldown=max(30.0, cooldown)
+        threshold=config.breaker_threshold,
+        cooldown=cooldown,
+        max_cooldown=max(30.0, cooldown),
+        outage_wait=config.breaker_outage_wait,
     )
 
 

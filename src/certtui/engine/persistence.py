@@ -6,17 +6,18 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from certtui.domain.enums import CertificationStatus
 from certtui.domain.leases import describe_lease, job_lease
-from certtui.store import certifications, jobs
+from certtui.store import certifications, joblog, jobs
 from certtui.store.outage import is_database_outage, is_disk_full
 from certtui.store.types import utcnow
 
 if TYPE_CHECKING:
+    from certtui.domain.joblog import LogEntry
     from certtui.engine.unit import UnitResult
     from certtui.store.sessions import Session, Sessions
 
@@ -64,6 +65,7 @@ class Outage:
     disk_full: bool = False  # the database cannot grow: waiting will not help
 
 
+LOG_LIMIT = 5000  # log lines a writer keeps for its job; a storm of retries stops there
 BACKOFF_FIRST = 0.2
 BACKOFF_CAP = 5.0
 
@@ -107,6 +109,8 @@ class JobWriter:
         self.lock = asyncio.Lock()  # one transaction of this job at a time
         self._started: dict[str, datetime] = {}
         self._finished: list[Finished] = []
+        self._log: list[LogEntry] = []
+        self._logged = 0  # log lines queued so far (LOG_LIMIT)
         self._pending = asyncio.Event()
         self._closing_now = asyncio.Event()  # cuts a backoff sleep short
         self._task: asyncio.Task[None] | None = None
@@ -130,6 +134,35 @@ class JobWriter:
         self._finished.append(Finished(certification_id, result))
         self._pending.set()
 
+    async def requeue(self, certification_ids: list[str]) -> list[Any]:
+        """Put units held back by a pause to QUEUED (their pending starts are dropped).
+
+        Runs under the lock, so no batch is writing their start meanwhile; raises
+        DatabaseOutage when the database is away (the units stay as they are).
+        """
+
+        async def work(session: Session) -> list[Any]:
+            for certification_id in certification_ids:
+                self._started.pop(certification_id, None)
+            events = await certifications.requeue_units(session, self.job_id, certification_ids)
+            await self.fence(session)
+            return events
+
+        return await self.attempt(work)
+
+    def log(self, entry: LogEntry) -> None:
+        """Queue a line of the job's log; it is written with the next batch."""
+        self._logged += 1
+        if self._logged > LOG_LIMIT:
+            return
+        if self._logged == LOG_LIMIT:
+            entry = replace(
+                entry, level="warning", kind="log", api_model_id=None, region=None,
+                message=f"log full ({LOG_LIMIT} lines): further events are not recorded",
+            )  # fmt: skip
+        self._log.append(entry)
+        self._pending.set()
+
     @property
     def task(self) -> asyncio.Task[None] | None:
         """The flush loop while it runs; it ends early only on an error that is not an outage."""
@@ -139,6 +172,11 @@ class JobWriter:
     def queued(self) -> int:
         """How many unit updates wait to be written."""
         return len(self._started) + len(self._finished)
+
+    @property
+    def results_held(self) -> int:
+        """How many unit verdicts wait to be written."""
+        return len(self._finished)
 
     @property
     def units_held(self) -> int:
@@ -281,7 +319,7 @@ class JobWriter:
             # closing still tries what is queued, so the job can be left PAUSED, not PROCESSING.
             with contextlib.suppress(Exception):
                 await task
-        while self._started or self._finished:
+        while self._started or self._finished or self._log:
             try:
                 await self._write_batch()
             except Exception:  # an outage, or the bug again: leave the rest unfinished
@@ -291,6 +329,7 @@ class JobWriter:
         )
         self._started.clear()
         self._finished.clear()
+        self._log.clear()
         return unwritten
 
     async def _loop(self) -> None:
@@ -304,7 +343,7 @@ class JobWriter:
         """Write queued batches, backing off outside the lock while the database is out."""
         self._pending.clear()
         delay = BACKOFF_FIRST
-        while (self._started or self._finished) and not self._closing:
+        while (self._started or self._finished or self._log) and not self._closing:
             try:
                 await self._write_batch()
             except DatabaseOutage:
@@ -318,17 +357,23 @@ class JobWriter:
     async def _write_batch(self) -> None:
         started: dict[str, datetime] = {}
         finished: list[Finished] = []
+        logged: list[LogEntry] = []
 
         async def apply(session: Session) -> Commit:
             # Taken under the lock, so two flushers never write the same batch.
             started.update(list(self._started.items())[: self.max_batch])
             finished.extend(self._finished[: self.max_batch])
+            logged.extend(self._log[: self.max_batch])
+            if logged:
+                await joblog.append(session, self.job_id, logged)
+                self.statement_answered()
             return await self._apply(session, started, finished)
 
         def committed(commit: Commit) -> None:
             for key in started:
                 self._started.pop(key, None)
             del self._finished[: len(finished)]
+            del self._log[: len(logged)]
             if self.on_commit is not None:
                 self.on_commit(commit)
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from certtui.domain.applicability import not_applicable_reason
 from certtui.domain.enums import CertificationJobType, CertificationStatus, JobStatus
 from certtui.engine.leases import new_lease, new_owner
-from certtui.engine.unit import UnitPlan
 from certtui.errors import UsageError
 from certtui.store import planning as queries
 from certtui.store.certifications import cell_holders, queue_units
@@ -19,6 +18,7 @@ from certtui.suites import Suite
 
 if TYPE_CHECKING:
     from certtui.engine.events import EventBus
+    from certtui.engine.unit import UnitPlan
     from certtui.store.models import AIModel, ModelCertification
     from certtui.store.sessions import Session, Sessions
 
@@ -244,10 +244,16 @@ def _did_not_pass(previous: ModelCertification | None) -> bool:
     )
 
 
-async def load_units(sessions: Sessions, job_id: str) -> list[UnitPlan]:
-    """The job's units that still have to run, with what discovery knows about each."""
+async def load_units(
+    sessions: Sessions, job_id: str, unit_ids: Collection[str] | None = None
+) -> list[UnitPlan]:
+    """The job's units that still have to run (of ``unit_ids`` if given: a worker's slice),
+    with what discovery knows about each."""
+    # Here, not at the top: planning from the TUI must not load the Bedrock client.
+    from certtui.engine.unit import UnitPlan
+
     async with sessions() as session:
-        rows = await queries.units_to_run(session, job_id, (C.PENDING, C.QUEUED))
+        rows = await queries.units_to_run(session, job_id, (C.PENDING, C.QUEUED), unit_ids)
         catalog_dates = await queries.catalog_dates(session)
         job = await get_job(session, job_id)
         probe = bool(job is not None and (job.config or {}).get("probeUnlisted"))

@@ -82,11 +82,28 @@ class CertificationService:
         """Ids of the jobs this session is running now."""
         return [job_id for job_id, task in self._tasks.items() if not task.done()]
 
-    async def sync(self, regions: Sequence[str]) -> SyncOutcome:
-        """Discovery into the catalog."""
+    async def load_engine(self) -> None:
+        """Import the engine proper and the Bedrock client in a thread, off the event loop.
+
+        An interactive session calls this once it has painted, so its first job or sync
+        does not stop the screen for the imports.
+        """
+        import importlib
+
+        def load() -> None:
+            for module in ("certtui.bedrock.clients", "certtui.engine.discovery",
+                           "certtui.engine.job", "certtui.engine.planning"):  # fmt: skip
+                importlib.import_module(module)
+
+        await asyncio.to_thread(load)
+
+    async def sync(
+        self, regions: Sequence[str], *, on_region: Callable[[str, bool], None] | None = None
+    ) -> SyncOutcome:
+        """Discovery into the catalog (``on_region`` hears each region as it finishes)."""
         from certtui.engine.discovery import sync_catalog
 
-        outcome = await sync_catalog(self.sessions, await self.clients(), regions)
+        outcome = await sync_catalog(self.sessions, await self.clients(), regions, on_region)
         self._unreachable_in_discovery(outcome)
         return outcome
 
@@ -110,11 +127,11 @@ class CertificationService:
         """Plan a job and start running it in the background."""
         from certtui.engine.planning import plan_job
 
-        planned = await plan_job(self.sessions, request, self._suite(), bus=self.bus)
+        planned = await plan_job(self.sessions, request, self.job_suite(), bus=self.bus)
         await self._start(planned.job_id)
         return planned
 
-    def _suite(self) -> Suite:
+    def job_suite(self) -> Suite:
         if self.suite is None:
             from certtui.suites import default_suite
 
@@ -126,7 +143,7 @@ class CertificationService:
         from certtui.engine.job import JobRunner
 
         runner = JobRunner(
-            self.sessions, await self.clients(), self._suite(), job_id,
+            self.sessions, await self.clients(), self.job_suite(), job_id,
             engine_config(self.settings), bus=self.bus, exit_on_pause=False,
             breaker=self.breaker(),
         )  # fmt: skip
@@ -141,12 +158,20 @@ class CertificationService:
             self.bus.publish(LogLine(job_id, "error", f"job stopped: {task.exception()}"))
 
     async def toggle_pause(self, job_id: str) -> JobStatus:
-        """Pause a running job or resume a paused one, here or in another process."""
+        """Pause a running job or resume a paused one, here or in another process.
+
+        Pressed again while this session's job is pausing (calls in flight finishing), the
+        pause happens now: those calls are cancelled and their units requeued.
+        """
         from certtui.engine import leases
         from certtui.engine.control import find_job, pause_job, resume_request
+        from certtui.store.views import load_job
 
         runner = self.runners.get(job_id)
         if runner is not None:
+            if runner.pausing:
+                runner.pause_now()
+                return JobStatus.PAUSED
             if runner.paused:
                 runner.resume()
                 return JobStatus.PROCESSING
@@ -155,6 +180,10 @@ class CertificationService:
         async with self.sessions() as session:
             job = await find_job(session, job_id)
             status, live = job.status, leases.running(job.config)
+            view = await load_job(session, job.id)
+        if status is JobStatus.PAUSED and live and view is not None and view.pausing:
+            await pause_job(self.sessions, job_id, bus=self.bus)  # again: pause now
+            return JobStatus.PAUSED
         if status is JobStatus.PAUSED or not live:
             result = await resume_request(self.sessions, job_id, bus=self.bus)
             if not result.live:
@@ -162,6 +191,11 @@ class CertificationService:
             return JobStatus.PROCESSING
         await pause_job(self.sessions, job_id, bus=self.bus)
         return JobStatus.PAUSED
+
+    def pausing(self, job_id: str) -> bool:
+        """Whether this session's job is pausing: calls in flight finish, none starts."""
+        runner = self.runners.get(job_id)
+        return runner is not None and runner.pausing
 
     async def pause(self, job_id: str) -> None:
         """Pause a job (ours, or another process's through the database)."""

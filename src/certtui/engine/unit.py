@@ -30,7 +30,7 @@ from certtui.bedrock.operations import converse, converse_stream
 from certtui.bedrock.results import MODEL_FAILURE_STOP_REASONS, ConverseResult, StreamResult
 from certtui.domain.enums import CertificationStatus
 from certtui.domain.errors import ErrorCategory
-from certtui.domain.events import RetryScheduled, Throttled
+from certtui.domain.events import LogLine, RetryScheduled, Throttled
 from certtui.engine.breaker import Admission, BreakerState, RegionBreaker
 from certtui.engine.events import EventBus
 from certtui.engine.limits import CallLimiter
@@ -52,6 +52,10 @@ from certtui.suites import (
 )
 
 T = TypeVar("T")
+# How long a call refused while the whole endpoint is down waits before it looks again (the
+# breaker may probe sooner when another region answers): engine/breaker.py.
+OUTAGE_POLL_SECONDS = 0.05
+OUTAGE_POLL_CAP_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -468,6 +472,11 @@ class _UnitRunner:
         async with stream:
             return await stream.collect()
 
+    def _announce_wait(self) -> None:
+        message = self.ctx.breaker.announce_wait(self.plan.region)
+        if message is not None:
+            self.ctx.bus.publish(LogLine(self.ctx.job_id, "warning", message))
+
     async def _call(
         self, test: TestSpec, make: Callable[[], Awaitable[T]], *, urgent: bool = False
     ) -> tuple[int, T]:
@@ -475,7 +484,12 @@ class _UnitRunner:
         ctx, plan = self.ctx, self.plan
         breaker = ctx.breaker
         attempt = 0
+        outage_pause = 0.0
         while True:
+            if outage_pause:
+                # The endpoint is down as a whole: wait (holding no slot) for the next probe.
+                await ctx.sleep(outage_pause)
+                outage_pause = 0.0
             attempt += 1
             await breaker.settled(plan.region)
             async with ctx.limiter.slot(plan.region, plan.api_model_id, urgent=urgent) as adaptive:
@@ -485,9 +499,16 @@ class _UnitRunner:
                     if breaker.state(plan.region) is BreakerState.HALF_OPEN:
                         attempt -= 1  # a probe went out meanwhile: wait for it, then go again
                         continue
-                    raise UnitFailed(ErrorCategory.NETWORK_ERROR, breaker.reason(plan.region))
+                    wait = breaker.wait_before_retry(plan.region)
+                    if wait is None:
+                        raise UnitFailed(ErrorCategory.NETWORK_ERROR, breaker.reason(plan.region))
+                    attempt -= 1  # no call went out
+                    outage_pause = min(max(wait, OUTAGE_POLL_SECONDS), OUTAGE_POLL_CAP_SECONDS)
+                    self._announce_wait()
+                    continue
                 ctx.stats.calls += 1
                 reported = False
+                sent_at = breaker.now()
                 try:
                     value = await make()
                 except BedrockError as exc:
@@ -497,7 +518,7 @@ class _UnitRunner:
                     if is_connection_failure(error):
                         breaker.failed(plan.region, f"{error.code}: {error.message}")
                     else:
-                        breaker.succeeded(plan.region)
+                        breaker.succeeded(plan.region, sent_at=sent_at)
                     reported = True
                     # Throttles and capacity shedding ("Too many connections") slow the
                     # (region, model) limit; a daily quota does not (it is not retried either).
@@ -508,7 +529,7 @@ class _UnitRunner:
                                       adaptive.on_throttle())
                         )  # fmt: skip
                 else:
-                    breaker.succeeded(plan.region)
+                    breaker.succeeded(plan.region, sent_at=sent_at)
                     reported = True
                     adaptive.on_success()
                     self.answered += 1
@@ -517,12 +538,19 @@ class _UnitRunner:
                 finally:
                     if admission is Admission.PROBE and not reported:
                         breaker.abandoned(plan.region)
+            if admission is Admission.PROBE and is_connection_failure(error):
+                attempt -= 1  # a failed probe is the breaker's attempt, not the unit's
             if not ctx.policy.should_retry(attempt, error.retryable):
                 raise CallFailed(error, attempt, failure)
             if is_connection_failure(error) and breaker.state(plan.region) is not (
                 BreakerState.CLOSED
             ):
-                raise UnitFailed(ErrorCategory.NETWORK_ERROR, breaker.reason(plan.region))
+                wait = breaker.wait_before_retry(plan.region)
+                if wait is None:
+                    raise UnitFailed(ErrorCategory.NETWORK_ERROR, breaker.reason(plan.region))
+                outage_pause = min(max(wait, OUTAGE_POLL_SECONDS), OUTAGE_POLL_CAP_SECONDS)
+                self._announce_wait()
+                continue
             delay = ctx.policy.delay(attempt, ctx.rng)
             ctx.stats.retries += 1
             ctx.bus.publish(

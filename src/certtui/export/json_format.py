@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from certtui.domain import glyphs
 from certtui.domain.text import escape_json_text
 from certtui.export.rows import ExportRow, TestSummary, format_timestamp
 from certtui.suites.scoring import TestStatus
@@ -21,7 +22,7 @@ def to_json(rows: Sequence[ExportRow], *, generated_at: datetime | None = None) 
     }
     # The data stays exact; what json leaves raw (C1 controls, bidi overrides) is \u-escaped,
     # so the document is safe to print on a terminal.
-    text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
+    text = json.dumps(document, indent=2, ensure_ascii=glyphs.current().ascii, default=str)
     return escape_json_text(text) + "\n"
 
 

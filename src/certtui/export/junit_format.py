@@ -1,4 +1,4 @@
-"""JUnit XML export: one test suite per region, one test case per model × region, for CI."""
+"""JUnit XML export: one test suite per region, one test case per model and region, for CI."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
+from certtui.domain import glyphs
 from certtui.domain.errors import ErrorCategory
 from certtui.domain.text import safe_text
 from certtui.export.rows import ExportRow, Outcome
@@ -32,7 +33,10 @@ def to_junit(rows: Sequence[ExportRow]) -> str:
         _count(suite, suite.findall("testcase"))
     _count(root, root.findall("testsuite/testcase"))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+    text = ET.tostring(root, "unicode")
+    if glyphs.current().ascii:  # character references: the same document in ASCII
+        text = text.encode("ascii", "xmlcharrefreplace").decode("ascii")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n"
 
 
 def testcase_element(row: ExportRow) -> ET.Element:

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from certtui.domain import glyphs
 from certtui.domain.enums import CertificationStatus
 from certtui.domain.text import safe_text
 from certtui.export.rows import ExportRow, Outcome, format_timestamp
 
-# Every outcome pairs a glyph with words, so the table reads in plain text and without colour.
-OUTCOME_GLYPHS: dict[Outcome, str] = {
-    Outcome.PASSED: "✔",
-    Outcome.NOT_PASSED: "✘",
-    Outcome.FAILED: "✖",
-    Outcome.CANCELLED: "⊘",
-    Outcome.UNFINISHED: "…",
-}
+
+def outcome_glyph(outcome: Outcome) -> str:
+    """The glyph of an outcome; it always comes with words, so the table reads without colour."""
+    g = glyphs.current()
+    return {
+        Outcome.PASSED: g.passed,
+        Outcome.NOT_PASSED: g.not_passed,
+        Outcome.FAILED: g.failed,
+        Outcome.CANCELLED: g.cancelled,
+        Outcome.UNFINISHED: g.queued,
+    }[outcome]
+
 
 SUMMARY_HEADER = (
     "| Region | Certifications | Passed | Not passed | Failed | Cancelled | Unfinished "
@@ -52,7 +58,9 @@ def to_markdown(rows: Sequence[ExportRow], *, generated_at: datetime | None = No
         return "\n".join(lines) + "\n"
     lines += ["## Summary by region", "", SUMMARY_HEADER]
     for region in regions:
-        lines.append(_summary_line(region, [row for row in rows if row.region == region]))
+        lines.append(
+            _summary_line(markdown_text(region), [row for row in rows if row.region == region])
+        )
     if len(regions) > 1:
         lines.append(_summary_line("**all**", rows))
     lines += ["", "## Certifications", "", TABLE_HEADER]
@@ -65,7 +73,7 @@ def status_label(row: ExportRow) -> str:
     words = row.outcome.value
     if row.outcome is Outcome.UNFINISHED:
         words = row.status.value.lower()
-    return f"{OUTCOME_GLYPHS[row.outcome]} {words}"
+    return f"{outcome_glyph(row.outcome)} {words}"
 
 
 def percent_passed(rows: Sequence[ExportRow]) -> float:
@@ -78,7 +86,7 @@ def percent_passed(rows: Sequence[ExportRow]) -> float:
 def _summary_line(label: str, rows: Sequence[ExportRow]) -> str:
     counts = Counter(row.outcome for row in rows)
     cells = [
-        label,
+        label,  # already Markdown
         str(len(rows)),
         *(
             str(counts[outcome])
@@ -92,20 +100,20 @@ def _summary_line(label: str, rows: Sequence[ExportRow]) -> str:
         ),
         f"{percent_passed(rows):.1f}%",
     ]
-    return "| " + " | ".join(_cell(text) for text in cells) + " |"
+    return "| " + " | ".join(cells) + " |"
 
 
 def _row_line(row: ExportRow) -> str:
     cells = [
-        row.model_id,
-        row.vendor,
-        row.region,
-        status_label(row) + (" [SIMULATED]" if row.simulated else ""),
+        markdown_text(row.model_id),
+        markdown_text(row.vendor),
+        markdown_text(row.region),
+        markdown_text(status_label(row)) + (" [SIMULATED]" if row.simulated else ""),
         "" if row.score is None else f"{row.score:.1f}",
-        row.rating or "",
-        _details(row),
+        markdown_text(row.rating or ""),
+        markdown_text(_details(row)),
     ]
-    return "| " + " | ".join(_cell(text) for text in cells) + " |"
+    return "| " + " | ".join(cells) + " |"
 
 
 def _details(row: ExportRow) -> str:
@@ -121,13 +129,22 @@ def _details(row: ExportRow) -> str:
             parts[0] += f": {row.error_message}"
         if row.remediation_hint:
             parts.append(row.remediation_hint)
-        return " — ".join(parts)
+        return f" {glyphs.current().dash} ".join(parts)
     if row.invoke_id:
         return f"invoked as {row.invoke_id}"
     return ""
 
 
-def _cell(text: str) -> str:
-    # A pipe would end the cell and a newline the row; controls are escaped, never written.
+# What Markdown would read as syntax in a table cell: the escape itself, the cell separator,
+# code, emphasis, links and images, HTML tags and entities, strikethrough.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>|~&])")
+
+
+def markdown_text(text: str) -> str:
+    """Text from outside as one line of a Markdown table cell, read as written once rendered.
+
+    Controls are escaped (never written), every character Markdown would take for syntax gets
+    a backslash (a ``|`` in a model name no longer ends the cell), and a newline becomes a space.
+    """
     text = safe_text(text, keep="\n\t")
-    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
+    return " ".join(_MARKDOWN_SPECIALS.sub(r"\\\1", text).split())

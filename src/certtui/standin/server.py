@@ -70,9 +70,15 @@ async def serve(
     seed: int = 0,
     latency_ms: float | None = None,
     faults: FaultRates | None = None,
+    sock: socket.socket | None = None,
 ) -> AsyncIterator[StandinServer]:
-    """Run the stand-in on this event loop for the duration of the block (port 0: any free)."""
-    address = loopback_host(host)
+    """Run the stand-in on this event loop for the duration of the block (port 0: any free).
+
+    ``sock``: a loopback socket already bound (and maybe listening) to serve on instead, so
+    a caller can hand out the URL before the server is up; early connections wait in its
+    backlog.
+    """
+    address = loopback_host(sock.getsockname()[0] if sock is not None else host)
     scenario = (scenario or default_scenario()).with_overrides(faults)
     standin = Standin(scenario, seed=seed, latency_ms=latency_ms)
     runner = web.AppRunner(
@@ -84,11 +90,13 @@ async def serve(
     )
     await runner.setup()
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    given = sock is not None
+    sock = sock or socket.socket(family, socket.SOCK_STREAM)
     try:
-        # A fixed port must be reusable right after a restart, despite lingering TIME_WAITs.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((address, port))
+        if not given:
+            # A fixed port must be reusable right after a restart, despite lingering TIME_WAITs.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((address, port))
         site = web.SockSite(runner, sock)
         await site.start()
     except BaseException:
@@ -164,8 +172,9 @@ def start_in_thread(
     seed: int = 0,
     latency_ms: float | None = None,
     faults: FaultRates | None = None,
+    sock: socket.socket | None = None,
 ) -> ThreadedStandin:
-    """Start the stand-in in a daemon thread and return once it listens."""
+    """Start the stand-in in a daemon thread and return once it listens (``sock``: see serve)."""
     loopback_host(host)
     handle = ThreadedStandin()
 
@@ -174,8 +183,9 @@ def start_in_thread(
         handle._stop = asyncio.Event()
         try:
             async with serve(
-                scenario, host=host, port=port, seed=seed, latency_ms=latency_ms, faults=faults
-            ) as server:
+                scenario, host=host, port=port, seed=seed, latency_ms=latency_ms, faults=faults,
+                sock=sock,
+            ) as server:  # fmt: skip
                 handle._server = server
                 handle._ready.set()
                 await handle._stop.wait()

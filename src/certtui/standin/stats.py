@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ class ServerStats:
             self._peak_by_model: Counter[tuple[str, str]] = Counter()
             self._in_flight_total = 0
             self._peak_total = 0
+            self._call_starts: list[float] = []
 
     def count_call(self, operation: str, region: str | None) -> None:
         """Count one request to an operation (regionless when it was not signed)."""
@@ -46,6 +48,7 @@ class ServerStats:
         """Track a runtime call from its arrival until its answer is fully written."""
         key = (region, model_id)
         with self._lock:
+            self._call_starts.append(time.monotonic())
             self._in_flight[region] += 1
             self._in_flight_by_model[key] += 1
             self._in_flight_total += 1
@@ -77,6 +80,12 @@ class ServerStats:
         """Error answers per code; `ConnectionReset` counts calls to unreachable regions."""
         with self._lock:
             return dict(self._errors)
+
+    @property
+    def call_starts(self) -> list[float]:
+        """When each runtime call arrived (``time.monotonic()``, this process's clock)."""
+        with self._lock:
+            return list(self._call_starts)
 
     @property
     def in_flight_now(self) -> dict[str, int]:

@@ -25,6 +25,7 @@ from certtui.domain.events import UnitStateChanged
 from certtui.domain.transitions import IllegalTransition, certification_sources
 from certtui.store import history
 from certtui.store.models import AIModel, ModelCertification, new_id
+from certtui.store.notify import note_units
 from certtui.store.types import utcnow
 
 C = CertificationStatus
@@ -109,7 +110,9 @@ async def queue_units(
         where=sa.and_(status_in(sources), free),
     )
     await session.execute(statement, rows)
-    return await job_units(session, job_id, (C.QUEUED,))
+    queued = await job_units(session, job_id, (C.QUEUED,))
+    note_units(session, (event.certification_id for event in queued))
+    return queued
 
 
 async def cell_holders(
@@ -163,6 +166,7 @@ async def start_units(
     )
     ids = list(started)
     if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount == len(ids):
+        note_units(session, ids)
         return ids
     # Some rows were not QUEUED (or the driver cannot count an executemany): ask.
     moved = set(
@@ -170,6 +174,7 @@ async def start_units(
             sa.select(CERTS.c.id).where(CERTS.c.id.in_(ids), CERTS.c.status == C.PROCESSING)
         )
     )
+    note_units(session, moved)
     return [cid for cid in ids if cid in moved]
 
 
@@ -198,6 +203,7 @@ async def finish_unit(
     ).first()
     if row is None:
         return False
+    note_units(session, (certification_id,))
     model_id, region, created_by = row
     await history.append(
         session,
@@ -245,6 +251,7 @@ async def cancel_units(session: AsyncSession, job_id: str) -> list[UnitStateChan
         ],
     )  # fmt: skip
     units = [(cid, model_id, region) for cid, model_id, region, _, _ in rows]
+    note_units(session, (cid for cid, _, _ in units))
     cancelled = await _events(session, job_id, units, C.CANCELLED, passed=False)
     return cancelled + await _show_last_verdicts(session, job_id, units)
 
@@ -304,7 +311,9 @@ async def requeue_units(
             CERTS.c.id, CERTS.c.modelId, CERTS.c.region
         )
     )
-    return await _events(session, job_id, rows.all(), C.QUEUED)
+    requeued = rows.all()
+    note_units(session, (cid for cid, _, _ in requeued))
+    return await _events(session, job_id, requeued, C.QUEUED)
 
 
 async def _api_ids(session: AsyncSession, model_ids: Collection[str]) -> dict[str, str]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -94,8 +96,27 @@ def sqlite_target(path: Path) -> DatabaseTarget:
     return DatabaseTarget(URL.create("sqlite+aiosqlite", database=str(path)))
 
 
+_TARGETS: weakref.WeakKeyDictionary[Any, DatabaseTarget] = weakref.WeakKeyDictionary()
+
+
+def target_of(bind: Any) -> DatabaseTarget | None:
+    """The target an engine made by ``create_engine`` (or a session factory on it) points at."""
+    engine = bind.kw.get("bind") if isinstance(bind, async_sessionmaker) else bind
+    engine = getattr(engine, "sync_engine", engine)
+    try:
+        return _TARGETS.get(engine)
+    except TypeError:  # not weakly referenceable: not an engine of ours
+        return None
+
+
 def create_engine(target: DatabaseTarget, *, read_only: bool = False) -> AsyncEngine:
     """An async engine; read-only is enforced by the database driver, not by certtui."""
+    engine = _create_engine(target, read_only=read_only)
+    _TARGETS[engine.sync_engine] = target
+    return engine
+
+
+def _create_engine(target: DatabaseTarget, *, read_only: bool) -> AsyncEngine:
     if target.kind == "sqlite":
         return _sqlite_engine(target, read_only=read_only)
     options = target.options

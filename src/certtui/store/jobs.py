@@ -20,6 +20,7 @@ from certtui.domain.transitions import job_sources
 from certtui.errors import UsageError
 from certtui.store.certifications import cancel_units
 from certtui.store.models import CertificationJob
+from certtui.store.notify import note_jobs
 from certtui.store.types import utcnow
 
 J = JobStatus
@@ -51,6 +52,7 @@ async def create_job(
     )
     session.add(job)
     await session.flush()
+    note_jobs(session, (job.id,))
     return job
 
 
@@ -132,6 +134,7 @@ async def set_job_scope(
         .where(JOBS.c.id == job_id)
         .values(totalModels=total, modelIds=list(model_ids), updatedAt=utcnow())
     )
+    note_jobs(session, (job_id,))
 
 
 async def job_status(session: AsyncSession, job_id: str) -> JobStatus | None:
@@ -184,6 +187,7 @@ async def set_job_status(
     ).first()
     if row is None:
         return None
+    note_jobs(session, (job_id,))
     total, processed, succeeded, failed = row
     return JobStateChanged(job_id, J(status), total, processed, succeeded, failed, message)
 
@@ -227,7 +231,10 @@ async def finish_job(
             .returning(*COUNTERS)
         )
     ).first()
-    return None if row is None else JobStateChanged(job_id, J(status), *row)
+    if row is None:
+        return None
+    note_jobs(session, (job_id,))
+    return JobStateChanged(job_id, J(status), *row)
 
 
 async def increment_counters(
@@ -244,6 +251,7 @@ async def increment_counters(
             updatedAt=now or utcnow(),
         )
     )
+    note_jobs(session, (job_id,))
 
 
 async def cancel_unfinished(session: AsyncSession, job_id: str) -> list[UnitStateChanged]:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 SCRIPT_LOCATION = "certtui.store:migrations"
 # Every revision shipped, oldest first. Opening a database only compares against this list,
 # so it never imports Alembic; a test checks the list against the migration scripts.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -258,6 +258,35 @@ class CertificationResult(Base):
     created_by: Mapped[str | None] = mapped_column("createdBy", sa.Text)
 
 
+class JobLogEntry(Base):
+    """An engine event of a job worth reading later: a retry, a throttle, a warning (certtui's).
+
+    Written by the job's writer in its batches; ``at`` is when the engine saw it.
+    """
+
+    __tablename__ = "job_log"
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("id", name="job_log_pkey"),
+        sa.ForeignKeyConstraint(
+            ["jobId"],
+            ["certification_jobs.id"],
+            name="job_log_jobId_fkey",
+            ondelete="CASCADE",
+            onupdate="CASCADE",
+        ),
+        sa.Index("job_log_jobId_at_idx", "jobId", "at"),
+    )
+
+    id: Mapped[str] = _id()
+    job_id: Mapped[str] = mapped_column("jobId", sa.Text, nullable=False)
+    at: Mapped[datetime] = mapped_column("at", Timestamp, nullable=False)
+    level: Mapped[str] = mapped_column("level", sa.Text, nullable=False)
+    kind: Mapped[str] = mapped_column("kind", sa.Text, nullable=False)
+    api_model_id: Mapped[str | None] = mapped_column("apiModelId", sa.Text)
+    region: Mapped[str | None] = mapped_column("region", sa.Text)
+    message: Mapped[str] = mapped_column("message", sa.Text, nullable=False)
+
+
 class ModelCertificationLegacy(Base):
     """The old single-region certification table, kept for history (SPEC §2.4)."""
 

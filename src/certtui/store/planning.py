@@ -99,12 +99,21 @@ async def live_job_ids(session: AsyncSession, job_ids: Iterable[str | None]) -> 
 
 
 async def units_to_run(
-    session: AsyncSession, job_id: str, statuses: Sequence[CertificationStatus]
+    session: AsyncSession,
+    job_id: str,
+    statuses: Sequence[CertificationStatus],
+    unit_ids: Collection[str] | None = None,
 ) -> list[ModelCertification]:
-    """A job's units in ``statuses``, with model and availability loaded, by region."""
+    """A job's units in ``statuses`` (only ``unit_ids`` if given), with model and availability
+    loaded, by region."""
+    only = () if unit_ids is None else (ModelCertification.id.in_(list(unit_ids)),)
     rows = await session.scalars(
         sa.select(ModelCertification)
-        .where(ModelCertification.job_id == job_id, ModelCertification.status.in_(list(statuses)))
+        .where(
+            ModelCertification.job_id == job_id,
+            ModelCertification.status.in_(list(statuses)),
+            *only,
+        )
         .options(selectinload(ModelCertification.model).selectinload(AIModel.availability))
         .order_by(ModelCertification.region, ModelCertification.id)
     )

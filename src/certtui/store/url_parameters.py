@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from certtui.domain import glyphs
 from certtui.errors import UsageError
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -177,10 +178,10 @@ def _seconds(values: Mapping[str, str], key: str, default: float, bad: Any) -> f
     try:
         seconds = float(values[key])
     except ValueError:
-        raise bad(key, "a number of seconds > 0 and ≤ 3600") from None
+        raise bad(key, f"a number of seconds > 0 and {glyphs.current().le} 3600") from None
     if not math.isfinite(seconds) or not 0 < seconds <= 3600:
         # libpq reads 0 as "wait forever"; certtui always bounds a connection attempt.
-        raise bad(key, "a number of seconds > 0 and ≤ 3600")
+        raise bad(key, f"a number of seconds > 0 and {glyphs.current().le} 3600")
     return seconds
 
 

@@ -19,13 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from certtui.domain.applicability import not_applicable_reason
-from certtui.domain.enums import CertificationStatus
-from certtui.domain.leases import job_is_live
+from certtui.domain.enums import CertificationStatus, JobStatus
+from certtui.domain.joblog import LogEntry
+from certtui.domain.leases import HolderGone, job_is_live
 from certtui.store import history
 from certtui.store.models import (
     AIModel,
     CertificationJob,
     CertificationResult,
+    JobLogEntry,
     ModelCertification,
     ModelRegionAvailability,
 )
@@ -273,32 +275,64 @@ class JobView:
     started_at: datetime | None
     live: bool  # a process holds it now (``job_is_live``)
     duration_ms: int | None = None
+    pausing: bool = False  # PAUSED, units still PROCESSING (domain.job_display)
 
 
-def _job_view(job: CertificationJob) -> JobView:
+def _job_view(
+    job: CertificationJob,
+    gone: HolderGone | None = None,
+    pausing: frozenset[str] = frozenset(),
+) -> JobView:
     return JobView(
         job_id=job.id, type=job.type.value, status=job.status.value, total=job.total_models,
         processed=job.processed_models, succeeded=job.success_count,
         failed=job.failure_count, regions=tuple(job.regions or ()),
         created_by=job.created_by, created_at=job.created_at, started_at=job.started_at,
-        live=job_is_live(job.status, job.config), duration_ms=job.duration,
+        live=job_is_live(job.status, job.config, gone=gone), duration_ms=job.duration,
+        pausing=job.id in pausing,
     )  # fmt: skip
 
 
-async def load_jobs(session: AsyncSession, limit: int = 200) -> list[JobView]:
-    """Recent jobs, newest first."""
+async def _pausing(session: AsyncSession, jobs: Sequence[CertificationJob]) -> frozenset[str]:
+    """The PAUSED jobs among ``jobs`` that still have units PROCESSING (they read PAUSING)."""
+    paused = [job.id for job in jobs if job.status is JobStatus.PAUSED]
+    if not paused:
+        return frozenset()
+    rows = await session.scalars(
+        sa.select(ModelCertification.job_id)
+        .where(
+            ModelCertification.job_id.in_(paused),
+            ModelCertification.status == CertificationStatus.PROCESSING,
+        )
+        .distinct()
+    )
+    return frozenset(rows)
+
+
+async def load_jobs(
+    session: AsyncSession, limit: int = 200, *, gone: HolderGone | None = None
+) -> list[JobView]:
+    """Recent jobs, newest first.
+
+    ``gone`` tells whether a lease's holder is dead (the engine's ``holder_is_gone`` looks at
+    this host's processes): a job whose holder died is not live, however fresh its lease.
+    """
     rows = await session.scalars(
         sa.select(CertificationJob)
         .order_by(CertificationJob.created_at.desc(), CertificationJob.id)
         .limit(limit)
     )
-    return [_job_view(job) for job in rows]
+    jobs = list(rows)
+    pausing = await _pausing(session, jobs)
+    return [_job_view(job, gone, pausing) for job in jobs]
 
 
-async def load_job(session: AsyncSession, job_id: str) -> JobView | None:
+async def load_job(
+    session: AsyncSession, job_id: str, *, gone: HolderGone | None = None
+) -> JobView | None:
     """One job by its full id, or None."""
     job = await session.get(CertificationJob, job_id)
-    return None if job is None else _job_view(job)
+    return None if job is None else _job_view(job, gone, await _pausing(session, [job]))
 
 
 async def job_exists(session: AsyncSession, job_id: str) -> bool:
@@ -315,6 +349,21 @@ async def job_config(session: AsyncSession, job_id: str) -> dict[str, Any]:
         sa.select(CertificationJob.config).where(CertificationJob.id == job_id)
     )
     return dict(config or {})
+
+
+async def load_job_log(session: AsyncSession, job_id: str, limit: int = 2000) -> list[LogEntry]:
+    """A job's log (retries, throttles, warnings), oldest first; the newest ``limit`` lines."""
+    newest = (
+        sa.select(JobLogEntry)
+        .where(JobLogEntry.job_id == job_id)
+        .order_by(JobLogEntry.at.desc(), JobLogEntry.id)
+        .limit(limit)
+    )
+    rows = list(await session.scalars(newest))
+    return [
+        LogEntry(row.at, row.level, row.kind, row.message, row.api_model_id, row.region)
+        for row in reversed(rows)
+    ]
 
 
 @dataclass(frozen=True)

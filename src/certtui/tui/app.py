@@ -9,12 +9,17 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 
+from certtui.config import Settings
+from certtui.domain import glyphs
 from certtui.domain.events import (
     EngineEvent,
     JobProgress,
@@ -22,7 +27,7 @@ from certtui.domain.events import (
     LogLine,
     UnitStateChanged,
 )
-from certtui.domain.text import safe_text
+from certtui.domain.text import plural, safe_text
 from certtui.errors import CerttuiError
 from certtui.paths import styles_dir
 from certtui.store.opening import Database, translate_error
@@ -41,10 +46,13 @@ from certtui.tui.data import (
     mark_regressed,
     regressed_cells,
 )
+from certtui.tui.exporting import COPIED_FILE, ExportScope
 from certtui.tui.screens.jobs import JobsScreen
 from certtui.tui.screens.loading import LoadingScreen
 from certtui.tui.screens.matrix import MatrixScreen
 from certtui.tui.screens.models import ModelsScreen
+from certtui.tui.screens.workers import WorkersScreen
+from certtui.tui.summary import fit_top_bar
 
 if TYPE_CHECKING:
     from certtui.engine.planning import JobRequest
@@ -61,10 +69,14 @@ class CerttuiApp(App[None]):
     """Models, matrix, jobs and result detail over one database."""
 
     TITLE = "certtui"
-    MODES = {"models": ModelsScreen, "matrix": MatrixScreen, "jobs": JobsScreen}  # noqa: RUF012
+    MODES = {  # noqa: RUF012
+        "models": ModelsScreen, "matrix": MatrixScreen, "jobs": JobsScreen,
+        "workers": WorkersScreen,
+    }  # fmt: skip
     CSS_PATH = styles_dir() / "certtui.tcss"
     BINDINGS = bindings(
-        "screen.models", "screen.matrix", "screen.jobs", "app.help", "app.quit", "app.freeze",
+        "screen.models", "screen.matrix", "screen.jobs", "screen.workers", "app.help", "app.quit",
+        "app.freeze", "app.unfreeze",
         "app.reload",
     )  # fmt: skip
 
@@ -77,9 +89,23 @@ class CerttuiApp(App[None]):
         refresh_seconds: float = 2.0,
         simulated: bool = False,
         start_mode: str = "matrix",
+        live: Any = None,
+        catalog_sync: Callable[[], None] | None = None,
+        settings: Settings | None = None,
+        keymap: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
+        if keymap:
+            self.set_keymap(keymap)  # the operator's keymap.toml (tui/keymap.py)
+        self.settings = settings or getattr(service, "settings", None) or Settings()
+        # --demo: waits (blocking, so in a thread) until the stand-in serves; then the catalog
+        # is synced in the background, after the first paint.
+        self.catalog_sync = catalog_sync
+        self.sync_progress: str | None = None
         self.database = database
+        # Other processes' transitions as events (engine.live.LiveEvents, PostgreSQL only):
+        # while it is connected nothing polls the database.
+        self.live = live
         self.service = None if read_only else service
         self.read_only = read_only or service is None
         self.refresh_seconds = refresh_seconds
@@ -101,7 +127,11 @@ class CerttuiApp(App[None]):
         self._reads: set[asyncio.Task[Any]] = set()
         self._read_problem: str | None = None
         self._others_live: set[str] = set()
+        self._poll_timer: Timer | None = None  # the monitor's next poll, when one is due
+        self._follow_timer: Timer | None = None  # the read-write app's look at other jobs
+        self._follow_paused = False
         self.stopped_by: str | None = None  # the signal that ended the session (SIGHUP…)
+        self.left_running: list[str] = []  # jobs a signal left to their own process
 
     # Modes and layout ---------------------------------------------------------------------
 
@@ -113,20 +143,70 @@ class CerttuiApp(App[None]):
         self._catch_stop_signals()
         if self.service is not None:
             self.service.subscribe(self._on_engine_event)
+            if not getattr(self.service, "follows_database", False):
+                # A detached engine's service follows every job in the database already.
+                self._follow_paused = self.live_connected
+                self._follow_timer = self.set_interval(
+                    self.refresh_seconds, self._follow_other_processes, pause=self._follow_paused
+                )
+        if self.live is not None:
+            self.live.subscribe(self._on_engine_event)
+            self.live.watch(self._live_state)
+        if self.service is not None or self.live is not None:
             self.set_interval(LIVE_REPAINT_SECONDS, self._apply_engine_events)
-            self.set_interval(self.refresh_seconds, self._follow_other_processes)
         self.reload()
 
-    def top_bar_text(self) -> str:
-        """What the top bar says."""
-        parts = [f"certtui · {self.database.target.describe()}"]
-        parts.append("[reverse] READ-ONLY [/]" if self.read_only else "read-write")
+    @property
+    def live_connected(self) -> bool:
+        """Whether other processes' transitions arrive as events now (no polling needed)."""
+        return self.live is not None and self.live.connected
+
+    @property
+    def polling(self) -> bool:
+        """Whether a timer that reads the database for other processes' changes is running."""
+        return self._poll_timer is not None or (
+            self._follow_timer is not None and not self._follow_paused
+        )
+
+    def _live_state(self, connected: bool) -> None:
+        # Called from the listener's task: act in the app's own context (its timers need it).
+        if self.is_running:
+            self.call_later(self._follow_live_state, connected)
+
+    def _follow_live_state(self, connected: bool) -> None:
+        """The listener connected (stop polling, catch up once) or dropped (poll again)."""
+        if not self.is_running:
+            return
+        if connected:
+            if self._poll_timer is not None:
+                self._poll_timer.stop()
+                self._poll_timer = None
+            if self._follow_timer is not None:
+                self._follow_timer.pause()
+                self._follow_paused = True
+            if self.loaded:
+                self.reload()  # what was committed while nobody listened
+        else:
+            if self._follow_timer is not None:
+                self._follow_timer.resume()
+                self._follow_paused = False
+            self._schedule_poll()
+        self._update_top_bar()
+
+    def top_bar_text(self, width: int | None = None) -> str:
+        """What the top bar says (markup), fitted to ``width`` cells when given."""
+        badges = ["[reverse] READ-ONLY [/]" if self.read_only else "read-write"]
         if self.simulated:
-            parts.append("[reverse] SIMULATED [/]")
+            badges.append("[reverse] SIMULATED [/]")
+        if self.sync_progress:
+            badges.append(self.sync_progress)
         if self.read_only:
-            shown = self.last_refreshed.strftime("%H:%M:%S") if self.last_refreshed else "—"
-            parts.append(f"refreshed {shown}" + (" (paused)" if self.refresh_paused else ""))
-        return " · ".join(parts)
+            none = glyphs.current().none
+            shown = self.last_refreshed.strftime("%H:%M:%S") if self.last_refreshed else none
+            badges.append(f"refreshed {shown}" + (" (paused)" if self.refresh_paused else ""))
+            if self.live_connected and not self.refresh_paused:
+                badges.append("live")
+        return fit_top_bar(self.database.target.describe(), badges, width)
 
     def _update_top_bar(self) -> None:
         for bar in self.screen.query(TopBar):
@@ -177,7 +257,7 @@ class CerttuiApp(App[None]):
             # A database restart or a network blip must not end the session: say so, go on.
             if self.is_running:
                 self.report_read_error(exc)
-                self._schedule_poll()
+                self._schedule_poll(retry=True)  # live or not: what is shown is not current
             return
         if not self.is_running:  # quitting: the screens are gone
             return
@@ -203,8 +283,58 @@ class CerttuiApp(App[None]):
             # Hundreds of thousands of long-lived objects now exist (tables, caches): move them
             # out of the collector's way so full collections stop pausing the interface.
             self.call_after_refresh(quiet_collector)
+            self.call_after_refresh(self.build_screens_ahead)
             if self.service is not None:
                 self.call_after_refresh(self.recover)
+                if self.catalog_sync is not None:
+                    self.call_after_refresh(self.sync_catalog)
+
+    def build_screens_ahead(self) -> None:
+        """Build and fill the other main screens once the first is up, so no key waits for it.
+
+        Each is switched to and back within one batch: nothing of it is drawn, the terminal
+        keeps showing the first screen, and its table is filled from the data read already.
+        """
+        current = self.current_mode
+        if not self.is_running or current not in self.MODES or len(self.screen_stack) > 1:
+            return  # a dialog or detail is open: building now would disturb it
+        with self.batch_update():
+            for mode in self.MODES:
+                if mode != current:
+                    self.switch_mode(mode)
+            self.switch_mode(current)
+
+    @work(exclusive=True, group="sync")
+    async def sync_catalog(self) -> None:
+        """Sync the catalog from --demo's stand-in once it is up, showing how far it got."""
+        if self.catalog_sync is None or self.service is None:
+            return
+        regions = list(self.service.settings.regions)
+        done: list[str] = []
+
+        def show(text: str | None) -> None:
+            self.sync_progress = text
+            self._update_top_bar()
+
+        def on_region(region: str, answered: bool) -> None:
+            done.append(region)
+            show(f"syncing catalog {len(done)}/{len(regions)} regions")
+
+        show(f"starting the stand-in{glyphs.current().ellipsis}")
+        try:
+            await asyncio.to_thread(self.catalog_sync)
+            await self.service.load_engine()
+            show(f"syncing catalog 0/{len(regions)} regions")
+            outcome = await self.service.sync(regions, on_region=on_region)
+        except Exception as exc:
+            show(None)
+            self.notify(safe_text(f"catalog sync failed: {exc}"), severity="error",
+                        timeout=8, markup=False)  # fmt: skip
+            return
+        show(None)
+        self.notify(f"catalog synced: {outcome.models_seen} models in "
+                    f"{len(outcome.regions_synced)} regions")  # fmt: skip
+        self.reload()
 
     @work(exclusive=True, group="regressed")
     async def mark_regressions(self) -> None:
@@ -233,7 +363,7 @@ class CerttuiApp(App[None]):
         if recovered:
             count = len(recovered)
             self.notify(
-                f"{count} job{'s' if count > 1 else ''} left running by a process that stopped "
+                f"{plural(count, 'job')} left running by a process that stopped "
                 "now paused: resume it from the Jobs screen (3, then p)",
                 timeout=8,
             )
@@ -263,8 +393,9 @@ class CerttuiApp(App[None]):
     def catch_up_after_control(self, job_id: str, *, ours: bool) -> None:
         """Show the effect of a pause, resume or cancel (``ours``: this session runs the job)."""
         # Events tell of a job this session runs; any other job (another process's, or one
-        # nobody runs) changed only in the database.
-        if not ours:
+        # nobody runs) changed only in the database — which a detached engine's service
+        # follows for every job already.
+        if not ours and not getattr(self.service, "follows_database", False):
             self.reload()
 
     def report_read_error(self, exc: BaseException) -> None:
@@ -276,12 +407,15 @@ class CerttuiApp(App[None]):
             self.notify(message, severity="warning", timeout=8, markup=False)
         self._read_problem = problem
 
-    def _schedule_poll(self) -> None:
-        if self.read_only and not self.refresh_paused:
+    def _schedule_poll(self, *, retry: bool = False) -> None:
+        if self.read_only and not self.refresh_paused and (retry or not self.live_connected):
             # The next poll is scheduled only once this one finished: polls never pile up.
-            self.set_timer(self.refresh_seconds, self._poll)
+            if self._poll_timer is not None:
+                self._poll_timer.stop()
+            self._poll_timer = self.set_timer(self.refresh_seconds, self._poll)
 
     def _poll(self) -> None:
+        self._poll_timer = None
         if not self.refresh_paused:
             self.reload()
 
@@ -293,6 +427,8 @@ class CerttuiApp(App[None]):
 
     def _on_engine_event(self, event: EngineEvent) -> None:
         # Called for every engine event: only record it; the timer repaints.
+        if self.read_only and self.refresh_paused:
+            return  # a paused monitor shows what it showed; resuming reads everything again
         if isinstance(event, UnitStateChanged):
             self._pending_units[(event.model_id, event.region)] = event
         elif isinstance(event, JobStateChanged):
@@ -315,6 +451,9 @@ class CerttuiApp(App[None]):
         units, self._pending_units = self._pending_units, {}
         jobs, self._pending_jobs = self._pending_jobs, {}
         changed, new_region = apply_unit_events(self.snapshot, units.values())
+        if self.read_only and (units or jobs):
+            self.last_refreshed = datetime.now()
+            self._update_top_bar()
         for job_id, event in jobs.items():
             if not apply_job_event(self.jobs, event):
                 self.fetch_job(job_id)
@@ -342,6 +481,54 @@ class CerttuiApp(App[None]):
         add_job(self.jobs, job)
         self._broadcast(set(), jobs=True)
 
+    # Export and copy ----------------------------------------------------------------------
+
+    @work(group="export")
+    async def export_view(self, scope: ExportScope, format_name: str, path: Path) -> None:
+        """Write the certifications of a view to ``path`` in a format; say how it went."""
+        from certtui.export import FORMATTERS, export_rows
+        from certtui.export.files import check_output_path, write_atomically
+
+        try:
+            rows = await self.read(lambda s: export_rows(s, job_id=scope.job_id))
+        except READ_ERRORS as exc:
+            self.report_read_error(exc)
+            return
+        rows = [row for row in rows if scope.keep(row)]
+        text = FORMATTERS[format_name](rows)
+        try:
+            if path.parent == self.settings.data_dir / "exports":
+                await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+            check_output_path(path)
+            await asyncio.to_thread(write_atomically, path, text)
+        except (CerttuiError, OSError) as exc:
+            self.notify(safe_text(str(exc)), severity="error", timeout=8, markup=False)
+            return
+        self.notify(
+            safe_text(f"exported {plural(len(rows), 'certification')} to {path}"),
+            timeout=8, markup=False,
+        )  # fmt: skip
+
+    def copy_out(self, text: str, what: str) -> Path | None:
+        """Copy ``text`` (OSC 52) and, since no terminal confirms that, write it to a file too."""
+        self.copy_to_clipboard(text)
+        path = self.settings.data_dir / COPIED_FILE
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            self.notify(
+                safe_text(f"copied {what} (OSC 52); could not write {path}: {exc.strerror}"),
+                severity="warning", markup=False,
+            )  # fmt: skip
+            return None
+        self.notify(
+            safe_text(f"copied {what} to the clipboard (OSC 52, if the terminal allows) "
+                      f"and to {path}"),
+            markup=False, timeout=8,
+        )  # fmt: skip
+        return path
+
     # Certifying ---------------------------------------------------------------------------
 
     @work(group="certify")
@@ -349,12 +536,27 @@ class CerttuiApp(App[None]):
         """Plan and start a job in the background; problems become notifications."""
         if self.service is None:
             return
+        # On PostgreSQL with a worker alive (or execution = "workers"), the workers run it.
+        from certtui.workers.submit import runs_on_workers, submit_job
+
         try:
+            if await runs_on_workers(self.service.sessions, self.settings.execution):
+                suite = self.service.job_suite()
+                submitted = await submit_job(
+                    self.service.sessions, request, suite, bus=self.service.bus
+                )
+                planned = submitted.planned
+                self.notify(
+                    f"job {planned.job_id[:8]} queued for the workers: "
+                    f"{plural(planned.total, 'unit')} in {plural(submitted.slices, 'slice')}"
+                )
+                self.fetch_job(planned.job_id)
+                return
             planned = await self.service.certify(request)
         except CerttuiError as exc:
             self.notify(safe_text(str(exc)), severity="error", timeout=8, markup=False)
             return
-        self.notify(f"job {planned.job_id[:8]} started: {planned.total} units")
+        self.notify(f"job {planned.job_id[:8]} started: {plural(planned.total, 'unit')}")
         self.fetch_job(planned.job_id)
 
     def certify(
@@ -391,7 +593,9 @@ class CerttuiApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Read-only mode removes every mutating action (footer, palette, help and keys)."""
         if action == "toggle_refresh":
-            return self.read_only  # only a monitor refreshes on a timer
+            return self.read_only and not self.refresh_paused  # only a monitor polls
+        if action == "resume_refresh":
+            return self.read_only and self.refresh_paused
         return not (self.read_only and action in MUTATING_ACTIONS)
 
     def action_toggle_refresh(self) -> None:
@@ -400,6 +604,12 @@ class CerttuiApp(App[None]):
         if not self.refresh_paused:
             self.reload()
         self._update_top_bar()
+        self.refresh_bindings()  # the footer's f says what it does now
+
+    def action_resume_refresh(self) -> None:
+        """Resume the periodic refresh of a monitor."""
+        if self.refresh_paused:
+            self.action_toggle_refresh()
 
     def action_reload(self) -> None:
         """Read everything from the database again."""
@@ -409,14 +619,32 @@ class CerttuiApp(App[None]):
         """Show the bindings that apply on the current screen."""
         from certtui.tui.screens.help import HelpScreen
 
-        # certtui's own keys only (the registry's), each once; moving around is one line.
-        shown = [("↑↓←→ pgup pgdn", "Move")]
-        seen: set[str] = set()
+        # certtui's own keys only (the registry's), each action once with all its keys.
+        shown = [(f"{glyphs.current().arrow_keys} pgup pgdn", "Move")]
+        keys: dict[str, list[str]] = {}
+        described: dict[str, str] = {}
         for active in self.screen.active_bindings.values():
             binding = active.binding
-            if active.enabled and binding.id in ACTIONS and binding.id not in seen:
-                seen.add(binding.id)
-                shown.append((self.get_key_display(binding), binding.description))
+            if active.enabled and binding.id in ACTIONS:
+                keys.setdefault(binding.id, []).append(help_key(self, binding))
+                described[binding.id] = binding.description
+        # A screen's own key that a table's unnamed one shadows (enter: the table selects,
+        # and the screen acts on the selection) still does what the screen says.
+        for binding in getattr(type(self.screen), "BINDINGS", ()):
+            if (
+                isinstance(binding, Binding) and binding.id in ACTIONS
+                and binding.id not in keys and self.screen.check_action(binding.action, ())
+            ):  # fmt: skip
+                keys[binding.id] = [help_key(self, binding)]
+                described[binding.id] = binding.description
+
+        # This screen's keys first, then the table's, then the global ones.
+        def group(spec_id: str) -> int:
+            return (
+                2 if spec_id.startswith(("app.", "screen.")) else int(spec_id.startswith("table."))
+            )
+
+        shown += [(" ".join(dict.fromkeys(keys[i])), described[i]) for i in sorted(keys, key=group)]
         self.push_screen(HelpScreen(shown))
 
     async def action_quit(self) -> None:
@@ -424,25 +652,58 @@ class CerttuiApp(App[None]):
         await self.action_quit_certtui()
 
     async def action_quit_certtui(self) -> None:
-        """Quit; a running job is paused (after asking) so it can be resumed later."""
+        """Quit; a running job is paused (after asking) so it can be resumed later, or, when it
+        runs in its own process, left to finish there."""
         if self.service is None or not self.service.running:
             self.exit()
             return
+        count = len(self.service.running)
+        jobs = plural(count, "job")
+        if getattr(self.service, "can_leave_running", False):
+            from certtui.tui.screens.dialogs import ChoiceScreen
+
+            async def choose(choice: str | None) -> None:
+                if choice == "pause":
+                    self.notify(f"pausing running jobs{glyphs.current().ellipsis}")
+                    await self.service.pause_all_and_wait()
+                    self.exit()
+                elif choice == "leave":
+                    self.exit()
+
+            them = "it" if count == 1 else "them"
+            title = (
+                f"{jobs} running. Quit and pause {them} (resume later from the Jobs screen or "
+                f"`certtui jobs resume`), or leave {them} running to the end?"
+            )
+            options = [
+                ("pause", f"Pause {'the job' if count == 1 else 'the jobs'} and quit"),
+                ("leave", f"Leave {them} running and quit"),
+                ("stay", "Stay"),
+            ]
+            self.push_screen(ChoiceScreen(title, options), choose)
+            return
         from certtui.tui.screens.dialogs import ConfirmScreen
 
-        count = len(self.service.running)
         question = (
-            f"{count} job{'s' if count > 1 else ''} running. Pause and quit? "
+            f"{plural(count, 'job')} running. Pause and quit? "
             "Resume later with `certtui jobs resume` or from the Jobs screen."
         )
 
         async def answer(yes: bool | None) -> None:
             if yes:
-                self.notify("pausing running jobs…")
+                self.notify(f"pausing running jobs{glyphs.current().ellipsis}")
                 await self.service.pause_all_and_wait()
                 self.exit()
 
         self.push_screen(ConfirmScreen(question, yes="Pause and quit"), answer)
+
+    @property
+    def on_disconnect(self) -> str:
+        """What SIGHUP / SIGTERM do to running jobs: "pause", or "leave" them to their process."""
+        choice = getattr(getattr(self.service, "settings", None), "on_disconnect", "pause")
+        if choice == "leave" and getattr(self.service, "can_leave_running", False):
+            return "leave"
+        return "pause"  # an inline job cannot outlive this process
 
     # Signals ------------------------------------------------------------------------------
 
@@ -470,7 +731,8 @@ class CerttuiApp(App[None]):
                 return
 
     def stop_on_signal(self, signum: int) -> None:
-        """SIGHUP (an SSH drop) or SIGTERM: pause the running jobs, then leave (exit 3)."""
+        """SIGHUP (an SSH drop) or SIGTERM: pause the running jobs (or leave them running, as
+        ``on_disconnect`` says), then leave (exit 3)."""
         if self.stopped_by is None:
             self.stopped_by = signal.Signals(signum).name
             self._pause_and_leave()
@@ -478,14 +740,17 @@ class CerttuiApp(App[None]):
     @work(group="stop-signal")
     async def _pause_and_leave(self) -> None:
         if self.service is not None and self.service.running:
-            # The terminal may be gone: the database comes first, the screen after.
-            await self.service.pause_all_and_wait()
+            if self.on_disconnect == "leave":
+                self.left_running = list(self.service.running)
+            else:
+                # The terminal may be gone: the database comes first, the screen after.
+                await self.service.pause_all_and_wait()
         self.exit()  # Textual leaves the alternate screen and turns mouse tracking off
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers the screens and the actions that fit the current screen."""
         yield from super().get_system_commands(screen)
-        for spec_id in ("screen.models", "screen.matrix", "screen.jobs"):
+        for spec_id in ("screen.models", "screen.matrix", "screen.jobs", "screen.workers"):
             spec = ACTIONS[spec_id]
             mode = spec.action.split("'")[1]
             yield SystemCommand(
@@ -502,6 +767,11 @@ class CerttuiApp(App[None]):
                 f"key {binding.key}",
                 lambda a=action, s=screen: s.run_action(a),
             )
+
+
+def help_key(app: App[Any], binding: Binding) -> str:
+    """How help writes a key: as the footer does, but ``enter`` in words."""
+    return "enter" if binding.key == "enter" else app.get_key_display(binding)
 
 
 # Garbage-collector settings while the interface runs (the engine shares its process then), and

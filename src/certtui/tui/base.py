@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
-from textual.widgets.data_table import CellDoesNotExist
+from textual.widgets import Footer, Input, Static
 
-from certtui.tui.actions import MUTATING_ACTIONS
+from certtui.domain import glyphs
+from certtui.domain.text import plural
+from certtui.tui.actions import MUTATING_ACTIONS, bindings
 from certtui.tui.data import ModelRow
+from certtui.tui.exporting import ExportScope, default_export_path
+from certtui.tui.tables import NavigableTable, plain
 
 if TYPE_CHECKING:
     from certtui.tui.app import CerttuiApp
@@ -33,13 +39,19 @@ class DataChanged(Message):
 
 
 class TopBar(Static):
-    """Database target, mode, badges and the last refresh time."""
+    """Database target, mode, badges and the last refresh time, fitted to its width."""
+
+    def render(self) -> Text:
+        width = self.content_size.width
+        app: CerttuiApp = self.app  # type: ignore[assignment]
+        return Text.from_markup(app.top_bar_text(width or None), end="")
 
 
 class CerttuiScreen(Screen[None]):
     """A main screen: top bar, body, footer; redraws from the app's data."""
 
     AUTO_FOCUS = "DataTable"
+    BINDINGS = bindings("list.export", "list.copy")
     _drawn_version = -1  # the app's data version this screen shows
 
     @property
@@ -78,6 +90,61 @@ class CerttuiScreen(Screen[None]):
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         """Bring the screen up to date; ``cells`` None means anything may have changed."""
 
+    # Export and copy ----------------------------------------------------------------------
+
+    def export_scope(self) -> ExportScope:
+        """The certifications this screen shows (export writes these)."""
+        return ExportScope("all")
+
+    def export_title(self) -> str:
+        """The export dialog's title."""
+        return "Export every certification"
+
+    def action_export_view(self) -> None:
+        """Ask for a format and a file, then export what this screen shows."""
+        from certtui.tui.screens.export import ExportScreen
+
+        scope = self.export_scope()
+        path = default_export_path(
+            self.certtui.settings.data_dir, scope, "csv", datetime.now(UTC).replace(tzinfo=None)
+        )
+
+        def chosen(answer: tuple[str, Path] | None) -> None:
+            if answer is not None:
+                self.certtui.export_view(scope, *answer)
+
+        self.app.push_screen(ExportScreen(self.export_title(), path), chosen)
+
+    def copy_text(self) -> tuple[str, str] | None:
+        """(text, what it is) for `y`: by default the row under the cursor, its cells as shown."""
+        table = (
+            self.query(NavigableTable).first(NavigableTable) if self.query(NavigableTable) else None
+        )
+        if table is None or table.cursor_row_key() is None:
+            return None
+        row = table.get_row_at(table.cursor_coordinate.row)
+        return "  ".join(plain(cell).strip() for cell in row if plain(cell).strip()), "the row"
+
+    def action_copy_row(self) -> None:
+        """Copy the id or summary under the cursor (OSC 52, and to a file)."""
+        copied = self.copy_text()
+        if copied is None:
+            self.notify("nothing under the cursor to copy", severity="warning")
+            return
+        self.certtui.copy_out(*copied)
+
+    def on_navigable_table_sort_changed(self, message: NavigableTable.SortChanged) -> None:
+        """A table was sorted: the title says by what."""
+        self.retitle()
+
+    def retitle(self) -> None:
+        """Write the screen's title again (its sort or filter changed)."""
+
+    def sort_note(self, table: NavigableTable) -> str:
+        """`` · sorted by best ↑`` for a title, or nothing."""
+        words = table.sort_words()
+        return f" {glyphs.current().dot} {words}" if words else ""
+
 
 class FilteredModelsScreen(CerttuiScreen):
     """A screen of models with a `/` filter box (#filter) over its table (`self.table`)."""
@@ -94,6 +161,19 @@ class FilteredModelsScreen(CerttuiScreen):
             if not needle or needle in f"{m.api_model_id} {m.name} {m.vendor}".lower()
         ]  # fmt: skip
 
+    def export_scope(self) -> ExportScope:
+        """The models shown (all of them, or the filter's), in every region."""
+        if not self.filter_text:
+            return ExportScope(type(self).__name__.removesuffix("Screen").lower())
+        ids = frozenset(m.api_model_id for m in self.visible_models())
+        return ExportScope(type(self).__name__.removesuffix("Screen").lower(), model_ids=ids)
+
+    def export_title(self) -> str:
+        if not self.filter_text:
+            return "Export every certification"
+        shown = plural(len(self.visible_models()), "model")
+        return f"Export the certifications of the {shown} shown"
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`/` opens the filter, and is typed as itself once the filter box has the focus."""
         if action == "filter" and self.query_one("#filter", Input).has_focus:
@@ -101,24 +181,17 @@ class FilteredModelsScreen(CerttuiScreen):
         return super().check_action(action, parameters)
 
     def put_rows_in_order(self, wanted: list[str]) -> None:
-        """Show the rows (keyed by model id) in ``wanted``'s order, the cursor on its row.
+        """Show the rows (keyed by model id) in ``wanted``'s order, sorted as the operator chose.
 
-        Rows are added where they are missing, at the bottom: without this, clearing a filter
-        would leave the rows it matched at the top. The model column holds the api model id.
+        Rows missing from the table go where ``wanted`` puts them: without this, clearing a
+        filter would leave the rows it matched at the top. The cursor stays on its row.
         """
-        table: DataTable[Any] = self.table  # type: ignore[attr-defined]
-        if [row.key.value for row in table.ordered_rows] == wanted:
-            return
-        place = {key: index for index, key in enumerate(wanted)}
-        by_api_id = {m.api_model_id: place.get(m.model_id, 0) for m in self.certtui.snapshot.models}
-        cursor = table.cursor_coordinate
-        try:
-            cursor_row = table.coordinate_to_cell_key(cursor).row_key
-        except CellDoesNotExist:
-            cursor_row = None
-        table.sort("model", key=lambda cell: by_api_id.get(str(getattr(cell, "plain", cell)), 0))
-        if cursor_row is not None:
-            table.move_cursor(row=table.get_row_index(cursor_row), column=cursor.column)
+        table: NavigableTable = self.table  # type: ignore[attr-defined]
+        table.show_order(wanted)
+
+    def row_labels(self) -> dict[str, str]:
+        """What each row's model cell says, by row key (distinct: rows are sorted by it)."""
+        return {m.model_id: m.api_model_id for m in self.certtui.snapshot.models}
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -128,6 +201,15 @@ class FilteredModelsScreen(CerttuiScreen):
         # arrived with this one (a paste, fast typing, SSH lag) as soon as this returns (the
         # binding is a priority one), and they must reach the box, or a `c` certifies.
         self.set_focus(box)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """The filter applies as it is typed."""
+        if event.input.id != "filter" or not event.input.has_class("visible"):
+            return
+        text = event.value.strip()
+        if text != self.filter_text:
+            self.filter_text = text
+            self.show_data(None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.filter_text = event.value.strip()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
+from certtui.domain import glyphs
 from certtui.domain.text import safe_text
 from certtui.tui.data import CellState
 
@@ -42,9 +43,9 @@ class CellLook:
     role: str  # success, warning, error, accent, muted
 
 
-REGRESSED = "↓"  # after the look of a verdict that no longer passes where the last one did
-SIMULATED_MARK = "*"
-"""Appended to a cell whose result came from certtui's Bedrock stand-in."""
+def simulated_mark() -> str:
+    """Appended to a cell whose result came from certtui's Bedrock stand-in."""
+    return glyphs.current().simulated
 
 
 def cell_look(cell: CellState, *, applicable: bool = True) -> CellLook:
@@ -52,42 +53,68 @@ def cell_look(cell: CellState, *, applicable: bool = True) -> CellLook:
     look = _look(cell, applicable=applicable)
     if cell.status not in ("COMPLETED", "FAILED"):
         return look
-    marks = (REGRESSED if cell.regressed else "") + (SIMULATED_MARK if cell.simulated else "")
+    g = glyphs.current()
+    # Regressed: a verdict that no longer passes where the last one did.
+    marks = (g.regressed if cell.regressed else "") + (g.simulated if cell.simulated else "")
     return CellLook(look.text + marks, look.role) if marks else look
 
 
 def _look(cell: CellState, *, applicable: bool = True) -> CellLook:
+    g = glyphs.current()
     status = cell.status
     if status == "COMPLETED":
         letter = cell.rating or "?"
         if cell.passed:
-            return CellLook(f"✓ {letter}", "success" if letter in "AB" else "warning")
-        return CellLook(f"✗ {letter}", "warning" if letter in "BCD" else "error")
+            return CellLook(f"{g.passed} {letter}", "success" if letter in "AB" else "warning")
+        return CellLook(f"{g.not_passed} {letter}", "warning" if letter in "BCD" else "error")
     if status == "FAILED":
-        return CellLook(f"! {ERROR_TAGS.get(cell.error_category or '', 'ERR')}", "error")
+        return CellLook(f"{g.failed} {ERROR_TAGS.get(cell.error_category or '', 'ERR')}", "error")
     if status == "PROCESSING":
-        return CellLook("⟳ run", "accent")
+        return CellLook(f"{g.running} run", "accent")
     if status in ("QUEUED", "PENDING"):
-        return CellLook("… que", "accent")
+        return CellLook(f"{g.queued} que", "accent")
     if status == "CANCELLED":
-        return CellLook("⊘ can", "muted")
+        return CellLook(f"{g.cancelled} can", "muted")
     if not applicable:
         return CellLook("n/a", "muted")
     if cell.offered is False:
-        return CellLook("—", "muted")
-    return CellLook("○", "muted")
+        return CellLook(g.not_offered, "muted")
+    return CellLook(g.untested, "muted")
 
 
-LEGEND = (
-    ("✓ A", "passed, rating A–F"),
-    ("✗ D", "ran, did not pass"),
-    ("! PERM", "failed: error tag"),
-    ("✗ D↓", "regressed: passed last time (d: changes)"),
-    ("⟳ run", "running"),
-    ("… que", "queued"),
-    ("⊘ can", "cancelled"),
-    ("○", "untested"),
-    ("—", "not offered"),
-    ("n/a", "not applicable (not a chat model)"),
-    (f"✓ A{SIMULATED_MARK}", "simulated: the stand-in answered"),
-)
+def legend() -> tuple[tuple[str, str], ...]:
+    """Each kind of matrix cell as it looks, with what it means (the help screen's legend)."""
+    g = glyphs.current()
+    return (
+        (f"{g.passed} A", f"passed, rating A{g.none}F"),
+        (f"{g.not_passed} D", "ran, did not pass"),
+        (f"{g.failed} PERM", "failed: error tag"),
+        (f"{g.not_passed} D{g.regressed}", "regressed: passed last time (d: changes)"),
+        (f"{g.running} run", "running"),
+        (f"{g.queued} que", "queued"),
+        (f"{g.cancelled} can", "cancelled"),
+        (g.untested, "untested"),
+        (g.not_offered, "not offered"),
+        ("n/a", "not applicable (not a chat model)"),
+        (f"{g.passed} A{g.simulated}", "simulated: the stand-in answered"),
+    )
+
+
+MATRIX_CELL_WIDTH = 6
+"""The widest a matrix cell's text gets: with one space after it, 30 regions fit in 240 columns."""
+
+
+def fit_cell(text: str, width: int = MATRIX_CELL_WIDTH) -> str:
+    """A cell's text in ``width``: the space after the glyph goes first, then the tag's end.
+
+    The glyph and the marks (↓ regressed, * simulated) always stay: `! PERM↓*` → `!PER↓*`.
+    """
+    if len(text) <= width:
+        return text
+    text = text.replace(" ", "", 1)
+    if len(text) <= width:
+        return text
+    g = glyphs.current()
+    body = text.rstrip(g.regressed + g.simulated)
+    marks = text[len(body) :]
+    return body[: max(width - len(marks), 1)] + marks

@@ -10,35 +10,41 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from certtui.domain.changes import CellChange, compare
 from certtui.domain.enums import CertificationStatus
 from certtui.domain.events import JobProgress, JobStateChanged, UnitStateChanged
 from certtui.store.history import Verdict, cell_history, last_two_verdicts, regressed_cells
+from certtui.store.types import utcnow
 from certtui.store.views import (
     READ_ERRORS,
     CellState,
     DetailView,
+    JobUnit,
     JobView,
     ModelRow,
     Snapshot,
     cell_from_unit,
     job_units,
     load_detail,
-    load_job,
-    load_jobs,
+    load_job_log,
     load_snapshot,
 )
+from certtui.store.views import load_job as _load_job
+from certtui.store.views import load_jobs as _load_jobs
 
 if TYPE_CHECKING:
     from certtui.store.sessions import Session
+    from certtui.store.workers import WorkerRow
 
 __all__ = [
     "READ_ERRORS",
     "CellChange",
     "CellState",
     "DetailView",
+    "JobUnit",
     "JobView",
     "ModelRow",
     "Snapshot",
@@ -48,12 +54,16 @@ __all__ = [
     "apply_unit_events",
     "cell_from_unit",
     "cell_history",
+    "job_units",
     "load_changes",
     "load_detail",
     "load_job",
+    "load_job_log",
     "load_job_units",
     "load_jobs",
     "load_snapshot",
+    "load_unit_workers",
+    "load_workers",
     "mark_regressed",
     "regressed_cells",
 ]
@@ -128,14 +138,35 @@ def apply_unit_events(
     return changed, new_region
 
 
-def apply_job_event(jobs: list[JobView], event: JobStateChanged | JobProgress) -> bool:
-    """Bring the job's view up to date with ``event``; False when the job is not in ``jobs``."""
+def apply_job_event(
+    jobs: list[JobView], event: JobStateChanged | JobProgress, now: datetime | None = None
+) -> bool:
+    """Bring the job's view up to date with ``event``; False when the job is not in ``jobs``.
+
+    The start and the duration are the job row's; until the next read they are taken from
+    when the event was applied (``now``, UTC): a job seen starting has started by then, and a
+    job seen ending has run from its start until then.
+    """
+    now = now or utcnow()
     for index, job in enumerate(jobs):
         if job.job_id == event.job_id:
+            started_at, duration_ms = job.started_at, job.duration_ms
+            if started_at is None and event.status.value in ("PROCESSING", "PAUSED"):
+                started_at = now
+            if event.status.is_terminal and duration_ms is None and started_at is not None:
+                duration_ms = max(0, int((now - started_at).total_seconds() * 1000))
+            # A progress event says whether calls are still finishing; a status change to
+            # PAUSED leaves that as the last progress (or the database) said.
+            pausing = (
+                event.pausing
+                if isinstance(event, JobProgress)
+                else job.pausing and event.status.value == "PAUSED"
+            )
             jobs[index] = replace(
                 job, status=event.status.value, total=event.total, processed=event.processed,
                 succeeded=event.succeeded, failed=event.failed,
-                live=job.live and not event.status.is_terminal,
+                live=job.live and not event.status.is_terminal, pausing=pausing,
+                started_at=started_at, duration_ms=duration_ms,
             )  # fmt: skip
             return True
     return False
@@ -147,3 +178,31 @@ def add_job(jobs: list[JobView], job: JobView) -> None:
     jobs.append(job)
     jobs.sort(key=lambda j: j.job_id)
     jobs.sort(key=lambda j: j.created_at, reverse=True)
+
+
+async def load_jobs(session: Session, limit: int = 200) -> list[JobView]:
+    """Recent jobs, newest first; one whose holder died on this host is not live."""
+    from certtui.engine.leases import holder_is_gone
+
+    return await _load_jobs(session, limit, gone=holder_is_gone)
+
+
+async def load_job(session: Session, job_id: str) -> JobView | None:
+    """One job by its full id (live as ``load_jobs`` says), or None."""
+    from certtui.engine.leases import holder_is_gone
+
+    return await _load_job(session, job_id, gone=holder_is_gone)
+
+
+async def load_workers(session: Session) -> list[WorkerRow] | None:
+    """The `certtui worker` processes, the most recently heard from first; None on SQLite."""
+    from certtui.store.workers import workers_view
+
+    return await workers_view(session)
+
+
+async def load_unit_workers(session: Session, job_id: str) -> dict[tuple[str, str], str] | None:
+    """The worker that runs (or ran) each unit of a job, by (model id, region); None on SQLite."""
+    from certtui.store.workers import unit_workers
+
+    return await unit_workers(session, job_id)

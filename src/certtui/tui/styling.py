@@ -9,7 +9,14 @@ from textual.color import Color, ColorParseError
 
 from certtui.tui.cells import CellLook
 
-ROLE_VARIABLES = {"success": "success", "warning": "warning", "error": "error", "accent": "accent"}
+# Textual's text-* variables are the role colours made legible on the theme's background: on a
+# light theme plain $success or $warning is too pale to read (1.5–1.8:1 on textual-light).
+ROLE_VARIABLES = {
+    "success": "text-success", "warning": "text-warning", "error": "text-error",
+    "accent": "text-accent",
+}  # fmt: skip
+FALLBACK_VARIABLES = {"text-success": "success", "text-warning": "warning",
+                      "text-error": "error", "text-accent": "accent"}  # fmt: skip
 
 
 def role_styles(app: App[object]) -> dict[str, Style]:
@@ -17,9 +24,10 @@ def role_styles(app: App[object]) -> dict[str, Style]:
     variables = app.theme_variables
     styles = {"muted": Style(dim=True)}
     for role, variable in ROLE_VARIABLES.items():
+        value = variables.get(variable) or variables.get(FALLBACK_VARIABLES[variable])
         try:
-            colour = Color.parse(variables[variable]).rich_color
-        except (KeyError, ColorParseError):
+            colour = Color.parse(value).rich_color if value else None
+        except ColorParseError:
             colour = None
         styles[role] = Style(color=colour, bold=role in ("success", "error"))
     return styles

@@ -9,9 +9,10 @@ from rich.text import Text
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from certtui.tui._datatable_private import CachedDataTable
+from certtui.tui.tables import NavigableTable
 
 
-class LiveTable(CachedDataTable):
+class LiveTable(CachedDataTable, NavigableTable):
     """DataTable whose value updates keep every unrelated render cache.
 
     DataTable.update_cell bumps a counter that is part of every render cache key, so each

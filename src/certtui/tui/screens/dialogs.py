@@ -13,6 +13,8 @@ from textual.widgets import Button, Label, OptionList, SelectionList
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
+from certtui.domain import glyphs
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Yes or no; escape means no."""
@@ -27,7 +29,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question)
+            yield Label(self.question, classes="question")
             with Horizontal(classes="buttons"):
                 yield Button(self.no, id="no")
                 yield Button(self.yes, id="yes", variant="warning")
@@ -41,14 +43,22 @@ class ConfirmScreen(ModalScreen[bool]):
 
 def region_choice(region: str, chosen: bool) -> str:
     """A region's line in the picker: a glyph says whether it is chosen, not colour alone."""
-    return f"{'✓' if chosen else '·'} {region}"
+    g = glyphs.current()
+    return f"{g.passed if chosen else g.pending} {region}"
+
+
+LIST_MAX_HEIGHT = 16
+PICKER_CHROME = 14  # rows around the list: borders, padding, title, hint, buttons, margins
 
 
 class RegionPicker(ModalScreen[list[str] | None]):
-    """Choose regions with space; enter on the button (or ctrl+s) certifies."""
+    """Choose regions with space; enter (or ctrl+s) certifies."""
 
     BINDINGS = [  # noqa: RUF012
         Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel"),
+        # Enter confirms, as in any dialog, not SelectionList's toggle (space does that); on a
+        # button it presses the button.
+        Binding("enter", "enter", "Certify", id="dialog.enter", priority=True),
         Binding("ctrl+s", "confirm", "Certify", id="dialog.confirm"),
         Binding("a", "toggle_all", "All / none", id="dialog.all"),
     ]
@@ -69,14 +79,33 @@ class RegionPicker(ModalScreen[list[str] | None]):
                 ),
                 id="regions",
             )
-            yield Label("space: choose · a: all/none · ctrl+s: certify · esc: cancel",
-                        classes="hint")  # fmt: skip
+            dot = f" {glyphs.current().dot} "
+            yield Label(
+                dot.join(("space: choose", "a: all/none", "enter: certify", "esc: cancel")),
+                classes="hint",
+            )
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Certify", id="certify", variant="primary")
 
     def on_mount(self) -> None:
+        self.fit_list()
         self.query_one(SelectionList).focus()
+
+    def on_resize(self) -> None:
+        self.fit_list()
+
+    def fit_list(self) -> None:
+        """Let the list scroll so the hint and the buttons show on a short terminal (80×24)."""
+        room = self.app.size.height - PICKER_CHROME
+        self.query_one(SelectionList).styles.max_height = max(3, min(LIST_MAX_HEIGHT, room))
+
+    def action_enter(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Button):
+            focused.press()
+        else:
+            self.action_confirm()
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         chooser = event.selection_list
@@ -119,7 +148,7 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, markup=False)
+            yield Label(self.title_text, markup=False, classes="question")
             yield OptionList(*(Option(Text(label), id=key) for key, label in self.options))
 
     def on_mount(self) -> None:

@@ -10,7 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from certtui.tui.cells import LEGEND
+from certtui.domain import glyphs
+from certtui.tui.cells import ERROR_TAGS, legend
 
 
 class HelpScreen(ModalScreen[None]):
@@ -28,6 +29,13 @@ class HelpScreen(ModalScreen[None]):
         lines = ["[b]Keys on this screen[/b]"]
         lines += [f"  {key:<14} {description}" for key, description in self.keys]
         lines += ["", "  ctrl+p         Command palette", "", "[b]Matrix cells[/b]"]
-        lines += [f"  {glyph:<14} {meaning}" for glyph, meaning in LEGEND]
+        lines += [f"  {glyph:<14} {meaning}" for glyph, meaning in legend()]
+        lines += ["", "[b]Error tags[/b] (! TAG in a cell: the error category)"]
+        lines += [f"  {tag:<14} {category}" for category, tag in ERROR_TAGS.items()]
+        lines += [
+            "",
+            "[b]Jobs[/b]",
+            f"  {glyphs.current().remote:<14} run by another process (a cron job, a colleague)",
+        ]
         with VerticalScroll(classes="dialog"):
             yield Static("\n".join(lines), markup=True)

@@ -6,9 +6,12 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
+from certtui.domain import glyphs
+
 
 class LoadingScreen(Screen[None]):
     """A one-line wait."""
 
     def compose(self) -> ComposeResult:
-        yield Static("certtui · reading the database…", classes="empty")
+        g = glyphs.current()
+        yield Static(f"certtui {g.dot} reading the database{g.ellipsis}", classes="empty")

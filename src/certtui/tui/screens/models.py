@@ -7,24 +7,29 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 
+from certtui.domain import glyphs
 from certtui.domain.applicability import catalog_notes
 from certtui.domain.text import safe_text
 from certtui.tui.actions import bindings
 from certtui.tui.base import FilteredModelsScreen
 from certtui.tui.cells import as_label
 from certtui.tui.data import ModelRow
+from certtui.tui.tables import NavigableTable
 
-COLUMNS = (
-    ("mark", " ", 1),
-    ("vendor", "provider", 10),
-    ("model", "model id", 34),
-    ("best", "best", 4),
-    ("passed", "passed", 6),
-    ("offered", "regions", 7),
-    ("stream", "stream", 6),
-    ("modalities", "in→out", 16),
-    ("name", "name", 28),
-)  # the columns an operator scans first come first, so they show at 80 columns
+
+def columns() -> tuple[tuple[str, str, int], ...]:
+    """Key, label and width of each column; those an operator scans first show at 80 columns."""
+    return (
+        ("mark", " ", 1),
+        ("vendor", "provider", 10),
+        ("model", "model id", 34),
+        ("best", "best", 4),
+        ("passed", "passed", 6),
+        ("offered", "regions", 7),
+        ("stream", "stream", 6),
+        ("modalities", f"in{glyphs.current().arrow}out", 16),
+        ("name", "name", 28),
+    )
 
 
 EOL_WARNING_DAYS = 30
@@ -33,7 +38,7 @@ EOL_WARNING_DAYS = 30
 def row_note(row: ModelRow) -> str:
     """What the list says about the model under the cursor: applicability, lifecycle."""
     ends = row.end_of_life_at.date() if row.end_of_life_at is not None else None
-    return " · ".join(
+    return f" {glyphs.current().dot} ".join(
         catalog_notes(
             row.not_applicable_reason, ends, row.lifecycle,
             ends_soon=row.end_of_life_within(EOL_WARNING_DAYS),
@@ -45,42 +50,52 @@ def row_cells(row: ModelRow, marked: bool) -> dict[str, str | Text]:
     """The text of each column for one model (one formatter per cell kind)."""
     inputs = "+".join(m.lower() for m in row.input_modalities) or "?"
     outputs = "+".join(m.lower() for m in row.output_modalities) or "?"
+    g = glyphs.current()
+    mark = " "
+    if marked:
+        mark = g.marked
+    elif not row.active:
+        mark = g.cancelled
+    elif row.end_of_life_within(EOL_WARNING_DAYS):
+        mark = g.warning
     return {
-        "mark": "●"
-        if marked
-        else ("⊘" if not row.active else "⚠" if row.end_of_life_within(EOL_WARNING_DAYS) else " "),
+        "mark": mark,
         "vendor": as_label(row.vendor),
         "name": as_label(row.name),
         "model": as_label(row.api_model_id),
-        "modalities": as_label(f"{inputs}→{outputs}"),
+        "modalities": as_label(f"{inputs}{g.arrow}{outputs}"),
         "stream": "yes" if row.streaming else "no",
         "offered": str(len(row.regions_offered)),
         "passed": str(row.regions_passed),
-        "best": row.best_rating or ("n/a" if not row.applicable else "–"),
+        "best": row.best_rating or ("n/a" if not row.applicable else g.none),
     }
 
 
 class ModelsScreen(FilteredModelsScreen):
     """The model list of SPEC §6.1."""
 
-    BINDINGS = bindings("list.filter", "models.mark", "models.certify", "models.open")
+    BINDINGS = bindings(
+        "list.filter", "models.mark", "models.mark_all", "models.invert", "models.mark_range",
+        "models.certify", "models.open",
+    )  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__()
         self.marked: set[str] = set()
+        self.last_marked: str | None = None  # where `v` marks from
         self._shown: dict[str, dict[str, str | Text]] = {}
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="filter models (enter to apply, esc to clear)", id="filter")
         yield Static("", classes="screen-title", id="models-title")
-        table: DataTable[str] = DataTable(cursor_type="row", id="models")
-        for key, label, width in COLUMNS:
+        table = NavigableTable(cursor_type="row", id="models")
+        for key, label, width in columns():
             table.add_column(label, key=key, width=width)
         yield table
 
     @property
-    def table(self) -> DataTable[str]:
-        return self.query_one("#models", DataTable)
+    def table(self) -> NavigableTable:
+        return self.query_one("#models", NavigableTable)
 
     def show_data(self, cells: set[tuple[str, str]] | None, *, jobs: bool = True) -> None:
         table = self.table
@@ -93,22 +108,25 @@ class ModelsScreen(FilteredModelsScreen):
             texts = row_cells(row, row.model_id in self.marked)
             before = self._shown.get(row.model_id)
             if before is None:
-                table.add_row(*(texts[key] for key, _, _ in COLUMNS), key=row.model_id)
+                table.add_row(*(texts[key] for key, _, _ in columns()), key=row.model_id)
             else:
                 for key, value in texts.items():
                     if before.get(key) != value:
                         table.update_cell(row.model_id, key, value)
             self._shown[row.model_id] = texts
         self.put_rows_in_order([row.model_id for row in rows])
-        where = f" · filter {self.filter_text!r}" if self.filter_text else ""
-        marks = f" · {len(self.marked)} marked" if self.marked else ""
+        g = glyphs.current()
+        dot = f" {g.dot} "
+        where = f"{dot}filter {self.filter_text!r}" if self.filter_text else ""
+        marks = f"{dot}{len(self.marked)} marked" if self.marked else ""
         total = len(self.certtui.snapshot.models)
-        inactive = " · ⊘ no longer listed" if any(not r.active for r in rows) else ""
-        eol = (" · ⚠ end of life within 30 days"
+        inactive = f"{dot}{g.cancelled} no longer listed" if any(not r.active for r in rows) else ""
+        eol = (f"{dot}{g.warning} end of life within 30 days"
                if any(r.end_of_life_within(EOL_WARNING_DAYS) for r in rows) else "")  # fmt: skip
-        self._title = f"Models · {len(rows)} of {total}{where}{marks}{inactive}{eol}"
+        sort = self.sort_note(table)
+        self._title = f"Models{dot}{len(rows)} of {total}{where}{sort}{marks}{inactive}{eol}"
         if not total:
-            self._title = "Models · the catalog is empty: run `certtui models sync` (or --demo)"
+            self._title = f"Models{dot}the catalog is empty: run `certtui models sync` (or --demo)"
         self._show_title()
 
     def _show_title(self) -> None:
@@ -118,6 +136,9 @@ class ModelsScreen(FilteredModelsScreen):
         self.query_one("#models-title", Static).update(
             as_label(f"{title}\n{note}" if note else title)
         )
+
+    def retitle(self) -> None:
+        self.show_data(None)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if getattr(self, "_title", None) is not None:
@@ -132,13 +153,49 @@ class ModelsScreen(FilteredModelsScreen):
             return None
         return next((m for m in self.certtui.snapshot.models if m.model_id == key.value), None)
 
+    def copy_text(self) -> tuple[str, str] | None:
+        row = self.current()
+        return None if row is None else (row.api_model_id, "the model id")
+
     def action_mark(self) -> None:
         row = self.current()
         if row is None:
             return
         self.marked ^= {row.model_id}
+        self.last_marked = row.model_id if row.model_id in self.marked else self.last_marked
         self.show_data(None)
         self.table.action_cursor_down()
+
+    def _shown_keys(self) -> list[str]:
+        return [str(row.key.value) for row in self.table.ordered_rows]
+
+    def action_mark_all(self) -> None:
+        """Mark every model shown (the filter's); when all are marked already, none."""
+        shown = set(self._shown_keys())
+        if shown and shown <= self.marked:
+            self.marked -= shown
+        else:
+            self.marked |= shown
+        self.show_data(None)
+
+    def action_invert_marks(self) -> None:
+        """Mark the shown models that are not marked, and unmark the others."""
+        self.marked ^= set(self._shown_keys())
+        self.show_data(None)
+
+    def action_mark_range(self) -> None:
+        """Mark every row from the last one marked to the cursor (as shown, sorted or not)."""
+        keys = self._shown_keys()
+        here = self.table.cursor_row_key()
+        if here is None:
+            return
+        if self.last_marked not in keys:
+            self.notify("mark a first row with space, then v marks up to the cursor")
+            return
+        start, end = sorted((keys.index(self.last_marked), keys.index(here)))
+        self.marked |= set(keys[start : end + 1])
+        self.last_marked = here
+        self.show_data(None)
 
     def action_certify(self) -> None:
         from certtui.tui.screens.dialogs import ChoiceScreen, RegionPicker
@@ -157,8 +214,9 @@ class ModelsScreen(FilteredModelsScreen):
         offered = sorted({r for m in chosen for r in m.regions_offered})
         regions = sorted(set(self.certtui.snapshot.regions) | set(offered))
         title = (
-            f"Certify {safe_text(chosen[0].api_model_id)} in…" if len(chosen) == 1
-            else f"Certify {len(chosen)} models in…"
+            f"Certify {safe_text(chosen[0].api_model_id)} in{glyphs.current().ellipsis}"
+            if len(chosen) == 1
+            else f"Certify {len(chosen)} models in{glyphs.current().ellipsis}"
         )  # fmt: skip
 
         def picked(selected: list[str] | None) -> None:
