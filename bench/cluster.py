@@ -252,7 +252,11 @@ async def run(args: argparse.Namespace, server_url: str, workdir: Path) -> None:
     try:
         for count in [int(n) for n in args.workers.split(",")]:
             url = await create_database(server_url, f"bench_cluster_{os.getpid()}_{count}")
-            env = {"CERTTUI_DATABASE_URL": url}
+            # Limits high enough not to bind (the terms): each worker its own 16 calls.
+            # With limit_scope = "cluster" (the default on PostgreSQL) --concurrency is the
+            # limit of all workers together, and N workers would share 16 calls: that measures
+            # the limit, not the queue.
+            env = {"CERTTUI_DATABASE_URL": url, "CERTTUI_LIMIT_SCOPE": "process"}
             certtui("db", "upgrade", env=env)
             certtui("--endpoint-url", standin.url, "models", "sync",
                     *(f"--region={r}" for r in regions), env=env)  # fmt: skip
