@@ -245,11 +245,7 @@ class JobRunner:
             return await self._run()
         finally:
             if self._owns_limiter:
-                # Bounded like any transaction: over a link that hangs, closing the cluster
-                # slots' connections would wait forever (the server frees their locks anyway).
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.config.db_attempt_timeout):
-                        await self.limiter.aclose()
+                await self.limiter.aclose(self.config.db_attempt_timeout)
             self._stop_logging()
             # Transactions abandoned on a timeout still hold connections: let them end before
             # the caller disposes of the engine (bounded: a dead connection ends by timeout).

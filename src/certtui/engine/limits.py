@@ -9,6 +9,7 @@ that (region, model) in all of them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import logging
@@ -175,12 +176,18 @@ class CallLimiter:
             except Exception as exc:  # the database is out now: limits still hold, unshared
                 log.warning("cannot hear other processes' throttles: %s", exc)
 
-    async def aclose(self) -> None:
-        """Give every cluster slot back and close its connections."""
-        if self._sharing:
-            await asyncio.gather(*self._sharing, return_exceptions=True)
-        if self.cluster is not None:
-            await self.cluster.close()
+    async def aclose(self, timeout: float | None = None) -> None:
+        """Give every cluster slot back and close its connections, within ``timeout`` s if given.
+
+        Over a link that hangs, closing the connections would wait for ever: they are left
+        then, and the server frees their locks when it drops them.
+        """
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                if self._sharing:
+                    await asyncio.gather(*self._sharing, return_exceptions=True)
+                if self.cluster is not None:
+                    await self.cluster.close()
 
     def _told(self, region: str, model: str, limit: int) -> None:
         if self.cluster is None:

@@ -58,13 +58,13 @@ class WorkerOptions:
 
 
 @contextlib.asynccontextmanager
-async def _started(limiter: CallLimiter) -> AsyncIterator[CallLimiter]:
+async def _started(limiter: CallLimiter, timeout: float) -> AsyncIterator[CallLimiter]:
     """The limiter started (it hears other processes' throttles), and closed at the end."""
     await limiter.start()
     try:
         yield limiter
     finally:
-        await limiter.aclose()
+        await limiter.aclose(timeout)
 
 
 def default_name() -> str:
@@ -104,7 +104,7 @@ async def run_worker(
         async with (
             BedrockClients(bedrock_settings(settings, pool=pool)) as clients,
             # limit_scope (cluster by default here): the limits hold for every worker together.
-            _started(new_limiter(config, database.sessions)) as limiter,
+            _started(new_limiter(config, database.sessions), config.db_attempt_timeout) as limiter,
         ):
             # Ready means ready: the first slice in a region does not build its client (botocore's
             # data files, the CA bundle) under the CPU of every other unit starting at once.
