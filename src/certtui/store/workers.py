@@ -236,6 +236,31 @@ async def slice_token(session: AsyncSession, slice_id: str) -> str | None:
     )
 
 
+async def serialize_slice_ends(session: AsyncSession, job_id: str) -> None:
+    """Hold the job's slice-end lock until the transaction ends (a transaction advisory lock on
+    the job id; its one-key form never meets the two-key call slots of ``store.slots``).
+
+    Two slices of a job ending at once would each read the other as still running and leave
+    the job unfinished; under this lock each end reads the ends committed before it.
+    """
+    await session.execute(
+        sa.text("SELECT pg_advisory_xact_lock(hashtextextended('certtui slice end ' || :job, 0))"),
+        {"job": job_id},
+    )
+
+
+async def other_slices_running(session: AsyncSession, job_id: str, slice_id: str) -> int:
+    """How many slices of the job other than this one a worker holds now."""
+    return (
+        await session.scalar(
+            sa.select(sa.func.count()).where(
+                SLICES.c.jobId == job_id, SLICES.c.id != slice_id, SLICES.c.state == "running"
+            )
+        )
+        or 0
+    )
+
+
 async def end_slice(session: AsyncSession, slice_id: str, token: str, state: str) -> bool:
     """Leave a slice ``done``, ``cancelled`` or ``queued`` (handed back) if ``token`` holds it."""
     ended = None if state == "queued" else utcnow()

@@ -286,6 +286,7 @@ class SliceRunner:
 
         async def record(session: Session) -> tuple[SliceEnd, list[EngineEvent | None]]:
             events: list[EngineEvent | None] = []
+            await queue_store.serialize_slice_ends(session, piece.job_id)
             if await queue_store.slice_token(session, piece.id) != token:
                 return SliceEnd.GONE, []
             events += await requeue_units(session, piece.job_id, requeue)
@@ -300,7 +301,10 @@ class SliceRunner:
                 ended = SliceEnd.PAUSED if status is J.PAUSED else SliceEnd.HANDED_BACK
                 return ended, events
             await queue_store.end_slice(session, piece.id, token, "done")
-            events.append(await _complete_if_done(session, piece.job_id))
+            # The job ends with its last slice: one still held ends it when it ends (its
+            # units may all be counted already, its own end not yet recorded).
+            if not await queue_store.other_slices_running(session, piece.job_id, piece.id):
+                events.append(await _complete_if_done(session, piece.job_id))
             return SliceEnd.DONE, events
 
         writer = JobWriter(self.sessions, piece.job_id,
