@@ -263,6 +263,43 @@ def test_a_filter_typed_in_one_burst_starts_no_job(tmp_path: Path, terminal: Ter
     assert jobs == 0, "a key typed into the filter started a job"
 
 
+def test_keys_after_the_filter_s_enter_reach_the_table(tmp_path: Path, terminal: Terminal) -> None:
+    """`/claude` Enter `j` in one write: the box closes on Enter before `j` is routed, so `j`
+    moves the table's cursor to the second row shown instead of being typed into the filter."""
+    exit_file = start_certtui(terminal, tmp_path, "--demo")
+    terminal.wait_for(lambda s: line_with(s, "Matrix · ") and line_with(s, " of "), "the matrix")
+    terminal.keys("/claude", "Enter", "j")  # one tmux command: one write to the terminal
+    screen = terminal.wait_for(
+        lambda s: line_with(s, "filter 'claude") and line_with(s, "anthropic.c") and s,
+        "the filtered rows",
+    )
+    assert line_with(screen, "filter 'claude'"), screen
+    # The rows' labels are shortened to fit (`anthropic.cl…20-v1:0`); the cell line under the
+    # table names the model under the cursor in full.
+    labels = [line.split()[0] for line in screen.splitlines() if line.startswith("anthropic.c")]
+    assert len(labels) >= 2, screen
+
+    def shows(label: str, model: str) -> bool:
+        head, _, tail = label.partition("…")
+        return model.startswith(head) and model.endswith(tail)
+
+    def cursor_model(s: str) -> str | None:
+        lines = [line.strip() for line in s.splitlines() if line.strip()]
+        return lines[-2].rsplit("· ", 1)[-1] if len(lines) > 2 else None
+
+    model = terminal.wait_for(
+        lambda s: m if (m := cursor_model(s)) and any(shows(x, m) for x in labels) else None,
+        "the cell line",
+    )
+    assert shows(labels[1], model) and not shows(labels[0], model), (
+        f"j did not move the cursor to the second row:\n{terminal.screen()}"
+    )
+    terminal.keys("q")
+    assert terminal.wait_for(
+        lambda _: exit_file.read_text().strip() if exit_file.exists() else None, "the exit"
+    ) == "0", terminal.screen()  # fmt: skip
+
+
 def children(pid: int) -> list[int]:
     """The processes whose parent is ``pid``."""
     found = []

@@ -146,6 +146,31 @@ class CerttuiScreen(Screen[None]):
         return f" {glyphs.current().dot} {words}" if words else ""
 
 
+class FilterBox(Input):
+    """The `/` filter box of a models screen: Enter applies, Escape clears.
+
+    Keys read in one burst (`/claude` Enter `c`: a paste, SSH lag) are all routed to the box
+    before it handles the first. So Enter and Escape give the focus back to the table as the
+    box handles them (not in a message handled later), and a key that reaches the box after
+    that is not typed: it goes on to the bindings of the table, where it was meant to go.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(placeholder="filter models (enter to apply, esc to clear)", id="filter")
+
+    async def _on_key(self, event: events.Key) -> None:
+        screen = self.screen
+        if screen.focused is not self:
+            event.prevent_default()  # not typed; it bubbles on to the app's bindings
+            return
+        if event.key in ("enter", "escape") and isinstance(screen, FilteredModelsScreen):
+            event.stop()
+            event.prevent_default()
+            screen.close_filter(keep=event.key == "enter")
+            return
+        await super()._on_key(event)
+
+
 class FilteredModelsScreen(CerttuiScreen):
     """A screen of models with a `/` filter box (#filter) over its table (`self.table`)."""
 
@@ -176,7 +201,10 @@ class FilteredModelsScreen(CerttuiScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`/` opens the filter, and is typed as itself once the filter box has the focus."""
-        if action == "filter" and self.query_one("#filter", Input).has_focus:
+        # The screen's focus, not the box's has_focus: that one turns true only once the box
+        # has handled its Focus event, after the keys read with `/` have been routed.
+        in_box = self.focused is self.query_one("#filter", Input)
+        if action == "filter" and in_box:
             return False
         return super().check_action(action, parameters)
 
@@ -211,17 +239,10 @@ class FilteredModelsScreen(CerttuiScreen):
             self.filter_text = text
             self.show_data(None)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.filter_text = event.value.strip()
-        self._close_filter()
-
-    def on_key(self, event: events.Key) -> None:
-        if event.key == "escape" and self.query_one("#filter", Input).has_focus:
-            self.filter_text = ""
-            self._close_filter()
-            event.stop()
-
-    def _close_filter(self) -> None:
-        self.query_one("#filter", Input).remove_class("visible")
+    def close_filter(self, *, keep: bool) -> None:
+        """Enter (``keep``) or Escape in the box: the table has the focus again at once."""
+        box = self.query_one("#filter", Input)
+        self.filter_text = box.value.strip() if keep else ""
+        box.remove_class("visible")
         self.set_focus(self.table)  # type: ignore[attr-defined]  # at once, as in action_filter
         self.show_data(None)

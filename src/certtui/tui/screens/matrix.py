@@ -7,14 +7,14 @@ from dataclasses import replace
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist
 
 from certtui.domain import glyphs
 from certtui.domain.regions import region_code
 from certtui.domain.text import safe_text, shorten_distinct
 from certtui.tui.actions import bindings
-from certtui.tui.base import FilteredModelsScreen
+from certtui.tui.base import FilterBox, FilteredModelsScreen
 from certtui.tui.cells import MATRIX_CELL_WIDTH, CellLook, as_label, cell_look, fit_cell
 from certtui.tui.data import CellState
 from certtui.tui.styling import role_styles, styled
@@ -98,7 +98,7 @@ class MatrixScreen(FilteredModelsScreen):
         self._region_counts: dict[str, list[int]] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="filter models (enter to apply, esc to clear)", id="filter")
+        yield FilterBox()
         yield Static("", classes="screen-title", id="matrix-title")
         table = LiveTable(
             cursor_type="cell", zebra_stripes=False, id="matrix", cell_padding=0, header_height=2

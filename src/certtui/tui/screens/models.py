@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist
 
 from certtui.domain import glyphs
 from certtui.domain.applicability import catalog_notes
 from certtui.domain.text import safe_text
 from certtui.tui.actions import bindings
-from certtui.tui.base import FilteredModelsScreen
+from certtui.tui.base import FilterBox, FilteredModelsScreen
 from certtui.tui.cells import as_label
 from certtui.tui.data import ModelRow
 from certtui.tui.tables import NavigableTable
@@ -86,7 +86,7 @@ class ModelsScreen(FilteredModelsScreen):
         self._shown: dict[str, dict[str, str | Text]] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="filter models (enter to apply, esc to clear)", id="filter")
+        yield FilterBox()
         yield Static("", classes="screen-title", id="models-title")
         table = NavigableTable(cursor_type="row", id="models")
         for key, label, width in columns():
