@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from certtui.domain.text import ELLIPSIS, shorten_distinct
+from certtui.domain.text import ELLIPSIS, longest_shared_suffixes, shorten_distinct
 
 SONNET_JUNE = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 SONNET_OCTOBER = "anthropic.claude-3-5-sonnet-20241022-v2:0"
@@ -55,3 +55,20 @@ def test_distinct_names_stay_distinct_and_fit(names: list[str], width: int) -> N
 def test_repeated_names_read_the_same(names: list[str], width: int) -> None:
     shown = shorten_distinct(names, width)
     assert set(shown) == set(names)
+
+
+@given(st.sets(st.text(alphabet="ab-:01", max_size=12), max_size=30))
+def test_the_longest_shared_end_is_what_comparing_every_pair_gives(names: set[str]) -> None:
+    # Sorting by the reversed text finds it from neighbours only (first paint at 200 models).
+    def common_end(a: str, b: str) -> int:
+        count = 0
+        while count < min(len(a), len(b)) and a[-1 - count] == b[-1 - count]:
+            count += 1
+        return count
+
+    listed = sorted(names)
+    expected = {
+        name: max((common_end(name, other) for other in listed if other != name), default=0)
+        for name in listed
+    }
+    assert longest_shared_suffixes(listed) == expected

@@ -9,6 +9,7 @@ through the functions here, so nothing from outside reaches a terminal or a spre
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -123,10 +124,11 @@ def shorten_distinct(names: Sequence[str], width: int) -> dict[str, str]:
     shown: dict[str, str] = {name: name for name in unique if len(name) <= width}
     used = set(shown.values())
     long = [n for n in unique if len(n) > width]
-    first = {name: next(_cuts(name, unique, width)) for name in long}
+    shared = longest_shared_suffixes(unique)
+    first = {name: next(_cuts(name, unique, width, shared[name])) for name in long}
     readings = Counter([*first.values(), *used])
     for name in long:
-        cuts = _cuts(name, unique, width)
+        cuts = _cuts(name, unique, width, shared[name])
         if readings[first[name]] > 1:  # the plain cut reads like another name's: skip it
             next(cuts)
         choice = next(c for c in cuts if len(c) <= width and c not in used)
@@ -135,10 +137,25 @@ def shorten_distinct(names: Sequence[str], width: int) -> dict[str, str]:
     return shown
 
 
-def _cuts(name: str, names: Sequence[str], width: int) -> Iterator[str]:
-    """Ways to show ``name`` in ``width``, best first (endless: the last ones are numbered)."""
+def longest_shared_suffixes(names: Sequence[str]) -> dict[str, int]:
+    """For each of these distinct names, the longest end it shares with another of them.
+
+    Sorted by their reversed text, the name sharing the longest end with a name is next to it:
+    n log n, where comparing every pair took a tenth of a second at 200 models (first paint).
+    """
+    ordered = sorted(names, key=lambda name: name[::-1])
+    shared = dict.fromkeys(ordered, 0)
+    for before, after in itertools.pairwise(ordered):
+        common = _common_suffix(before, after)
+        shared[before] = max(shared[before], common)
+        shared[after] = max(shared[after], common)
+    return shared
+
+
+def _cuts(name: str, names: Sequence[str], width: int, shared: int) -> Iterator[str]:
+    """Ways to show ``name`` in ``width``, best first (endless: the last ones are numbered);
+    ``shared``: the longest end it shares with another name."""
     room = width - 1  # for head and tail around the ellipsis
-    shared = max((_common_suffix(name, other) for other in names if other != name), default=0)
     tail = min(max(shared + 1, room * 2 // 5), room - 1)
     yield name[: room - tail] + ELLIPSIS + name[-tail:]
     # Head and tail alike: show where the name differs from the others, head…window…tail.

@@ -55,6 +55,8 @@ from certtui.tui.screens.workers import WorkersScreen
 from certtui.tui.summary import fit_top_bar
 
 if TYPE_CHECKING:
+    from textual.widget import AwaitMount
+
     from certtui.engine.planning import JobRequest
     from certtui.store.sessions import Session
 
@@ -94,6 +96,7 @@ class CerttuiApp(App[None]):
         settings: Settings | None = None,
         keymap: dict[str, str] | None = None,
     ) -> None:
+        self._switching = False  # inside switch_mode (see delay_update)
         super().__init__()
         if keymap:
             self.set_keymap(keymap)  # the operator's keymap.toml (tui/keymap.py)
@@ -288,6 +291,24 @@ class CerttuiApp(App[None]):
                 self.call_after_refresh(self.recover)
                 if self.catalog_sync is not None:
                     self.call_after_refresh(self.sync_catalog)
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        """Textual's switch, without the 50 ms of repaints it holds back to hide the change.
+
+        Textual holds repaints (``delay_update``) until a timer ends them; with the loop busy
+        (the matrix filled, the other screens built) the timer fired late and the first paint
+        of the matrix came out 0.2-0.3 s after it was drawn, and each switch waited for it too.
+        certtui's screens are built and filled before they are shown: nothing to hide.
+        """
+        self._switching = True
+        try:
+            return super().switch_mode(mode)
+        finally:
+            self._switching = False
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        if not self._switching:  # the command palette's still holds repaints as Textual does
+            super().delay_update(delay)
 
     def build_screens_ahead(self) -> None:
         """Build and fill the other main screens once the first is up, so no key waits for it.

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from certtui.export import ExportRow
+if TYPE_CHECKING:  # the export package (formats, scoring) is imported when something is exported
+    from certtui.export import ExportRow
 
 FORMAT_EXTENSIONS = {"csv": "csv", "json": "json", "markdown": "md", "junit": "xml"}
 COPIED_FILE = "copied.txt"  # in the data directory: what `y` copied last (OSC 52 is unconfirmed)

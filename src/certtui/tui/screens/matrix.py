@@ -198,9 +198,8 @@ class MatrixScreen(FilteredModelsScreen):
         table = self.table
         regions = list(snapshot.regions)
         codes = [region_code(region) for region in regions]
-        longest = max((len(as_label(m.api_model_id)) for m in snapshot.models), default=10)
-        width = model_width(self.app.size.width, codes, longest)
-        layout = (tuple(regions), width)
+        layout = self._wanted_layout()
+        width = layout[1]
         if layout != self._layout:
             cursor = self._cursor_keys()
             table.clear(columns=True)
@@ -270,9 +269,22 @@ class MatrixScreen(FilteredModelsScreen):
             )
         return labels
 
+    def _wanted_layout(self) -> tuple[tuple[str, ...], int]:
+        """(the regions, the model column's width) the table should have at the app's width."""
+        snapshot = self.certtui.snapshot
+        codes = [region_code(region) for region in snapshot.regions]
+        longest = max((len(as_label(m.api_model_id)) for m in snapshot.models), default=10)
+        return tuple(snapshot.regions), model_width(self.app.size.width, codes, longest)
+
     def on_resize(self, event: events.Resize) -> None:
-        if self._layout is not None and self.certtui.loaded:
-            self.show_data(None)  # a new width may give the model column another width
+        # A new width may give the model column another width; the first Resize after the
+        # first draw (the screen's own, at mount) usually does not: no second full draw then.
+        if (
+            self._layout is not None
+            and self.certtui.loaded
+            and self._wanted_layout() != self._layout
+        ):
+            self.show_data(None)
 
     def _cursor_keys(self) -> tuple[str, str] | None:
         table = self.table
