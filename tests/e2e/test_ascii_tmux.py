@@ -53,7 +53,9 @@ def start_in_c_locale(terminal: Terminal, tmp_path: Path, *args: str) -> Path:
         ["env", *(f"-u{name}" for name in unset),
          *(f"{k}={v}" for k, v in environment.items()), certtui_command(), *args]
     )  # fmt: skip
-    shell = f"{command}; echo $? > {shlex.quote(str(exit_file))}"
+    # Written whole (a rename): a reader never sees the file created but still empty.
+    written = shlex.quote(str(exit_file) + ".part")
+    shell = f"{command}; echo $? > {written}; mv {written} {shlex.quote(str(exit_file))}"
     width, height = SIZE[0], 50  # tall enough for the help's legend below its keys
     terminal.tmux("new-session", "-d", "-s", SESSION, "-x", str(width), "-y", str(height), shell)
     return exit_file

@@ -165,7 +165,9 @@ def start_certtui(
          *(f"{k}={v}" for k, v in environment.items()), certtui_command(), *args]
     )  # fmt: skip
     # stderr stays on the terminal (Textual draws there); only the exit status goes to a file.
-    shell = f"{command}; echo $? > {shlex.quote(str(exit_file))}"
+    # Written whole (a rename): a reader never sees the file created but still empty.
+    written = shlex.quote(str(exit_file) + ".part")
+    shell = f"{command}; echo $? > {written}; mv {written} {shlex.quote(str(exit_file))}"
     if keep:
         shell += "; exec sleep 3600"  # the fixture's kill-server ends it
     width, height = size
