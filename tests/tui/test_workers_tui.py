@@ -212,10 +212,7 @@ async def test_a_pause_from_the_tui_reaches_the_workers_and_resume_finishes(
         tui_engine(pg_url, models=6, start_mode="jobs") as h,
         workers_running(pg_url, standin, tmp_path, "w1"),
     ):
-        h.app.certify(sorted(h.model_ids), REGIONS)
-        job = await _only_job(h)
-        await h.wait_for(lambda: any(j.job_id == job.id for j in h.app.jobs), "the job is listed")
-        await h.wait_for(lambda: _some_done(h, job.id), "the worker finished a unit", patience=120)
+        job = await _running_on_the_workers(h)
         await h.press("p")  # the Jobs screen's pause, on the only job
         await h.wait_for(lambda: _status(h, job.id, JobStatus.PAUSED), "paused")
         # The worker stops dispatching: once its calls in flight end, nothing moves.
@@ -230,6 +227,15 @@ async def test_a_pause_from_the_tui_reaches_the_workers_and_resume_finishes(
         assert job.status is JobStatus.COMPLETED
         assert h.service.runners == {}  # the workers ran it throughout
         assert {name for _, name in await _slices(h, job.id)} == {"w1"}
+
+
+async def _running_on_the_workers(h: Harness) -> Any:
+    """Certify every model in every region; the job, once a worker has finished a unit of it."""
+    h.app.certify(sorted(h.model_ids), REGIONS)
+    job = await _only_job(h)
+    await h.wait_for(lambda: any(j.job_id == job.id for j in h.app.jobs), "the job is listed")
+    await h.wait_for(lambda: _some_done(h, job.id), "the worker finished a unit", patience=120)
+    return job
 
 
 async def _some_done(h: Harness, job_id: str) -> bool:
@@ -288,10 +294,7 @@ async def test_a_cancel_from_the_tui_ends_the_job_on_the_workers(
         tui_engine(pg_url, models=6, start_mode="jobs") as h,
         workers_running(pg_url, standin, tmp_path, "w1"),
     ):
-        h.app.certify(sorted(h.model_ids), REGIONS)
-        job = await _only_job(h)
-        await h.wait_for(lambda: any(j.job_id == job.id for j in h.app.jobs), "the job is listed")
-        await h.wait_for(lambda: _some_done(h, job.id), "the worker finished a unit", patience=120)
+        job = await _running_on_the_workers(h)
         await h.press("x")  # the Jobs screen's cancel asks first
         await h.pilot.click("#yes")
         await h.wait_for(lambda: _status(h, job.id, JobStatus.CANCELLED), "cancelled")

@@ -197,10 +197,10 @@ class MatrixScreen(FilteredModelsScreen):
         snapshot = self.certtui.snapshot
         table = self.table
         regions = list(snapshot.regions)
-        codes = [region_code(region) for region in regions]
         layout = self._wanted_layout()
         width = layout[1]
         if layout != self._layout:
+            codes = [region_code(region) for region in regions]
             cursor = self._cursor_keys()
             table.clear(columns=True)
             self._shown.clear()
