@@ -25,7 +25,7 @@ pytestmark = pytest.mark.cluster
 @pytest.fixture
 def scenario(tmp_path: Path) -> Path:
     path = tmp_path / "healthy.toml"
-    path.write_text(healthy_scenario_toml(18))  # 54 units, 9 slices: more than run at once
+    path.write_text(healthy_scenario_toml(18))  # 54 units, 15 slices: more than run at once
     return path
 
 
@@ -37,7 +37,7 @@ async def _job(cluster: Cluster, job_id: str) -> CertificationJob:
 
 
 async def test_a_pause_stops_dispatch_on_every_worker_within_a_second(cluster: Cluster) -> None:
-    for index in range(2):  # each takes 2 slices at a time: 5 of 9 wait
+    for index in range(2):  # each takes 2 slices at a time: 11 of 15 wait
         cluster.start_worker(f"w{index}", "--concurrency", "2", "--stall-timeout", "5")
     submitted = await asyncio.to_thread(
         cluster.cli, "run", "--submit", "--all", "--regions", ",".join(REGIONS)

@@ -25,7 +25,7 @@ LIMIT = 2
 @pytest.fixture
 def thread_standin(scenario: Path) -> Iterator[Any]:
     # In this process, so the test reads its statistics (peak calls in flight per region).
-    server = start_in_thread(healthy_scenario(24), latency_ms=120)  # 3 slices a region
+    server = start_in_thread(healthy_scenario(24), latency_ms=120)  # 6 slices a region
     try:
         yield server
     finally:

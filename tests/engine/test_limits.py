@@ -31,6 +31,27 @@ async def test_gate_serves_urgent_waiters_first_then_in_arrival_order() -> None:
     assert gate.in_use == 0 and gate.peak == 1
 
 
+async def test_gate_serves_the_lowest_rank_first_among_equally_urgent_waiters() -> None:
+    # The engine ranks a call by its unit's start: an older unit's calls go first, so units
+    # finish in the order they started (and a worker's slices end one by one).
+    gate = Gate(1)
+    await gate.acquire()
+    order: list[str] = []
+
+    async def wait(name: str, urgent: bool, rank: float) -> None:
+        await gate.acquire(urgent=urgent, rank=rank)
+        order.append(name)
+        gate.release()
+
+    tasks = [asyncio.create_task(wait(n, u, r)) for n, u, r in
+             [("new", False, 3.0), ("old", False, 1.0), ("mid", False, 2.0),
+              ("urgent-new", True, 9.0), ("old-again", False, 1.0)]]  # fmt: skip
+    await asyncio.sleep(0)
+    gate.release()
+    await asyncio.gather(*tasks)
+    assert order == ["urgent-new", "old", "old-again", "mid", "new"]
+
+
 async def test_a_cancelled_waiter_gives_its_place_up() -> None:
     gate = Gate(1)
     await gate.acquire()

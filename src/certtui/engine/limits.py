@@ -24,15 +24,16 @@ log = logging.getLogger(__name__)
 class Gate:
     """A semaphore whose capacity can change while it is in use, cancellation-safe.
 
-    Waiters are served by priority, then in arrival order: an urgent call (one a unit is
-    blocked on, such as its first call or the next turn of a conversation) goes first.
+    Waiters are served by priority, then by rank, then in arrival order: an urgent call (one
+    a unit is blocked on, such as its first call or the next turn of a conversation) goes
+    first, and a lower rank (the engine passes the unit's start time) before a higher one.
     """
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.in_use = 0
         self.peak = 0
-        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._waiters: list[tuple[int, float, int, asyncio.Future[None]]] = []
         self._arrivals = itertools.count()
 
     @property
@@ -40,20 +41,20 @@ class Gate:
         """Acquirers waiting for a slot now (some may have been cancelled)."""
         return len(self._waiters)
 
-    async def acquire(self, *, urgent: bool = False) -> None:
-        """Wait for a free slot and take it."""
+    async def acquire(self, *, urgent: bool = False, rank: float = 0.0) -> None:
+        """Wait for a free slot and take it (``urgent`` first, then the lowest ``rank``)."""
         if self.in_use < self.capacity and not self._waiters:
             self._take()
             return
         waiter = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiters, (0 if urgent else 1, next(self._arrivals), waiter))
+        heapq.heappush(self._waiters, (0 if urgent else 1, rank, next(self._arrivals), waiter))
         try:
             await waiter
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 self.release()  # granted just as we were cancelled: hand it on
             else:
-                self._waiters = [w for w in self._waiters if w[2] is not waiter]
+                self._waiters = [w for w in self._waiters if w[-1] is not waiter]
                 heapq.heapify(self._waiters)
             raise
 
@@ -73,7 +74,7 @@ class Gate:
 
     def _wake(self) -> None:
         while self._waiters and self.in_use < self.capacity:
-            _, _, waiter = heapq.heappop(self._waiters)
+            *_, waiter = heapq.heappop(self._waiters)
             if not waiter.done():
                 self._take()
                 waiter.set_result(None)
@@ -243,9 +244,10 @@ class CallLimiter:
 
     @asynccontextmanager
     async def slot(
-        self, region: str, model: str, *, urgent: bool = False
+        self, region: str, model: str, *, urgent: bool = False, rank: float = 0.0
     ) -> AsyncIterator[AdaptiveLimit]:
-        """Hold one call slot in every limit for the duration of a call."""
+        """Hold one call slot in every limit for the duration of a call (``urgent`` and
+        ``rank`` order the waiters of each gate: see Gate)."""
         adaptive = self.model(region, model)
         gates = (adaptive.gate, self.region(region), self.global_gate)
         taken: list[Gate] = []
@@ -255,7 +257,7 @@ class CallLimiter:
             while True:
                 await self._open.wait()
                 for gate in gates:
-                    await gate.acquire(urgent=urgent)
+                    await gate.acquire(urgent=urgent, rank=rank)
                     taken.append(gate)
                 if self.cluster is not None:
                     await self._take_cluster_slots(region, held)

@@ -112,7 +112,7 @@ class JobWriter:
         self._log: list[LogEntry] = []
         self._logged = 0  # log lines queued so far (LOG_LIMIT)
         self._pending = asyncio.Event()
-        self._closing_now = asyncio.Event()  # cuts a backoff sleep short
+        self._closing_now = asyncio.Event()  # cuts a gathering or backoff sleep short
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._outage_since: float | None = None
@@ -335,8 +335,11 @@ class JobWriter:
     async def _loop(self) -> None:
         while not self._closing:
             await self._pending.wait()
-            if not self._closing:
-                await asyncio.sleep(self.interval)  # let a batch gather
+            # Let a batch gather, unless the writer is closing: close() writes what is queued
+            # at once rather than after the rest of an interval.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.interval):
+                    await self._closing_now.wait()
             await self._drain()
 
     async def _drain(self) -> None:

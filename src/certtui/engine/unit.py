@@ -238,6 +238,8 @@ class _UnitRunner:
     def __init__(self, ctx: UnitContext, plan: UnitPlan) -> None:
         self.ctx = ctx
         self.plan = plan
+        self.begun = time.monotonic()
+        """When the unit started: among calls equally urgent, an older unit's go first."""
         self.choice: InvokeChoice = choose_invoke_id(
             plan.api_model_id, plan.region, plan.availability
         )
@@ -320,8 +322,9 @@ class _UnitRunner:
         return self._document(partial=True) if self.records or self.simulated else None
 
     async def _run_test(self, test: TestSpec, *, probing: bool = False) -> None:
-        # Calls a unit is blocked on (its probe, the next turn, the repeat) jump the queue, so
-        # units finish in the order they started instead of all trailing at the end.
+        # Calls a unit is blocked on (its probe, the next turn, the repeat) jump the queue, and
+        # among the rest an older unit's go first (rank), so units finish in the order they
+        # started instead of all trailing at the end.
         try:
             if test.repeat_of:
                 await self.done[test.repeat_of].wait()
@@ -492,7 +495,9 @@ class _UnitRunner:
                 outage_pause = 0.0
             attempt += 1
             await breaker.settled(plan.region)
-            async with ctx.limiter.slot(plan.region, plan.api_model_id, urgent=urgent) as adaptive:
+            async with ctx.limiter.slot(
+                plan.region, plan.api_model_id, urgent=urgent, rank=self.begun
+            ) as adaptive:
                 # A region that could not be reached fails fast; see engine/breaker.py.
                 admission = breaker.admit(plan.region)
                 if admission is Admission.REFUSE:

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
+import time
+import uuid
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from certtui.domain.joblog import LogEntry
-from certtui.store.models import JobLogEntry, new_id
+from certtui.store.models import JobLogEntry
+
+_appended = itertools.count()
+
+
+def line_id() -> str:
+    """A log line's id, increasing in the order lines are appended (the clock, then this
+    process's count): the log's order among lines of the same time, which is common, as
+    PostgreSQL keeps milliseconds and a throttle and the retry it causes share one."""
+    return f"{time.time_ns():020d}-{next(_appended):010d}-{uuid.uuid4().hex[:12]}"
 
 
 async def append(session: AsyncSession, job_id: str, entries: Sequence[LogEntry]) -> None:
@@ -19,7 +31,7 @@ async def append(session: AsyncSession, job_id: str, entries: Sequence[LogEntry]
         sa.insert(JobLogEntry),
         [
             {
-                "id": new_id(), "job_id": job_id, "at": e.at, "level": e.level, "kind": e.kind,
+                "id": line_id(), "job_id": job_id, "at": e.at, "level": e.level, "kind": e.kind,
                 "api_model_id": e.api_model_id, "region": e.region, "message": e.message,
             }
             for e in entries

@@ -356,7 +356,7 @@ async def load_job_log(session: AsyncSession, job_id: str, limit: int = 2000) ->
     newest = (
         sa.select(JobLogEntry)
         .where(JobLogEntry.job_id == job_id)
-        .order_by(JobLogEntry.at.desc(), JobLogEntry.id)
+        .order_by(JobLogEntry.at.desc(), JobLogEntry.id.desc())  # ids: store.joblog.line_id
         .limit(limit)
     )
     rows = list(await session.scalars(newest))

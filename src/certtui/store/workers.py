@@ -8,6 +8,8 @@ a single engine's), runs its units, and ends it. These tables exist on PostgreSQ
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
@@ -25,7 +27,10 @@ from certtui.store.certifications import requeue_units, status_in
 from certtui.store.models import CertificationJob, ModelCertification, new_id
 from certtui.store.types import Json, Timestamp, utcnow
 
-SLICE_UNITS = 8
+# Small enough that a job's last slices even out across workers (a worker left with one
+# slice more than the others runs on alone for that slice's length), large enough that the
+# claims stay a small cost per unit. bench/cluster measures both.
+SLICE_UNITS = 4
 # A worker whose heartbeat is older than this is taken for dead (it beats every second).
 WORKER_STALE_SECONDS = 10.0
 
@@ -537,6 +542,32 @@ async def schedule_jobs(session: AsyncSession, schedule_id: str) -> list[tuple[s
         for job_id, config in rows
         if (config or {}).get("schedule", {}).get("id") == schedule_id
     ]
+
+
+async def warm_pool(engine: AsyncEngine) -> None:
+    """Open every connection the pool keeps, each knowing the database's enum types.
+
+    asyncpg learns a type (a recursive catalog query) on each connection the first time a
+    statement meets it; a worker's first slices, claimed at once, would otherwise open their
+    connections and learn ``JobStatus`` and the rest under each other's load.
+    """
+    async with engine.connect() as conn:
+        names = (
+            (
+                await conn.exec_driver_sql(
+                    "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                    "WHERE t.typtype = 'e' AND n.nspname = current_schema() ORDER BY 1"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    quote = engine.dialect.identifier_preparer.quote
+    probe = "SELECT " + ", ".join([f"NULL::{quote(name)}" for name in names] or ["1"])
+    size = engine.pool.size() if isinstance(engine.pool, sa.pool.QueuePool) else 1
+    async with contextlib.AsyncExitStack() as stack:
+        conns = [await stack.enter_async_context(engine.connect()) for _ in range(size)]
+        await asyncio.gather(*(conn.exec_driver_sql(probe) for conn in conns))
 
 
 @asynccontextmanager

@@ -1,4 +1,4 @@
-"""Running one slice (up to 8 units of one job in one region) inside a worker, with the engine.
+"""Running one slice (a few units of one job in one region) inside a worker, with the engine.
 
 The engine's pieces are reused as they are: ``load_units`` plans the units, ``certify_unit``
 runs each under the worker's call limiter and region breaker, and a ``JobWriter`` batches the
@@ -139,19 +139,26 @@ class SliceRunner:
     hard_stop: asyncio.Event = field(default_factory=asyncio.Event)  # grace over: cancel all
     units_in_flight: int = 0
     unit_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(64))
+    _claiming: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def run(self, slice_id: str) -> SliceEnd:
         """Claim the slice, run its units, record how it ended."""
-        if self.stopping.is_set():
-            return SliceEnd.HANDED_BACK
         token = uuid.uuid4().hex
-        claimed = await self._claim(slice_id, token)
-        if isinstance(claimed, SliceEnd):
-            return claimed
-        piece, job_config = claimed
+        # One claim at a time: the slices a worker takes at once (at a job's start) would
+        # otherwise claim and load together, and the first unit would start only when the
+        # last slice is loaded; one by one, the first slice's calls go out while the others
+        # are claimed.
+        async with self._claiming:
+            if self.stopping.is_set():
+                return SliceEnd.HANDED_BACK
+            claimed = await self._claim(slice_id, token)
+            if isinstance(claimed, SliceEnd):
+                return claimed
+            piece, job_config = claimed
+            plans = await load_units(self.sessions, piece.job_id, piece.unit_ids)
         self.watch.hold(piece.job_id, J.PROCESSING)
         try:
-            return await self._run(piece, token, job_config)
+            return await self._run(piece, token, job_config, plans)
         finally:
             self.watch.release(piece.job_id)
 
@@ -190,20 +197,29 @@ class SliceRunner:
                 await queue_store.end_slice(session, slice_id, token, "queued")
                 self._publish(events)
                 return SliceEnd.PAUSED
-            if status in (J.QUEUED, J.PENDING):
+            starts_job = status in (J.QUEUED, J.PENDING)
+            started_at = job.started_at if job is not None else None
+        if starts_job:
+            # Its own transaction: every slice claimed at a job's start reads it QUEUED, and
+            # the first UPDATE holds the job's row until it commits; inside the claims, they
+            # would all wait on each other.
+            async with self.sessions.begin() as session:
                 events.append(
                     await jobs.set_job_status(
-                        session, piece.job_id, J.PROCESSING, only_from=(status,),
-                        startedAt=job.started_at if job and job.started_at else utcnow(),
+                        session, piece.job_id, J.PROCESSING, only_from=(J.QUEUED, J.PENDING),
+                        startedAt=started_at or utcnow(),
                     )
                 )  # fmt: skip
         self._publish(events)
         return piece, config
 
     async def _run(
-        self, piece: queue_store.Slice, token: str, job_config: dict[str, Any]
+        self,
+        piece: queue_store.Slice,
+        token: str,
+        job_config: dict[str, Any],
+        plans: list[UnitPlan],
     ) -> SliceEnd:
-        plans = await load_units(self.sessions, piece.job_id, piece.unit_ids)
         by_id = {plan.certification_id: plan for plan in plans}
         writer = SliceWriter(
             self.sessions, piece.job_id, piece.id, token,

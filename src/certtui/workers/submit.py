@@ -83,8 +83,8 @@ async def submit_job(
 
 
 async def enqueue_job(sessions: Sessions, job_id: str) -> tuple[int, str]:
-    """Cut a planned job's unfinished units into slices of at most 8 units of one region and
-    queue them, in one transaction with the slices' rows and the job's queue lease.
+    """Cut a planned job's unfinished units into slices of at most ``SLICE_UNITS`` units of one
+    region and queue them, in one transaction with the slices' rows and the job's queue lease.
 
     Returns how many slices, and the queue job id recorded in ``bullJobId`` (the first slice's).
     """

@@ -1,12 +1,12 @@
 """`certtui worker`: take slices from the PostgreSQL queue (PGQueuer) and run them.
 
 One worker process runs up to ``2 × concurrency`` units at once (the engine's ratio of units to
-call slots), as slices of up to 8 units; its Bedrock calls share one limiter and one region
-breaker. It beats its ``certtui_workers`` row every second and renews the queue lease of the
-jobs it works on. SIGTERM (or SIGINT): take nothing more, let the slices in flight finish
-for ``grace`` seconds, then cancel what still runs and hand those slices back to the queue;
-exit 0. SIGKILL: PGQueuer gives its slices to another worker once their heartbeat is older
-than the stall timeout, and the new holder requeues the units left PROCESSING, uncounted.
+call slots), as slices of up to ``SLICE_UNITS`` units; its Bedrock calls share one limiter and
+one region breaker. It beats its ``certtui_workers`` row every second and renews the queue
+lease of the jobs it works on. SIGTERM (or SIGINT): take nothing more, let the slices in flight
+finish for ``grace`` seconds, then cancel what still runs and hand those slices back to the
+queue; exit 0. SIGKILL: PGQueuer gives its slices to another worker once their heartbeat is
+older than the stall timeout, and the new holder requeues the units left PROCESSING, uncounted.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 PAUSED_RETRY = timedelta(seconds=1)
 ERROR_RETRY = timedelta(seconds=2)
 HEARTBEAT_SECONDS = 1.0
-SLICES_AHEAD = 2
+SLICES_AHEAD = 1
 DEQUEUE_POLL = timedelta(seconds=1)
 
 
@@ -109,10 +109,11 @@ async def run_worker(
             # Ready means ready: the first slice in a region does not build its client (botocore's
             # data files, the CA bundle) under the CPU of every other unit starting at once.
             await clients.prepare("bedrock-runtime", regions)
+            suites = await _warm_up(database.engine)
             watch = JobWatch(database.sessions)
             runner = SliceRunner(
                 sessions=database.sessions, clients=clients, config=config,
-                suite_for=_suites(), worker_id=worker_id,
+                suite_for=suites, worker_id=worker_id,
                 limiter=limiter,
                 breaker=new_breaker(config), watch=watch,
                 unit_slots=asyncio.Semaphore(UNITS_PER_CALL_SLOT * config.concurrency),
@@ -125,8 +126,9 @@ async def run_worker(
                 # A worker at capacity while slices wait would re-poll every 0.1 s; a slice
                 # that ends here is acked with a NOTIFY that wakes the loop anyway.
                 manager.min_dequeue_poll_interval = DEQUEUE_POLL
-                # Enough slices for every unit slot, and two more taken ahead: a slice that is
-                # down to its last unit does not leave the other slots idle.
+                # Enough slices for every unit slot, and one more taken ahead: a slice that is
+                # down to its last unit does not leave the other slots idle. More held ahead
+                # would be work other workers cannot take at the job's end.
                 units = UNITS_PER_CALL_SLOT * config.concurrency
                 slices_cap = math.ceil(units / queue_store.SLICE_UNITS) + SLICES_AHEAD
 
@@ -210,6 +212,19 @@ async def _heartbeat(sessions: Any, worker_id: str, runner: SliceRunner, watch: 
                 renewal = {"heartbeat": time.time(), "ttl": QUEUE_LEASE_TTL}
                 await queue_store.renew_leases_of_queued_jobs(session, renewal)
         await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+async def _warm_up(engine: Any) -> Callable[[dict[str, Any]], Suite]:
+    """What a worker's first slices would otherwise do at once, under each other's CPU: open
+    the pool's connections, parse the default suite, import anyio's asyncio backend (PGQueuer
+    runs each slice in an anyio cancel scope). Returns the suites, the default one loaded."""
+    import anyio
+
+    await queue_store.warm_pool(engine)
+    suites = _suites()
+    suites({})
+    anyio.CancelScope()
+    return suites
 
 
 def _suites() -> Callable[[dict[str, Any]], Suite]:
