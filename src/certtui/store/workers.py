@@ -548,20 +548,15 @@ async def warm_pool(engine: AsyncEngine) -> None:
     """Open every connection the pool keeps, each knowing the database's enum types.
 
     asyncpg learns a type (a recursive catalog query) on each connection the first time a
-    statement meets it; a worker's first slices, claimed at once, would otherwise open their
-    connections and learn ``JobStatus`` and the rest under each other's load.
+    statement meets it; a worker's first slices would otherwise open their connections and
+    learn ``JobStatus`` and the rest while the job's first calls compete for the CPU.
     """
     async with engine.connect() as conn:
-        names = (
-            (
-                await conn.exec_driver_sql(
-                    "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-                    "WHERE t.typtype = 'e' AND n.nspname = current_schema() ORDER BY 1"
-                )
-            )
-            .scalars()
-            .all()
+        result = await conn.exec_driver_sql(
+            "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE t.typtype = 'e' AND n.nspname = current_schema() ORDER BY 1"
         )
+        names = result.scalars().all()
     quote = engine.dialect.identifier_preparer.quote
     probe = "SELECT " + ", ".join([f"NULL::{quote(name)}" for name in names] or ["1"])
     size = engine.pool.size() if isinstance(engine.pool, sa.pool.QueuePool) else 1
