@@ -9,8 +9,9 @@ PostgreSQL database, syncs the catalog from the stand-in, starts N ``certtui wor
 
 * efficiency = ideal / wall, with ideal = calls × latency / (N × C), calls counted by the
   stand-in (target ≥ 0.85 at 4 workers);
-* queue overhead per unit (ms): per slice, from PGQueuer's pick to certtui's claim commit, plus
-  from the slice's end commit to PGQueuer's ack (``pgqueuer_log``), divided by its units;
+* queue overhead per unit (ms): per slice, from PGQueuer's pick (or the end of the worker's
+  previous claim, as a worker claims one slice at a time) to certtui's claim commit, plus from
+  the slice's end commit to PGQueuer's ack (``pgqueuer_log``), divided by its units;
 * the CPU seconds the workers and the stand-in used during the job: a stand-in near one CPU
   second per second is the ceiling (it serves every call of every worker in one process);
 * the load average before and after (other work on the same cores shows in the figures).
@@ -100,7 +101,7 @@ async def measure(url: str, job_id: str) -> tuple[float, float, int]:
         # certtui writes naive UTC; pgqueuer's log is timestamptz: compare both in UTC.
         rows = await conn.fetch(
             """
-            SELECT s."claimedAt", s."endedAt", jsonb_array_length(s."unitIds") AS units,
+            SELECT s.worker, s."claimedAt", s."endedAt", jsonb_array_length(s."unitIds") AS units,
                    (SELECT max(created AT TIME ZONE 'UTC') FROM pgqueuer_log l
                      WHERE l.job_id = s."queueJobId" AND l.status = 'picked') AS picked,
                    (SELECT max(created AT TIME ZONE 'UTC') FROM pgqueuer_log l
@@ -112,12 +113,16 @@ async def measure(url: str, job_id: str) -> tuple[float, float, int]:
     finally:
         await conn.close()
     wall = (job["completedAt"] - job["createdAt"]).total_seconds()
-    overhead = sum(
-        max(0.0, (r["claimedAt"] - r["picked"]).total_seconds())
-        + max(0.0, (r["acked"] - r["endedAt"]).total_seconds())
-        for r in rows
-        if r["picked"] and r["acked"] and r["claimedAt"] and r["endedAt"]
-    )
+    complete = [r for r in rows if r["picked"] and r["acked"] and r["claimedAt"] and r["endedAt"]]
+    # A worker claims one slice at a time: a slice's claim starts at its pick or at the end
+    # of the worker's claim before it, whichever is later (its wait in line is not queue work).
+    overhead = 0.0
+    previous: dict[str, object] = {}
+    for r in sorted(complete, key=lambda r: r["claimedAt"]):
+        begun = max(r["picked"], previous.get(r["worker"], r["picked"]))
+        previous[r["worker"]] = r["claimedAt"]
+        overhead += max(0.0, (r["claimedAt"] - begun).total_seconds())
+        overhead += max(0.0, (r["acked"] - r["endedAt"]).total_seconds())
     return wall, overhead * 1000 / max(1, job["totalModels"]), job["totalModels"]
 
 
