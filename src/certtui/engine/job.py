@@ -44,6 +44,7 @@ J = JobStatus
 C = CertificationStatus
 RUNNABLE = (J.PENDING, J.QUEUED, J.PROCESSING, J.PAUSED)
 UNITS_PER_CALL_SLOT = 2
+SETTLE_BEFORE_FINISH = 1.0  # seconds a stopped heartbeat's transaction may take to end
 
 
 class JobBusy(RuntimeError):
@@ -417,6 +418,10 @@ class JobRunner:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._tasks.clear()
+        # A heartbeat stopped in the middle of its transaction ends it in the background: let
+        # it roll back before the finish writes (on SQLite the two would meet on the file's
+        # write lock). Bounded, so a quit during an outage stays prompt.
+        await self.writer.settle(SETTLE_BEFORE_FINISH)
         # During an outage this gives up after one attempt: what it could not write stays
         # unfinished in the database, and resuming runs it again.
         unwritten = await self.writer.close()
