@@ -1,9 +1,10 @@
 """The job writer's batches: closing writes what is queued at once, and log lines keep their order.
 
-A writer gathers a batch for ``interval`` seconds after the first thing queued. Closing must not
-wait out that gathering: a worker's slice ends (and its next slice is taken) only once its
-writer has closed. Log lines of the same time (PostgreSQL keeps milliseconds; a throttle and the
-retry it causes share one) are read back in the order the engine logged them.
+A writer gathers a batch for ``interval`` seconds after the first thing queued. A worker's slice
+writer (``close_at_once``) must not wait out that gathering when it closes: the slice ends (and
+the worker's next slice is taken) only once its writer has closed. Log lines of the same time
+(PostgreSQL keeps milliseconds; a throttle and the retry it causes share one) are read back in
+the order the engine logged them.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ async def test_close_writes_what_is_queued_without_waiting_out_the_gathering(
     sessions: async_sessionmaker,
 ) -> None:
     job_id = await _job(sessions)
-    writer = JobWriter(sessions, job_id, interval=AN_HOUR)
+    writer = JobWriter(sessions, job_id, interval=AN_HOUR, close_at_once=True)
     writer.start()
     at = datetime(2026, 12, 3, 12, 0, 0)
     writer.log(LogEntry(at, "info", "log", "queued while the batch gathers"))

@@ -96,8 +96,13 @@ class JobWriter:
         attempt_timeout: float = 15.0,
         outage_limit: float = 60.0,
         owner: str | None = None,
+        close_at_once: bool = False,
     ) -> None:
         self.sessions = sessions
+        # Whether close() cuts a gathering interval short. A worker's slice writer does (its
+        # interval is 0.5 s, and the slice's end, and the next slice's claim, wait for it);
+        # the in-process engine's writer (0.05 s) keeps waiting it out, as it always has.
+        self.close_at_once = close_at_once
         self.job_id = job_id
         self.owner = owner  # every batch checks the job's lease still names it
         self.on_commit = on_commit
@@ -335,11 +340,14 @@ class JobWriter:
     async def _loop(self) -> None:
         while not self._closing:
             await self._pending.wait()
-            # Let a batch gather, unless the writer is closing: close() writes what is queued
-            # at once rather than after the rest of an interval.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.interval):
-                    await self._closing_now.wait()
+            if self.close_at_once:
+                # Let a batch gather, unless the writer is closing: close() writes what is
+                # queued at once rather than after the rest of an interval.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.interval):
+                        await self._closing_now.wait()
+            elif not self._closing:
+                await asyncio.sleep(self.interval)  # let a batch gather
             await self._drain()
 
     async def _drain(self) -> None:

@@ -224,7 +224,7 @@ class SliceRunner:
         writer = SliceWriter(
             self.sessions, piece.job_id, piece.id, token,
             on_commit=lambda commit: self._committed(piece.job_id, by_id, commit),
-            interval=WRITE_INTERVAL,
+            interval=WRITE_INTERVAL, close_at_once=True,
             attempt_timeout=self.config.db_attempt_timeout,
             outage_limit=self.config.db_outage_limit,
         )  # fmt: skip
