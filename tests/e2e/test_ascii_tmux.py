@@ -24,6 +24,7 @@ from e2e.test_demo_tmux import (
     line_with,
     matrix_cell,
     terminal,
+    then_exit_status,
 )
 
 __all__ = ["terminal"]  # the fixture, shared with the demo's end-to-end test
@@ -53,9 +54,7 @@ def start_in_c_locale(terminal: Terminal, tmp_path: Path, *args: str) -> Path:
         ["env", *(f"-u{name}" for name in unset),
          *(f"{k}={v}" for k, v in environment.items()), certtui_command(), *args]
     )  # fmt: skip
-    # Written whole (a rename): a reader never sees the file created but still empty.
-    written = shlex.quote(str(exit_file) + ".part")
-    shell = f"{command}; echo $? > {written}; mv {written} {shlex.quote(str(exit_file))}"
+    shell = then_exit_status(command, exit_file)
     width, height = SIZE[0], 50  # tall enough for the help's legend below its keys
     terminal.tmux("new-session", "-d", "-s", SESSION, "-x", str(width), "-y", str(height), shell)
     return exit_file

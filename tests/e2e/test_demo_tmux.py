@@ -165,14 +165,19 @@ def start_certtui(
          *(f"{k}={v}" for k, v in environment.items()), certtui_command(), *args]
     )  # fmt: skip
     # stderr stays on the terminal (Textual draws there); only the exit status goes to a file.
-    # Written whole (a rename): a reader never sees the file created but still empty.
-    written = shlex.quote(str(exit_file) + ".part")
-    shell = f"{command}; echo $? > {written}; mv {written} {shlex.quote(str(exit_file))}"
+    shell = then_exit_status(command, exit_file)
     if keep:
         shell += "; exec sleep 3600"  # the fixture's kill-server ends it
     width, height = size
     terminal.tmux("new-session", "-d", "-s", SESSION, "-x", str(width), "-y", str(height), shell)
     return exit_file
+
+
+def then_exit_status(command: str, exit_file: Path) -> str:
+    """A shell line running ``command``, then writing its exit status to ``exit_file`` whole
+    (through a rename: a reader never sees the file created but still empty)."""
+    written = shlex.quote(str(exit_file) + ".part")
+    return f"{command}; echo $? > {written}; mv {written} {shlex.quote(str(exit_file))}"
 
 
 def test_demo_certifies_a_cell_and_quits(tmp_path: Path, terminal: Terminal) -> None:
